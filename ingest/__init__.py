@@ -1,0 +1,1 @@
+"""micqa ingestion: load, structure, tables, chunking, build. May import rag for records/settings/store."""

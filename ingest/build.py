@@ -1,0 +1,372 @@
+"""Build the index: load -> structure -> tables -> chunks -> embed -> Chroma + BM25 + records.
+
+One writer at a time (an flock on ``ingest.lock``). Everything is written into a fresh build
+directory, validated (counts and a probe query), and only then made current by an atomic
+pointer switch, so an ingest that fails or is killed leaves the previous index serving.
+Vectors of unchanged chunks are copied from the previous build: nothing is re-embedded twice.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from ingest.chunking import chunk_document
+from ingest.loaders import LoadError, list_corpus_files, load
+from ingest.structure import build_sections, find_figure_captions, parse_toc
+from ingest.tables import extract_tables
+from rag.errors import IngestLocked, MicqaError
+from rag.records import Chunk, Manifest
+from rag.settings import CHUNKER_VERSION, Settings
+from rag.store import (
+    builds_dir,
+    chroma_client,
+    collection_name_for,
+    current_build_dir,
+    read_manifest,
+    records_to_json,
+    switch_current,
+)
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BuildReport:
+    documents: int = 0
+    sections: int = 0
+    chunks: int = 0
+    chunks_by_kind: dict[str, int] = field(default_factory=dict)
+    tables: int = 0
+    table_rows: int = 0
+    references: int = 0
+    acronyms: int = 0
+    seconds: float = 0.0
+    embedded: int = 0
+    reused_vectors: int = 0
+    unchanged: bool = False
+    build: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class IngestFailed(MicqaError):
+    exit_code = 1
+
+
+class _Lock:
+    def __init__(self, path: Path, wait: bool) -> None:
+        self.path = path
+        self.wait = wait
+        self.fh = None
+
+    def __enter__(self) -> _Lock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = open(self.path, "a+")
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
+        except BlockingIOError as exc:
+            self.fh.close()
+            raise IngestLocked(
+                f"Another ingest is writing the index (lock {self.path}); wait for it to finish, then run it again."
+            ) from exc
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.fh is not None
+        fcntl.flock(self.fh, fcntl.LOCK_UN)
+        self.fh.close()
+
+
+def _corpus_fingerprint(settings: Settings, files: list[Path]) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps(settings.index_fields(), sort_keys=True).encode())
+    for p in files:
+        st = p.stat()
+        h.update(f"{p.resolve()}\x00{st.st_size}\x00{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _unchanged(settings: Settings, fingerprint: str) -> bool:
+    try:
+        cur = current_build_dir(settings)
+    except MicqaError:
+        return False
+    if cur is None or not cur.is_dir():
+        return False
+    try:
+        stamp = json.loads((cur / "fingerprint.json").read_text())
+        manifest = read_manifest(cur)
+    except (OSError, ValueError, MicqaError):
+        return False
+    return stamp.get("fingerprint") == fingerprint and manifest.settings_hash == settings.settings_hash
+
+
+def _previous_vectors(settings: Settings) -> dict[str, np.ndarray]:
+    try:
+        cur = current_build_dir(settings)
+        if cur is None:
+            return {}
+        manifest = read_manifest(cur)
+        if manifest.model_id != settings.embed_model_id:
+            return {}
+        ids = json.loads((cur / "vector_ids.json").read_text())
+        vecs = np.load(cur / "vectors.npy")
+        return dict(zip(ids, vecs, strict=True))
+    except (OSError, ValueError, MicqaError):
+        return {}
+
+
+def load_embedder(settings: Settings):
+    from rag.embeddings import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(settings.embed_model_path, settings.embed_model_id)
+
+
+def build_index(
+    settings: Settings,
+    paths: list[Path] | None = None,
+    progress: Progress | None = None,
+    embedder=None,
+    force: bool = False,
+    wait_for_lock: bool = False,
+) -> BuildReport:
+    t0 = time.perf_counter()
+    paths = list(paths) if paths else list(settings.corpus_paths)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with _Lock(settings.data_dir / "ingest.lock", wait_for_lock):
+        report = BuildReport()
+        files, problems = list_corpus_files(paths)
+        report.problems.extend(problems)
+        fingerprint = _corpus_fingerprint(settings, files)
+        if not force and not problems and _unchanged(settings, fingerprint):
+            cur = current_build_dir(settings)
+            assert cur is not None
+            m = read_manifest(cur)
+            report = _report_from_manifest(m, cur)
+            report.unchanged = True
+            report.seconds = time.perf_counter() - t0
+            return report
+
+        docs = []
+        for f in files:
+            try:
+                docs.append(load(f, settings.max_file_bytes))
+            except LoadError as exc:
+                report.problems.append(str(exc))
+            except OSError as exc:
+                report.problems.append(f"{f}: could not be read ({exc.strerror}); check the file's permissions.")
+        seen_ids: set[str] = set()
+        for d in docs:
+            if d.document.id in seen_ids:
+                report.problems.append(f"{d.document.source_path}: another file has the same name stem; rename one.")
+        docs = [d for d in docs if not (d.document.id in seen_ids or seen_ids.add(d.document.id))]
+        if not docs:
+            raise IngestFailed(
+                "No document could be ingested"
+                + (": " + " ".join(report.problems) if report.problems else "; put .pdf, .txt or .md files in corpus/.")
+            )
+
+        all_sections, all_tables, all_refs, all_acr, all_chunks = [], [], [], [], []
+        for d in docs:
+            text = d.text
+            pof = d.page_of_offset if d.document.kind == "pdf" else None
+            toc = parse_toc(text)
+            sections = build_sections(d.document.id, text, toc, pof)
+            parsed = extract_tables(d.document.id, text, sections, toc)
+            figures = find_figure_captions(text, toc, sections)
+            chunks = chunk_document(
+                d.document, text, sections, toc, parsed.tables, parsed.references, parsed.acronyms, figures,
+                parsed.spans, settings.chunk_max_chars, pof,
+            )
+            all_sections += sections
+            all_tables += parsed.tables
+            all_refs += parsed.references
+            all_acr += parsed.acronyms
+            all_chunks += chunks
+
+        build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + settings.settings_hash[:6]
+        root = builds_dir(settings)
+        root.mkdir(parents=True, exist_ok=True)
+        _clean_partial(root)
+        tmp = root / f"tmp-{build_id}"
+        tmp.mkdir()
+        try:
+            vectors, reused = _embed(settings, all_chunks, progress, embedder)
+            report.embedded = len(all_chunks) - reused
+            report.reused_vectors = reused
+            _write_build(settings, tmp, build_id, docs, all_sections, all_tables, all_refs, all_acr, all_chunks,
+                         vectors, embedder_dim=vectors.shape[1], fingerprint=fingerprint)
+            final = root / build_id
+            tmp.rename(final)
+            _validate(settings, final, build_id)
+            switch_current(settings, build_id)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _prune(settings, root, keep=build_id)
+
+        kinds = Counter(c.kind for c in all_chunks)
+        report.documents = len(docs)
+        report.sections = len(all_sections)
+        report.chunks = len(all_chunks)
+        report.chunks_by_kind = dict(sorted(kinds.items()))
+        report.tables = len(all_tables)
+        report.table_rows = sum(len(t.rows) for t in all_tables)
+        report.references = len(all_refs)
+        report.acronyms = len(all_acr)
+        report.build = build_id
+        report.seconds = time.perf_counter() - t0
+        return report
+
+
+def _report_from_manifest(m: Manifest, build_dir: Path) -> BuildReport:
+    extra = json.loads((build_dir / "fingerprint.json").read_text()).get("report", {})
+    r = BuildReport(**{k: v for k, v in extra.items() if k in BuildReport.__dataclass_fields__})
+    r.build = build_dir.name
+    r.embedded = 0
+    return r
+
+
+def _embed(settings: Settings, chunks: list[Chunk], progress: Progress | None, embedder) -> tuple[np.ndarray, int]:
+    prev = _previous_vectors(settings)
+    todo = [i for i, c in enumerate(chunks) if c.id not in prev]
+    dim = None
+    if todo:
+        embedder = embedder or load_embedder(settings)
+        dim = embedder.dim
+    elif prev:
+        dim = len(next(iter(prev.values())))
+    out = np.zeros((len(chunks), dim or 384), dtype=np.float32)
+    for i, c in enumerate(chunks):
+        if c.id in prev:
+            out[i] = prev[c.id]
+    batch = 32
+    total = len(todo)
+    if progress:
+        progress(0, total)
+    for b in range(0, total, batch):
+        idx = todo[b:b + batch]
+        vecs = embedder.embed_documents([chunks[i].embed_text for i in idx])
+        out[idx] = vecs
+        if progress:
+            progress(min(b + batch, total), total)
+    return out, len(chunks) - total
+
+
+def _write_build(settings, tmp: Path, build_id: str, docs, sections, tables, refs, acronyms, chunks,
+                 vectors: np.ndarray, embedder_dim: int, fingerprint: str) -> None:
+    import chromadb
+
+    from rag.retrieve import LexicalIndex
+
+    (tmp / "texts").mkdir()
+    for d in docs:
+        (tmp / "texts" / f"{d.document.id}.txt").write_text(d.text, encoding="utf-8")
+    documents = [d.document for d in docs]
+    (tmp / "records.json").write_text(
+        json.dumps(records_to_json(documents, sections, tables, refs, acronyms, chunks), ensure_ascii=False),
+        encoding="utf-8",
+    )
+    np.save(tmp / "vectors.npy", vectors)
+    (tmp / "vector_ids.json").write_text(json.dumps([c.id for c in chunks]))
+    lex = LexicalIndex.build(chunks)
+    (tmp / "bm25").mkdir()
+    lex.save(tmp / "bm25")
+
+    client = chroma_client(settings, tmp)
+    name = collection_name_for(settings, build_id)
+    col = client.get_or_create_collection(
+        name=name,
+        embedding_function=None,  # we pass vectors ourselves; Chroma's own (downloading) model is never used
+        metadata={"hnsw:space": "cosine", "model_id": settings.embed_model_id, "dimension": embedder_dim},
+    )
+    step = 1000
+    for b in range(0, len(chunks), step):
+        part = chunks[b:b + step]
+        col.add(
+            ids=[c.id for c in part],
+            embeddings=vectors[b:b + step].tolist(),
+            documents=[c.text for c in part],
+            metadatas=[_chroma_meta(c) for c in part],
+        )
+    probe = max((c for c in chunks if c.kind == "prose"), key=lambda c: len(c.text), default=chunks[0])
+    kinds = Counter(c.kind for c in chunks)
+    manifest = Manifest(
+        collection=name,
+        settings_hash=settings.settings_hash,
+        model_id=settings.embed_model_id,
+        dimension=embedder_dim,
+        chromadb_version=chromadb.__version__,
+        chunker_version=CHUNKER_VERSION,
+        documents=[{"id": d.id, "title": d.title, "sha256": d.sha256, "source_path": d.source_path} for d in documents],
+        corpus_sha256=hashlib.sha256("".join(sorted(d.sha256 for d in documents)).encode()).hexdigest(),
+        counts={"chunks": len(chunks), **{f"kind:{k}": v for k, v in kinds.items()}},
+        probe_query=probe.embed_text,
+        probe_chunk_id=probe.id,
+        created_at=datetime.now(UTC).isoformat(),
+    )
+    (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
+    summary = {
+        "documents": len(documents), "sections": len(sections), "chunks": len(chunks),
+        "chunks_by_kind": dict(sorted(kinds.items())), "tables": len(tables),
+        "table_rows": sum(len(t.rows) for t in tables), "references": len(refs), "acronyms": len(acronyms),
+    }
+    (tmp / "fingerprint.json").write_text(json.dumps({"fingerprint": fingerprint, "report": summary}))
+
+
+def _chroma_meta(c: Chunk) -> dict[str, str | int]:
+    meta: dict[str, str | int] = {"doc_id": c.doc_id, "kind": c.kind, "start": c.start}
+    if c.section_number:
+        meta["section"] = c.section_number
+    if c.page is not None:
+        meta["page"] = c.page
+    return meta
+
+
+def _validate(settings: Settings, build_dir: Path, build_id: str) -> None:
+    """The new build must hold every chunk and find the probe chunk with its own vector."""
+    m = read_manifest(build_dir)
+    client = chroma_client(settings, build_dir)
+    col = client.get_collection(m.collection, embedding_function=None)
+    if col.count() != m.counts["chunks"]:
+        raise IngestFailed(f"Validation failed: the store holds {col.count()} vectors for {m.counts['chunks']} chunks.")
+    ids = json.loads((build_dir / "vector_ids.json").read_text())
+    vecs = np.load(build_dir / "vectors.npy", mmap_mode="r")
+    vec = np.asarray(vecs[ids.index(m.probe_chunk_id)])
+    res = col.query(query_embeddings=[vec.tolist()], n_results=1, include=["distances"])
+    if not res["ids"][0] or res["ids"][0][0] != m.probe_chunk_id:
+        raise IngestFailed("Validation failed: the probe query did not find its own chunk; the store is inconsistent.")
+
+
+def _clean_partial(root: Path) -> None:
+    for p in root.glob("tmp-*"):
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def _prune(settings: Settings, root: Path, keep: str) -> None:
+    """Keep the current build and the one before it (a reader may still have it open)."""
+    builds = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("tmp-"))
+    for p in builds[:-2]:
+        if p.name != keep:
+            if settings.chroma_url:
+                try:
+                    chroma_client(settings, p).delete_collection(collection_name_for(settings, p.name))
+                except Exception as exc:  # an old collection already gone is not an error
+                    log.debug("could not delete old collection for %s: %s", p.name, exc)
+            shutil.rmtree(p, ignore_errors=True)

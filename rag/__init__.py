@@ -1,0 +1,1 @@
+"""micqa core: records, settings, store, retrieval, answering, citations. Imports no other project package."""

@@ -1,0 +1,225 @@
+"""The grounded answerer (the default backend; no LLM).
+
+It answers with the fewest sentences of the retrieved passages that together cover what the
+question asks about, each followed by its citation marker. Sentences are scored by the
+IDF-weighted share of the question's terms they contain (with their passage as context), a small
+bonus when the question wants a number and the sentence has one, and the passage's retrieval
+rank. If even the best sentence covers too little of the question, it refuses with
+``CANNOT_ANSWER`` and offers the closest passages as "related".
+
+The two refusal thresholds are module constants calibrated on the whole evaluation set
+(see evals/REPORT.md); they are not tuned per question.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from rag.citations import make_citation, strip_report_markers
+from rag.records import CANNOT_ANSWER, Chunk, Citation, ReportReference, ScoredChunk
+from rag.tables import TableAnswer
+from rag.text import sentence_spans, tokens
+
+# Refuse when the best sentence (with its passage) covers less than this share of the question.
+MIN_COVERAGE = 0.50
+# ... unless the passage is this close in meaning (cosine) and covers at least MIN_COVERAGE_DENSE.
+DENSE_RESCUE = 0.62
+MIN_COVERAGE_DENSE = 0.35
+MAX_SENTENCES = 3
+MAX_ANSWER_CHARS = 900
+
+_NUMERIC_Q = re.compile(r"\b(how many|how much|what percent|what percentage|what share|what proportion|what fraction|"
+                        r"when|what year|which year|how large|how big|how long|how old|what number|what amount|"
+                        r"what is the value|what was the value|what rate|by how much|growth rate)\b", re.I)
+_HAS_NUM = re.compile(r"\d")
+_REF_Q = re.compile(r"\b(?:reference|ref\.?|citation|source|footnote|entry)\s*(?:no\.?|number|#)?\s*\[?(\d{1,3})\]?"
+                    r"|\[(\d{1,3})\]", re.I)
+
+
+@dataclass
+class Unit:
+    chunk: Chunk
+    rank: int
+    start: int  # offsets within chunk.text
+    end: int
+    toks: set[str]
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start:self.end]
+
+
+@dataclass
+class Drafted:
+    text: str
+    raw_text: str
+    citations: list[Citation]
+    refused: bool
+    related: list[ScoredChunk]
+
+
+class IDF:
+    def __init__(self, chunks: list[Chunk]) -> None:
+        df: Counter[str] = Counter()
+        for c in chunks:
+            df.update(set(tokens(c.embed_text)))
+        self.n = max(len(chunks), 1)
+        self.df = df
+
+    def __call__(self, tok: str) -> float:
+        return math.log(1 + (self.n - self.df.get(tok, 0) + 0.5) / (self.df.get(tok, 0) + 0.5))
+
+
+def units_of(sc: ScoredChunk, rank: int) -> list[Unit]:
+    c = sc.chunk
+    if c.kind in ("prose", "figure_caption"):
+        spans = sentence_spans(c.text)
+    elif c.kind == "table":
+        spans = []
+        pos = 0
+        for line in c.text.split("\n"):
+            if line.strip():
+                spans.append((pos, pos + len(line)))
+            pos += len(line) + 1
+    else:
+        spans = [(0, len(c.text))]
+    return [Unit(c, rank, a, b, set(tokens(c.text[a:b]))) for a, b in spans if b > a]
+
+
+class GroundedAnswerer:
+    def __init__(self, chunks: list[Chunk], references: dict[int, ReportReference]) -> None:
+        self.idf = IDF(chunks)
+        self.references = references
+        self.ref_chunks = {c.row_index: c for c in chunks if c.kind == "reference" and c.row_index is not None}
+
+    # ------------------------------------------------------------------ scoring
+    def _weights(self, question: str) -> dict[str, float]:
+        return {t: self.idf(t) for t in set(tokens(question))}
+
+    def coverage(self, weights: dict[str, float], toks: set[str]) -> float:
+        total = sum(weights.values()) or 1.0
+        return sum(w for t, w in weights.items() if t in toks) / total
+
+    def score_units(self, question: str, contexts: list[ScoredChunk]) -> list[tuple[float, float, Unit]]:
+        weights = self._weights(question)
+        numeric = bool(_NUMERIC_Q.search(question))
+        scored: list[tuple[float, float, Unit]] = []
+        for rank, sc in enumerate(contexts):
+            chunk_toks = set(tokens(sc.chunk.embed_text))
+            for u in units_of(sc, rank):
+                cov_s = self.coverage(weights, u.toks)
+                cov_c = self.coverage(weights, u.toks | chunk_toks)
+                cov = 0.75 * cov_s + 0.25 * cov_c
+                s = cov + 0.08 / (1 + rank)
+                if numeric:
+                    s += 0.08 if _HAS_NUM.search(u.text) else -0.08
+                if len(u.text) < 25:
+                    s -= 0.1  # headings and fragments say little
+                scored.append((s, cov_c, u))
+        scored.sort(key=lambda x: -x[0])
+        return scored
+
+    # ------------------------------------------------------------------ answering
+    def answer(self, question: str, contexts: list[ScoredChunk], table: TableAnswer | None = None,
+               row_chunk=None) -> Drafted:
+        ref = self._reference_answer(question)
+        if ref is not None:
+            return ref
+        if table is not None and row_chunk is not None:
+            drafted = self._table_answer(table, row_chunk)
+            if drafted is not None:
+                return drafted
+        if not contexts:
+            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, [])
+        scored = self.score_units(question, contexts)
+        if not scored:
+            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, contexts[:3])
+        best_s, best_cov, best = scored[0]
+        top_dense = max((sc.dense_sim or 0.0) for sc in contexts[:3])
+        if best_cov < MIN_COVERAGE and not (top_dense >= DENSE_RESCUE and best_cov >= MIN_COVERAGE_DENSE):
+            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, contexts[:3])
+
+        weights = self._weights(question)
+        chosen = [best]
+        covered = set(best.toks)
+        for s, _cov, u in scored[1:40]:
+            if len(chosen) >= MAX_SENTENCES:
+                break
+            gain = sum(w for t, w in weights.items() if t in u.toks and t not in covered)
+            total = sum(weights.values()) or 1.0
+            if gain / total >= 0.2 and s >= 0.6 * best_s and not self._same(u, chosen):
+                chosen.append(u)
+                covered |= u.toks
+        # keep the report's reading order within a passage
+        chosen.sort(key=lambda u: (u.rank, u.start))
+        return self._compose(chosen)
+
+    def _same(self, u: Unit, chosen: list[Unit]) -> bool:
+        return any(c.chunk.id == u.chunk.id and c.start == u.start for c in chosen) or any(
+            c.text.strip() == u.text.strip() for c in chosen
+        )
+
+    def _compose(self, units: list[Unit]) -> Drafted:
+        citations: list[Citation] = []
+        parts: list[str] = []
+        raw_parts: list[str] = []
+        by_chunk: dict[str, int] = {}
+        length = 0
+        for u in units:
+            quote = u.text.strip()
+            shown = strip_report_markers(quote) if u.chunk.kind != "reference" else quote
+            if length + len(shown) > MAX_ANSWER_CHARS and parts:
+                break
+            n = by_chunk.get(f"{u.chunk.id}:{u.start}")
+            if n is None:
+                cit = make_citation(len(citations) + 1, u.chunk, quote, self.references)
+                if cit is None:
+                    continue
+                citations.append(cit)
+                n = cit.n
+                by_chunk[f"{u.chunk.id}:{u.start}"] = n
+            parts.append(f"{shown} [{n}]")
+            raw_parts.append(quote)
+            length += len(shown) + 5
+        if not citations:
+            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, [])
+        text = " ".join(parts)
+        return Drafted(text, " ".join(raw_parts), citations, False, [])
+
+    def _table_answer(self, table: TableAnswer, row_chunk) -> Drafted | None:
+        citations: list[Citation] = []
+        marker: dict[int, int] = {}
+        for r in table.rows:
+            ch = row_chunk(table.table, r)
+            if ch is None:
+                continue
+            cit = make_citation(len(citations) + 1, ch, ch.text, self.references)
+            if cit is not None:
+                citations.append(cit)
+                marker[r.index] = cit.n
+        text = re.sub(r"\s?\{ROW:(\d+)\}", lambda m: f" [{marker[int(m.group(1))]}]" if int(m.group(1)) in marker
+                      else "", table.text)
+        if table.rows and not citations:
+            return None
+        if not table.rows:
+            return None  # "none match" is better said by the text path or a refusal
+        return Drafted(text, table.text, citations, False, [])
+
+    def _reference_answer(self, question: str) -> Drafted | None:
+        m = _REF_Q.search(question)
+        if not m:
+            return None
+        num = int(m.group(1) or m.group(2))
+        ref = self.references.get(num)
+        ch = self.ref_chunks.get(num)
+        if ref is None or ch is None:
+            return None
+        cit = make_citation(1, ch, ch.text, self.references)
+        if cit is None:
+            return None
+        cit.references = [ref]
+        bits = [f"Reference [{num}]: {ref.text}"]
+        return Drafted(f"{' '.join(bits)} [1]", ref.text, [cit], False, [])

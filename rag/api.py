@@ -1,0 +1,208 @@
+"""The one entry point every face uses: the CLI, the Streamlit app and the evaluation.
+
+    ask(question, history=None, settings=None, *, k=None, backend=None, filters=None, on_token=None) -> Answer
+    lookup(ref, settings=None) -> LookupResult
+    get_engine(settings=None) -> Engine          (loaded once per process, read-only)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.answer import GroundedAnswerer
+from rag.conversation import condense
+from rag.errors import IndexNeedsRebuild, MicqaError
+from rag.records import CANNOT_ANSWER, Answer, Chunk, ReportReference, TableRow, Turn
+from rag.retrieve import Filters
+from rag.sanitize import clean_question
+from rag.settings import Settings
+from rag.store import Index, chroma_client, current_build_dir, open_index
+from rag.tables import TableQA
+
+__all__ = ["CANNOT_ANSWER", "Engine", "Filters", "LookupResult", "ask", "get_engine", "lookup"]
+
+log = logging.getLogger(__name__)
+qa_log = logging.getLogger("micqa.qa")
+
+
+@dataclass
+class LookupResult:
+    """What ``micqa lookup REF`` prints: a passage (chunk), a table row or a report reference."""
+
+    ref: str
+    kind: str  # "chunk" | "section" | "table_row" | "reference"
+    title: str
+    text: str
+    chunk: Chunk | None = None
+    row: TableRow | None = None
+    reference: ReportReference | None = None
+
+
+class Engine:
+    """Everything loaded once per process: the index, the retriever, the table reader, the answerer."""
+
+    def __init__(self, settings: Settings, embedder=None) -> None:
+        from rag.retrieve import HybridRetriever, LexicalIndex
+
+        self.settings = settings
+        self.index: Index = open_index(settings)
+        m = self.index.manifest
+        try:
+            self.lexical = LexicalIndex.load(self.index.build_dir / "bm25")
+            client = chroma_client(settings, self.index.build_dir)
+            self.collection = client.get_collection(m.collection, embedding_function=None)
+            stored = self.collection.count()
+        except MicqaError:
+            raise
+        except Exception as exc:  # any failure to open the stores means the same thing to a user
+            raise IndexNeedsRebuild(
+                f"The index in {self.index.build_dir} could not be opened ({type(exc).__name__}): index needs rebuild; "
+                "run `micqa ingest --force`."
+            ) from exc
+        if stored != m.counts.get("chunks"):
+            raise IndexNeedsRebuild(
+                f"The vector store holds {stored} vectors but the manifest lists {m.counts.get('chunks')} chunks: "
+                "index needs rebuild; run `micqa ingest --force`."
+            )
+        self.embedder = embedder or load_query_embedder(settings, self.index.build_dir)
+        if self.embedder.dim != m.dimension or getattr(self.embedder, "model_id", m.model_id) != m.model_id:
+            raise IndexNeedsRebuild(
+                f"The index was built with {m.model_id} ({m.dimension} dimensions) but the embedder is "
+                f"{self.embedder.model_id} ({self.embedder.dim}): index needs rebuild; run `micqa ingest`."
+            )
+        self.retriever = HybridRetriever(self.index.chunks, self.lexical, self.collection, self.embedder,
+                                         self.index.acronyms)
+        self.tables = TableQA(self.index.table_list, self.index.chunks, self.index.acronyms)
+        self.answerer = GroundedAnswerer(self.index.chunks, self.index.references)
+        self.build_id = self.index.build_dir.name
+
+
+def load_query_embedder(settings: Settings, build_dir: Path):
+    """The query-time embedder: the ONNX export beside the index when present (fast start), else MiniLM."""
+    try:
+        from rag.onnx_embed import OnnxEmbedder  # added by the performance work
+
+        onnx_dir = build_dir / "onnx"
+        if (onnx_dir / "model.onnx").exists():
+            return OnnxEmbedder(onnx_dir, settings.embed_model_id)
+    except ImportError:
+        pass
+    from rag.embeddings import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(settings.embed_model_path, settings.embed_model_id)
+
+
+_engines: dict[tuple, Engine] = {}
+_engine_lock = threading.Lock()
+
+
+def get_engine(settings: Settings | None = None, embedder=None) -> Engine:
+    """One engine per (data dir, server, settings, current build); a new build is picked up on the next call."""
+    settings = settings or Settings.from_env()
+    build = current_build_dir(settings)
+    key = (str(settings.data_dir), settings.chroma_url, settings.settings_hash, str(build), id(embedder))
+    with _engine_lock:
+        eng = _engines.get(key)
+        if eng is None:
+            eng = Engine(settings, embedder=embedder)
+            _engines.clear()  # the old build's engine is no longer current
+            _engines[key] = eng
+        return eng
+
+
+def ask(
+    question: str,
+    history: Sequence[Turn] | None = None,
+    settings: Settings | None = None,
+    *,
+    k: int | None = None,
+    backend: str | None = None,
+    filters: Filters | None = None,
+    on_token: Callable[[str], None] | None = None,
+    engine: Engine | None = None,
+) -> Answer:
+    """Answer one question (with optional history). Raises MicqaError subclasses with one-sentence messages."""
+    t0 = time.perf_counter()
+    settings = settings or Settings.from_env()
+    q = clean_question(question, settings.max_question_chars)  # before anything is embedded
+    hist = [Turn(t.role, clean_question(t.content, settings.max_question_chars * 5)) for t in (history or [])
+            if isinstance(t.content, str) and t.content.strip()]
+    eng = engine or get_engine(settings)
+    k = k or settings.k
+    standalone = condense(q, hist)
+    llm = backend if backend and backend != "default" else None
+    table = eng.tables.answer(standalone)
+    contexts = eng.retriever.search(standalone, k=k, filters=filters)
+    if llm:
+        from rag.llm import answer_with_llm
+
+        ans = answer_with_llm(llm, q, standalone, hist, contexts, table, eng, settings, on_token=on_token)
+    else:
+        d = eng.answerer.answer(standalone, contexts, table, eng.tables.row_chunk)
+        ans = Answer(
+            question=q,
+            standalone_question=standalone,
+            text=d.text,
+            raw_text=d.raw_text,
+            citations=d.citations,
+            contexts=contexts,
+            refused=d.refused,
+            backend="default",
+            latency_ms=0.0,
+            related=d.related,
+        )
+        if on_token:
+            on_token(ans.text)
+    ans.latency_ms = (time.perf_counter() - t0) * 1000
+    qa_log.info(json.dumps({"question": q, "standalone": standalone, "answer": ans.text, "refused": ans.refused,
+                            "citations": [c.chunk_id for c in ans.citations], "backend": ans.backend,
+                            "latency_ms": round(ans.latency_ms, 1)}))
+    return ans
+
+
+def lookup(ref: str, settings: Settings | None = None) -> LookupResult:
+    """A chunk id, a section number (3.2.3), a table row (A.1/26) or a report reference ([20])."""
+    import re
+
+    settings = settings or Settings.from_env()
+    idx = get_engine(settings).index
+    r = (ref or "").strip()
+    if not r:
+        raise MicqaError("Give a citation id, a section number (3.2.3), a table row (A.1/26) or a reference ([20]).")
+    m = re.fullmatch(r"\[?\s*(\d{1,3})\s*\]", r) or re.fullmatch(r"(?:ref(?:erence)?\.?\s*)(\d{1,3})", r, re.I)
+    if m:
+        num = int(m.group(1))
+        rr = idx.references.get(num)
+        if rr is None:
+            raise MicqaError(f"The report has no reference [{num}]; its references run from 1 to {len(idx.references)}.")
+        chunk = next((c for c in idx.chunks if c.kind == "reference" and c.row_index == num), None)
+        return LookupResult(r, "reference", f"Reference [{num}]", rr.text, chunk=chunk, reference=rr)
+    if r in idx.chunk_by_id:
+        c = idx.chunk_by_id[r]
+        return LookupResult(r, "chunk", c.section or c.doc_title, c.text, chunk=c)
+    m = re.fullmatch(r"([A-Za-z0-9.\-]+)\s*/\s*(\d+)", r)
+    if m:
+        tid, i = m.group(1), int(m.group(2))
+        table = idx.tables.get(tid) or idx.tables.get(f"table-{tid}") or idx.tables.get(tid.lower())
+        if table is None:
+            raise MicqaError(f"There is no table {tid!r}; tables are: {', '.join(t.id for t in idx.table_list)}.")
+        row = next((x for x in table.rows if x.index == i), None)
+        if row is None:
+            raise MicqaError(f"Table {table.id} has rows 1 to {len(table.rows)}; row {i} does not exist.")
+        chunk = next((c for c in idx.chunks if c.table_id == table.id and c.row_index == i
+                      and c.doc_id == table.doc_id), None)
+        text = chunk.text if chunk else "; ".join(f"{k}: {v}" for k, v in row.raw_cells.items())
+        return LookupResult(r, "table_row", f"{table.caption or table.id}, row {i}", text, chunk=chunk, row=row)
+    sec = idx.find_section(re.sub(r"^(section|appendix)\s+", lambda mm: "Appendix " if mm.group(1).lower() ==
+                                  "appendix" else "", r, flags=re.I))
+    if sec is not None:
+        return LookupResult(r, "section", sec.path_str, idx.section_text(sec))
+    raise MicqaError(
+        f"Nothing matches {r!r}; give a citation id, a section number (3.2.3), a table row (A.1/26) or a reference ([20])."
+    )

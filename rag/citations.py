@@ -1,0 +1,74 @@
+"""Citation records, checked in code.
+
+A citation's quote must be an exact substring of the cited chunk's text; one that is not is
+dropped and never shown. Report markers inside a quote (``[24, 25]``, ``[45–47]``) are resolved
+against the report's own reference list and attached to the citation.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+
+from rag.records import Chunk, Citation, ReportReference
+
+log = logging.getLogger(__name__)
+
+_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\]")
+
+
+def report_marker_numbers(text: str) -> list[int]:
+    nums: list[int] = []
+    for m in _MARKER.finditer(text):
+        for part in re.split(r"\s*,\s*", m.group(1)):
+            rng = re.split(r"\s*[–-]\s*", part)
+            if len(rng) == 2 and rng[0].isdigit() and rng[1].isdigit():
+                a, b = int(rng[0]), int(rng[1])
+                if 0 < b - a < 50:
+                    nums.extend(range(a, b + 1))
+                    continue
+            if part.strip().isdigit():
+                nums.append(int(part.strip()))
+    seen: set[int] = set()
+    return [n for n in nums if not (n in seen or seen.add(n))]
+
+
+def strip_report_markers(text: str) -> str:
+    """The sentence as shown in an answer: report markers move to the citation's reference list."""
+    out = _MARKER.sub("", text)
+    out = re.sub(r"\s+([.,;:])", r"\1", out)
+    return re.sub(r"\s{2,}", " ", out).strip()
+
+
+def make_citation(
+    n: int, chunk: Chunk, quote: str, references: Mapping[int, ReportReference], supported: bool = True
+) -> Citation | None:
+    if not quote or quote not in chunk.text:
+        log.warning("dropping citation %s: quote is not verbatim in chunk %s", n, chunk.id)
+        return None
+    refs: list[ReportReference] = []
+    if chunk.kind != "reference":  # a reference entry cites nothing itself
+        refs = [references[k] for k in report_marker_numbers(quote) if k in references]
+    return Citation(
+        n=n,
+        chunk_id=chunk.id,
+        doc=chunk.doc_title,
+        section=chunk.section,
+        page=chunk.page,
+        quote=quote,
+        references=refs,
+        supported=supported,
+    )
+
+
+def verify(citations: list[Citation], chunks: Mapping[str, Chunk]) -> list[Citation]:
+    """Keep only citations whose quote is verbatim in the chunk they name."""
+    ok = []
+    for c in citations:
+        ch = chunks.get(c.chunk_id)
+        if ch is not None and c.quote and c.quote in ch.text:
+            ok.append(c)
+        else:
+            log.warning("citation %s failed the verbatim check and is not shown", c.n)
+    return ok

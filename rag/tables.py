@@ -1,0 +1,453 @@
+"""Exact answers computed over the parsed tables (counts, lists, filters, maxima, cell lookups).
+
+Nothing here knows the report: the vocabulary (row names, provinces, cities, sectors, years,
+column names) comes from the tables themselves, so a report with other tables gets the same
+behaviour. A question that is not a table computation returns None and takes the text path.
+
+How a question is read:
+- the *table* is the one whose caption, column names and cell values the question mentions most;
+- *filters* are cell values mentioned (matched on whole words, or on words unique to one value
+  of that column), and year constraints ("in 2018", "between 2019 and 2021", "after 2020");
+- the *operation*: "how many" -> count, "which/list" -> list, "most/fewest" -> group maximum,
+  a named row plus an asked-for column -> a cell lookup; "stand for" -> acronym lookup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rag.records import Acronym, Chunk, Table, TableRow
+from rag.text import STOPWORDS, fold, stem, words
+
+# Words that say which kind of column is asked for (English question words, not report content).
+_YEAR_WORDS = {"year", "when", "established", "establish", "founded", "found", "launched", "launch", "created",
+               "create", "start", "started", "began", "begin", "set", "opened", "awarded", "formed", "date"}
+_PLACE_WORDS = {"where", "located", "location", "headquartered", "headquarters", "hq", "based", "city", "province",
+                "region", "sited", "situated"}
+_COUNT = re.compile(r"\b(how many|number of|count of|count the|total number)\b")
+_LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b")
+_MOST = re.compile(r"\b(most|largest|highest|greatest|biggest|maximum|max|top|leading)\b")
+_LEAST = re.compile(r"\b(fewest|least|lowest|smallest|minimum|min)\b")
+_ACRONYM_Q = re.compile(
+    r"(?:what\s+(?:does|do|is|are)\s+(?:the\s+)?(?:acronym\s+|abbreviation\s+)?[\"'“]?(?P<a>[A-Za-z&.()]{2,12})[\"'”]?\s+"
+    r"(?:stand\s+for|mean|short\s+for|abbreviate|refer\s+to))"
+    r"|(?:(?:expand|meaning\s+of|definition\s+of|spell\s+out)\s+(?:the\s+)?(?:acronym\s+|abbreviation\s+)?"
+    r"[\"'“]?(?P<b>[A-Za-z&.()]{2,12})[\"'”]?)",
+    re.IGNORECASE,
+)
+_GENERIC_NAME_WORDS = {"national", "innovation", "center", "centre", "institute", "manufacturing", "technology",
+                       "the", "of", "and", "for", "&", "co", "china", "chinese"}
+
+
+@dataclass
+class TableAnswer:
+    text: str  # with {ROW:i} placeholders replaced by citation markers by the caller
+    rows: list[TableRow]
+    table: Table
+    facts: list[str] = field(default_factory=list)  # plain statements, for the LLM prompt
+
+
+def _norm_words(s: str) -> list[str]:
+    return [stem(w) for w in words(s)]
+
+
+def _year_like(values: list[object]) -> bool:
+    ints = [v for v in values if isinstance(v, int)]
+    return bool(ints) and len(ints) >= 0.8 * len(values) and all(1800 <= v <= 2100 for v in ints)
+
+
+class TableProfile:
+    """Column roles inferred from the data."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        cols = table.columns
+        vals = {c: [r.cells.get(c) for r in table.rows] for c in cols}
+        self.year_cols = [c for c in cols if _year_like(vals[c])]
+        strs = {c: [v for v in vals[c] if isinstance(v, str)] for c in cols}
+        self.name_col: str | None = None
+        # the row-name column: all-distinct strings, the longest on average
+        cands = [c for c in cols if strs[c] and len(set(strs[c])) == len(table.rows)]
+        if cands:
+            self.name_col = max(cands, key=lambda c: sum(len(s) for s in strs[c]) / len(strs[c]))
+        self.key_cols = cands  # columns whose values identify a row (Country, Program Name, ...)
+        self.cat_cols = [c for c in cols if strs[c] and c not in cands and len(set(strs[c])) < len(table.rows)]
+        self.num_cols = [c for c in cols if c not in self.year_cols and any(isinstance(v, int | float) for v in vals[c])
+                         and not any(isinstance(v, str) for v in vals[c])]
+        # value vocabulary for categorical columns: whole values and their parts ("Liaoning, Heilongjiang")
+        self.parts: dict[str, dict[str, set[int]]] = {}
+        for c in self.cat_cols:
+            m: dict[str, set[int]] = {}
+            for r in table.rows:
+                v = r.cells.get(c)
+                if not isinstance(v, str):
+                    continue
+                for p in _split_multi(v):
+                    m.setdefault(p, set()).add(r.index)
+            self.parts[c] = m
+        self.col_words = {c: set(_norm_words(c)) for c in cols}
+
+
+def _split_multi(v: str) -> list[str]:
+    parts = [p.strip() for p in re.split(r",\s*|\s+&\s+", v) if p.strip()]
+    return parts if len(parts) > 1 and all(len(p.split()) <= 3 for p in parts) else [v]
+
+
+def _mentions(question: str, value: str, column_values: list[str]) -> bool:
+    """Is this cell value mentioned? Whole value, or a word unique to this value within its column."""
+    q = fold(question)
+    v = fold(value)
+    if re.search(rf"(?<![\w]){re.escape(v)}(?![\w])", q):
+        return True
+    vw = [w for w in _norm_words(value) if w not in STOPWORDS and len(w) > 2]
+    if not vw:
+        return False
+    qw = set(_norm_words(question))
+    others = [set(_norm_words(o)) for o in column_values if o != value]
+    unique = [w for w in vw if not any(w in o for o in others)]
+    short_upper = [w for w in value.split() if w.isupper() and len(w) <= 3]
+    for w in short_upper:  # "IT" must be written in capitals: "it" is a pronoun
+        if re.search(rf"\b{re.escape(w)}\b", question):
+            return True
+    return any(w in qw for w in unique if w not in {"advanced", "new", "national"})
+
+
+@dataclass
+class ReadQuestion:
+    table: Table
+    prof: TableProfile
+    filters: list[tuple[str, str]]  # (column, value)
+    year_range: tuple[int, int] | None
+    row: TableRow | None
+    asked_cols: list[str]
+    score: float
+
+
+class TableQA:
+    def __init__(self, tables: list[Table], chunks: list[Chunk], acronyms: list[Acronym]) -> None:
+        self.tables = [t for t in tables if t.rows]
+        self.profiles = {id(t): TableProfile(t) for t in self.tables}
+        self.row_chunks: dict[tuple[str, str, int], Chunk] = {}
+        for c in chunks:
+            if c.kind in ("table_row", "acronym") and c.table_id is not None and c.row_index is not None:
+                self.row_chunks[(c.doc_id, c.table_id, c.row_index)] = c
+        self.acronyms = acronyms
+
+    def row_chunk(self, table: Table, row: TableRow) -> Chunk | None:
+        return self.row_chunks.get((table.doc_id, table.id, row.index))
+
+    # ------------------------------------------------------------------ reading the question
+    def _year_range(self, q: str) -> tuple[int, int] | None:
+        ql = q.lower()
+        m = re.search(r"\b(?:between|from)\s+((?:19|20)\d\d)\s+(?:and|to|-|–|through|until)\s+((?:19|20)\d\d)\b", ql) or \
+            re.search(r"\b((?:19|20)\d\d)\s*(?:-|–|to|through)\s*((?:19|20)\d\d)\b", ql)
+        if m:
+            a, b = int(m.group(1)), int(m.group(2))
+            return (min(a, b), max(a, b))
+        m = re.search(r"\b(after|since|from|before|prior to|until|by|in or after|in or before)\s+((?:19|20)\d\d)\b", ql)
+        if m:
+            y = int(m.group(2))
+            w = m.group(1)
+            if w in ("after",):
+                return (y + 1, 2100)
+            if w in ("since", "from", "in or after"):
+                return (y, 2100)
+            if w in ("before", "prior to"):
+                return (1800, y - 1)
+            return (1800, y)
+        years = re.findall(r"\b((?:19|20)\d\d)\b", ql)
+        if len(years) == 1:
+            y = int(years[0])
+            return (y, y)
+        if len(years) > 1:
+            ys = sorted(int(y) for y in years)
+            return (ys[0], ys[-1]) if " or " not in ql and " and " not in ql else (ys[0], ys[-1])
+        return None
+
+    def _match_row(self, q: str, t: Table, prof: TableProfile) -> tuple[TableRow | None, float]:
+        best, best_score, second = None, 0.0, 0.0
+        qwords = set(_norm_words(q))
+        qfold = fold(q)
+        for r in t.rows:
+            score = 0.0
+            for col in prof.key_cols:
+                v = r.cells.get(col)
+                if not isinstance(v, str):
+                    continue
+                if re.search(rf"(?<![\w]){re.escape(fold(v))}(?![\w])", qfold):
+                    score = max(score, 1.0)
+                    continue
+                dist = [w for w in _norm_words(v) if w not in _GENERIC_NAME_WORDS and len(w) > 1]
+                if not dist:
+                    continue
+                hit = sum(1 for w in dist if w in qwords)
+                if hit:
+                    score = max(score, hit / len(dist) * (1.0 if hit >= 1 else 0))
+            if score > best_score:
+                best, best_score, second = r, score, best_score
+            elif score > second:
+                second = score
+        if best is None or best_score < 0.6 or best_score - second < 0.2:
+            return None, 0.0
+        return best, best_score
+
+    def _asked_cols(self, q: str, prof: TableProfile, exclude: set[str]) -> list[str]:
+        qw = set(_norm_words(q)) | set(words(q))
+        out: list[tuple[float, str]] = []
+        for c in prof.table.columns:
+            if c in exclude:
+                continue
+            cw = prof.col_words[c] - STOPWORDS
+            hit = len(cw & qw)
+            bonus = 0.0
+            if c in prof.year_cols and qw & _YEAR_WORDS:
+                bonus = 1.5
+            if any(w in cw for w in ("city", "province", "location", "country")) and qw & _PLACE_WORDS:
+                bonus = max(bonus, 1.0)
+            if hit or bonus:
+                out.append((hit / max(len(cw), 1) + hit * 0.5 + bonus, c))
+        out.sort(reverse=True)
+        return [c for _, c in out]
+
+    def read(self, question: str) -> ReadQuestion | None:
+        best: ReadQuestion | None = None
+        qw = set(_norm_words(question))
+        for t in self.tables:
+            if t.id == "D":
+                continue  # acronyms have their own reader
+            prof = self.profiles[id(t)]
+            filters: list[tuple[str, str]] = []
+            for c in prof.cat_cols:
+                vals = list(prof.parts[c])
+                for v in vals:
+                    if _mentions(question, v, vals):
+                        filters.append((c, v))
+            row, row_score = self._match_row(question, t, prof)
+            yr = self._year_range(question) if prof.year_cols else None
+            caption_words = set(_norm_words(t.caption)) - STOPWORDS - {"table"}
+            for c in t.columns:
+                caption_words |= prof.col_words[c] - STOPWORDS
+            vocab_hits = len(qw & caption_words)
+            score = vocab_hits * 0.5 + len(filters) + (2 * row_score) + (0.5 if yr else 0)
+            if row is not None:
+                # a row named in the question: drop filters that are just words of its own name
+                name_words = set()
+                for col in prof.key_cols:
+                    v = row.cells.get(col)
+                    if isinstance(v, str):
+                        name_words |= set(_norm_words(v))
+                filters = [(c, v) for c, v in filters if not set(_norm_words(v)) <= name_words]
+            asked = self._asked_cols(question, prof, exclude=set(prof.key_cols) if row else set())
+            rq = ReadQuestion(t, prof, filters, yr, row, asked, score)
+            if best is None or rq.score > best.score:
+                best = rq
+        return best
+
+    # ------------------------------------------------------------------ answering
+    def answer(self, question: str) -> TableAnswer | None:
+        acr = self.answer_acronym(question)
+        if acr:
+            return acr
+        rq = self.read(question)
+        if rq is None or rq.score < 1.0:
+            return None
+        ql = question.lower()
+        is_count = bool(_COUNT.search(ql))
+        is_most = bool(_MOST.search(ql))
+        is_least = bool(_LEAST.search(ql))
+        is_list = bool(_LIST.search(ql))
+        prof, t = rq.prof, rq.table
+
+        if rq.row is not None and not is_count:
+            cols = [c for c in rq.asked_cols if c not in prof.key_cols][:2]
+            if not cols:
+                return None  # a question about a named row but no column: the text says more
+            return self._cell_answer(t, prof, rq.row, cols)
+
+        # group maximum: "which sector has the most MICs", "which year saw the most"
+        if (is_most or is_least) and not rq.row:
+            group_col = self._group_col(question, prof, rq)
+            if group_col:
+                return self._group_answer(t, prof, group_col, rq, least=is_least)
+            num_col = next((c for c in rq.asked_cols if c in prof.num_cols), None)
+            if num_col:
+                return self._numeric_extreme(t, prof, num_col, least=is_least)
+
+        if (is_count or is_list) and (rq.filters or rq.year_range):
+            rows = self._filter(t, prof, rq)
+            return self._rows_answer(t, prof, rq, rows, count=is_count)
+        if is_count and self._about_rows(question, t, prof):
+            return self._rows_answer(t, prof, rq, list(t.rows), count=True)
+        return None
+
+    def _about_rows(self, question: str, t: Table, prof: TableProfile) -> bool:
+        """Does the question count the table's own rows ("how many MICs are listed")?"""
+        qw = set(_norm_words(question))
+        name_words = set(_norm_words(prof.name_col or "")) | set(_norm_words(t.caption))
+        return bool(qw & (name_words - STOPWORDS - {"table", "national"}))
+
+    def _group_col(self, question: str, prof: TableProfile, rq: ReadQuestion) -> str | None:
+        qw = set(_norm_words(question)) | set(words(question))
+        for c in rq.asked_cols:
+            if c in prof.cat_cols or c in prof.year_cols:
+                return c
+        for c in prof.cat_cols + prof.year_cols:
+            if prof.col_words[c] & qw:
+                return c
+        if qw & _YEAR_WORDS and prof.year_cols:
+            return prof.year_cols[0]
+        return None
+
+    def _filter(self, t: Table, prof: TableProfile, rq: ReadQuestion) -> list[TableRow]:
+        rows = list(t.rows)
+        if rq.filters:
+            by_value: dict[str, tuple[set[str], set[int]]] = {}
+            for c, v in rq.filters:
+                cols, ids = by_value.setdefault(fold(v), (set(), set()))
+                cols.add(c)
+                ids |= prof.parts[c].get(v, set())
+            # values sharing a column are alternatives (Beijing or Shanghai; Beijing is also a city);
+            # values of different columns combine (advanced materials in Jiangsu)
+            groups: list[tuple[set[str], set[int]]] = []
+            for cols, ids in by_value.values():
+                for g in groups:
+                    if g[0] & cols:
+                        g[0].update(cols)
+                        g[1].update(ids)
+                        break
+                else:
+                    groups.append((set(cols), set(ids)))
+            keep = set.intersection(*(g[1] for g in groups))
+            rows = [r for r in rows if r.index in keep]
+        if rq.year_range and prof.year_cols:
+            a, b = rq.year_range
+            yc = prof.year_cols[0]
+            rows = [r for r in rows if isinstance(r.cells.get(yc), int) and a <= r.cells[yc] <= b]
+        return rows
+
+    def _describe(self, prof: TableProfile, rq: ReadQuestion) -> str:
+        bits = [f"{c} {v}" for c, v in rq.filters]
+        if rq.year_range and prof.year_cols:
+            a, b = rq.year_range
+            yc = prof.year_cols[0]
+            if a == b:
+                bits.append(f"{yc} {a}")
+            elif b >= 2100:
+                bits.append(f"{yc} {a} or later")
+            elif a <= 1800:
+                bits.append(f"{yc} {b} or earlier")
+            else:
+                bits.append(f"{yc} {a}–{b}")
+        return ", ".join(bits)
+
+    def _label(self, prof: TableProfile, r: TableRow) -> str:
+        name = r.cells.get(prof.name_col) if prof.name_col else None
+        extra = ""
+        if prof.year_cols and isinstance(r.cells.get(prof.year_cols[0]), int):
+            extra = f" ({r.cells[prof.year_cols[0]]})"
+        return f"{name}{extra}" if name else f"row {r.index}"
+
+    def _rows_answer(self, t: Table, prof: TableProfile, rq: ReadQuestion, rows: list[TableRow], count: bool):
+        what = self._describe(prof, rq)
+        where = f"{t.caption}" if t.caption else t.id
+        if not rows:
+            text = f"None of the {len(t.rows)} rows of {where} match {what}."
+            return TableAnswer(text, [], t, [text])
+        items = "; ".join(f"{self._label(prof, r)} {{ROW:{r.index}}}" for r in rows)
+        head = f"{len(rows)} of the {len(t.rows)} entries in {where}" + (f" match {what}" if what else "")
+        text = f"{head}: {items}." if count or len(rows) > 1 else f"{head}: {items}."
+        facts = [f"{head}: " + "; ".join(self._label(prof, r) for r in rows)]
+        return TableAnswer(text, rows, t, facts)
+
+    def _group_answer(self, t: Table, prof: TableProfile, col: str, rq: ReadQuestion, least: bool):
+        rows = self._filter(t, prof, rq) if (rq.filters or rq.year_range) else list(t.rows)
+        counts: Counter[str] = Counter()
+        members: dict[str, list[TableRow]] = {}
+        for r in rows:
+            v = r.cells.get(col)
+            if v is None:
+                continue
+            for p in _split_multi(str(v)) if col in prof.cat_cols else [str(v)]:
+                counts[p] += 1
+                members.setdefault(p, []).append(r)
+        if not counts:
+            return None
+        target = min(counts.values()) if least else max(counts.values())
+        winners = [v for v, n in counts.items() if n == target]
+        used = [r for v in winners for r in members[v]]
+        word = "fewest" if least else "most"
+        scope = self._describe(prof, rq)
+        scope = f" (among entries with {scope})" if scope else ""
+        ties = " and ".join(winners)
+        lines = []
+        for v in winners:
+            refs = "".join(f"{{ROW:{r.index}}}" for r in members[v])
+            lines.append(f"{v}: {len(members[v])} {refs}")
+        runner = [f"{v} ({n})" for v, n in counts.most_common() if v not in winners][:3]
+        text = (f"{ties} {'have' if len(winners) > 1 else 'has'} the {word} entries by {col} in "
+                f"{t.caption or t.id}{scope}, with {target} each" if len(winners) > 1 else
+                f"{ties} has the {word} entries by {col} in {t.caption or t.id}{scope}, with {target}")
+        text += ": " + "; ".join(lines) + "."
+        if runner and not least:
+            text += " Next: " + ", ".join(runner) + "."
+        facts = [f"{v}: {n}" for v, n in counts.most_common()]
+        return TableAnswer(text, used, t, [text.replace("{ROW", "").split("}")[0]] + facts)
+
+    def _numeric_extreme(self, t: Table, prof: TableProfile, col: str, least: bool):
+        rows = [r for r in t.rows if isinstance(r.cells.get(col), int | float)]
+        if not rows:
+            return None
+        r = (min if least else max)(rows, key=lambda r: r.cells[col])
+        label = r.cells.get(prof.key_cols[0]) if prof.key_cols else r.index
+        text = (f"{label} has the {'lowest' if least else 'highest'} {col}: {r.raw_cells.get(col)} {{ROW:{r.index}}}.")
+        return TableAnswer(text, [r], t, [text])
+
+    def _cell_answer(self, t: Table, prof: TableProfile, row: TableRow, cols: list[str]):
+        # "where" questions want both place columns
+        label = self._label(prof, row) if prof.name_col else str(row.cells.get(prof.key_cols[0]))
+        if prof.year_cols and prof.year_cols[0] not in cols:
+            label = str(row.cells.get(prof.name_col)) if prof.name_col else label
+        parts = []
+        for c in cols:
+            raw = row.raw_cells.get(c, "")
+            shown = raw if raw else "not given"
+            parts.append(f"{c}: {shown}")
+        text = f"{label} — " + "; ".join(parts) + f" {{ROW:{row.index}}}."
+        return TableAnswer(text, [row], t, [text.replace(f" {{ROW:{row.index}}}", "")])
+
+    # ------------------------------------------------------------------ acronyms
+    def answer_acronym(self, question: str) -> TableAnswer | None:
+        m = _ACRONYM_Q.search(question)
+        if not m:
+            return None
+        key = (m.group("a") or m.group("b") or "").strip(".()\"'")
+        table = next((t for t in self.tables if t.id == "D"), None)
+        if table is None or not key:
+            return None
+        for r in table.rows:
+            acr = str(r.cells.get(table.columns[0], ""))
+            if key in acronym_variants(acr, str(r.cells.get(table.columns[1], ""))):
+                definition = r.raw_cells.get(table.columns[1], "")
+                text = f"{key} stands for {definition} {{ROW:{r.index}}}."
+                return TableAnswer(text, [r], table, [f"{key} = {definition}"])
+        return None
+
+
+def acronym_variants(acr: str, expansion: str) -> set[str]:
+    """Spellings a reader may use: "EV(s)" -> EV, EVs; "U.S. or USA"; OCR "Al" -> "AI" when the initials agree."""
+    out: set[str] = set()
+    for part in re.split(r"\s+or\s+", acr):
+        part = part.strip()
+        m = re.fullmatch(r"(.+?)\((\w+)\)", part)
+        base = [m.group(1), m.group(1) + m.group(2)] if m else [part]
+        for b in base:
+            out |= {b, b.rstrip("."), b.replace(".", "")}
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", re.sub(r"\(.*?\)", "", expansion)) if w[0].isupper() or True)
+    caps = "".join(w[0] for w in re.findall(r"[A-Za-z]+", expansion) if w[0].isupper())
+    for v in list(out):
+        fixed = v.replace("l", "I")
+        if fixed != v and (fixed.upper() == caps.upper() or fixed.upper() == initials.upper()):
+            out.add(fixed)
+    return out

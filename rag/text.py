@@ -1,0 +1,143 @@
+"""Text utilities shared by ingest and answering: sentence spans, tokens, light stemming.
+
+Sentence spans are offsets, never copies, so a quote taken from them is verbatim by construction.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Abbreviations after which a period does not end a sentence (common in policy reports).
+_ABBREV = {
+    "u.s", "u.n", "fig", "figs", "no", "nos", "e.g", "i.e", "vs", "etc", "al", "co", "ltd", "inc", "dr", "mr",
+    "ms", "st", "jr", "approx", "est", "dept", "gov", "corp", "vol", "pp", "p", "ed", "eds", "jan", "feb", "mar",
+    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "adv",
+}
+
+_SENT_END = re.compile(r"[.!?][\"”’')\]]*\s+")
+_PARA_BREAK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-•o]|\d+\.)\s)")
+_CITE_AT_START = re.compile(r"^((?:\[\d+(?:\s*[,–-]\s*\d+)*\]\s*)+)")
+
+
+def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans of paragraphs (blank-line separated; list items are paragraphs of their own)."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in _PARA_BREAK.finditer(text, start, end):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, end))
+    return [s for s in (_strip_span(text, a, b) for a, b in spans) if s[1] > s[0]]
+
+
+def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans within [start, end), paragraph by paragraph.
+
+    A report marker such as ``[3]`` printed after a full stop belongs to the sentence before it.
+    """
+    out: list[tuple[int, int]] = []
+    for pa, pb in paragraph_spans(text, start, end):
+        pos = pa
+        for m in _SENT_END.finditer(text, pa, pb):
+            cut = m.start() + 1
+            before = text[pos:cut]
+            word = re.search(r"([A-Za-z.]+)\.$", before)
+            if word and word.group(1).lower().rstrip(".") in _ABBREV:
+                continue
+            nxt = text[m.end() : m.end() + 1]
+            if nxt and not (nxt.isupper() or nxt.isdigit() or nxt in "\"“[(*'"):
+                continue
+            # a digit after "." as in "No. 28" or a decimal is not a boundary when preceded by a digit
+            if before[-2:-1].isdigit() and nxt.isdigit():
+                continue
+            out.append(_strip_span(text, pos, m.end()))
+            pos = m.end()
+        if pos < pb:
+            out.append(_strip_span(text, pos, pb))
+    # move leading citation markers onto the previous sentence
+    fixed: list[tuple[int, int]] = []
+    for a, b in out:
+        if b <= a:
+            continue
+        m = _CITE_AT_START.match(text[a:b])
+        if m and fixed and fixed[-1][1] <= a:
+            pa, _ = fixed[-1]
+            cut = a + len(m.group(1).rstrip())
+            fixed[-1] = (pa, cut)
+            a2, b2 = _strip_span(text, cut, b)
+            if b2 > a2:
+                fixed.append((a2, b2))
+            continue
+        fixed.append((a, b))
+    return fixed
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
+
+STOPWORDS = frozenset(
+    """a an the and or of to in on for by with as at from into is are was were be been being it its this that these
+    those what which who whom whose when where why how do does did has have had not no yes can could would should
+    will shall may might must than then there their they them he she his her we our you your i me my about over
+    under between among per also any all some such each other more most much many few very so if but only own same
+    too s t just via up out off again further once here both either neither nor whether while during before after
+    above below against through until upon within without report according tell please give list name say said
+    let us""".split()
+)
+
+# Question words that carry meaning for matching but not for retrieval scoring.
+_SUFFIXES = ("ational", "ations", "ation", "ments", "ment", "ingly", "ings", "ing", "ities", "ity", "ies", "ied",
+             "ers", "er", "ed", "es", "ly", "s")
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents, drop Markdown escapes and thousands separators."""
+    t = unicodedata.normalize("NFKD", text)
+    t = "".join(c for c in t if not unicodedata.combining(c))
+    t = t.replace("\\$", "$").replace("\\", " ")
+    t = re.sub(r"(?<=\d),(?=\d{3}\b)", "", t)
+    t = t.replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-")
+    return t.lower()
+
+
+def stem(word: str) -> str:
+    if len(word) <= 2 or not word.isalpha():
+        return word
+    if len(word) <= 4:
+        # short plurals such as "mics", "evs", "labs"
+        return word[:-1] if word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
+    for suf in _SUFFIXES:
+        if suf == "s" and word.endswith(("ss", "us", "is")):
+            return word
+        if word.endswith(suf) and len(word) - len(suf) >= 3:
+            base = word[: -len(suf)]
+            if suf in ("ies", "ied", "ities"):
+                base += "y" if suf != "ities" else ""
+            return base
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens (no stemming, stopwords kept)."""
+    out: list[str] = []
+    for w in _WORD.findall(fold(text)):
+        w = w.strip(".'")
+        if w.endswith("'s"):
+            w = w[:-2]
+        if w:
+            out.append(w)
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """Stemmed content tokens used by BM25 and by the answerer's overlap scores."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS]

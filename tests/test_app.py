@@ -1,0 +1,405 @@
+"""The Streamlit app, driven in-process with streamlit.testing.v1.AppTest.
+
+rag.api is replaced by fakes returning real records (Answer, Citation, ScoredChunk, a small
+fake Index), so these tests check the app's behaviour, not retrieval quality.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from rag import api
+from rag.errors import BackendError, IndexMissing, MicqaError
+from rag.export import conversation_to_markdown
+from rag.records import (
+    CANNOT_ANSWER,
+    Answer,
+    Chunk,
+    Citation,
+    ReportReference,
+    ScoredChunk,
+    Section,
+    Table,
+    TableRow,
+    Turn,
+)
+
+APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
+DOC_TITLE = "China's Manufacturing Innovation Centers"
+DOC_TEXT = (
+    "3.2.3. Financing\n"
+    "The MICs are funded by central, provincial and local governments. Banks <b>also</b> lend.\n"
+    "Appendix A\nA.1. Table of Manufacturing Innovation Centers\n"
+)
+QUOTE = "funded by central, provincial and local governments"
+REF20 = ReportReference(
+    number=20,
+    text="Smith J (2020) Made in China 2025 explained. https://example.org/mic2025",
+    authors="Smith J",
+    year="2020",
+    title="Made in China 2025 explained",
+    url="https://example.org/mic2025",
+    start=0,
+    end=10,
+)
+
+
+def _chunk(cid: str, text: str, page: int = 12) -> Chunk:
+    start = DOC_TEXT.find(text)
+    return Chunk(
+        id=cid,
+        doc_id="nist-ams-600-17",
+        doc_title=DOC_TITLE,
+        section_number="3.2.3",
+        section_path=("3. China's MICs", "3.2. Program", "3.2.3. Financing"),
+        page=page,
+        start=max(start, 0),
+        end=max(start, 0) + len(text),
+        kind="prose",
+        text=text,
+        embed_text=text,
+    )
+
+
+CHUNK = _chunk("c-funding", "The MICs are funded by central, provincial and local governments. Banks <b>also</b> lend.")
+OTHER = _chunk("c-other", "Appendix A\nA.1. Table of Manufacturing Innovation Centers", page=23)
+SECTION = Section(
+    doc_id="nist-ams-600-17",
+    number="3.2.3",
+    title="3.2.3. Financing",
+    path=CHUNK.section_path,
+    level=3,
+    page=12,
+    start=0,
+    end=DOC_TEXT.find("Appendix A"),
+)
+
+
+def _mic_table() -> Table:
+    cols = ["No.", "Manufacturing Innovation Center", "Year", "Province", "City", "Principal Industry Sector"]
+    data = [
+        (1, "National Power Battery MIC", 2016, "Beijing", "Beijing", "New energy vehicles"),
+        (2, "National Institute of Additive Manufacturing", 2016, "Shaanxi", "Xi'an", "Advanced materials"),
+        (6, "National Robot Innovation Center", 2018, "Liaoning, Heilongjiang", "Shenyang, Harbin", "Robotics"),
+        (26, "National Graphene Innovation Center", 2022, "Zhejiang", "Ningbo", "Advanced materials"),
+    ]
+    rows = [
+        TableRow("A.1", i, dict(zip(cols, d, strict=True)), {c: str(v) for c, v in zip(cols, d, strict=True)}, 0, 1)
+        for i, d in enumerate(data, start=1)
+    ]
+    return Table("A.1", "nist-ams-600-17", "Table of MICs", cols, rows, ("Appendix A",), 23, 0, 1)
+
+
+def _programs_table() -> Table:
+    cols = ["Country", "Program", "Est. Total 2023 Annual Program Budget** (USD millions)"]
+    data = [
+        ("USA", "Manufacturing USA", 540.0, "$540"),
+        ("China", "MICs", None, "Unknown"),
+        ("Germany", "Fraunhofer", 3225.0, "$3,225"),
+    ]
+    rows = [
+        TableRow(
+            "table-2", i, dict(zip(cols, d[:3], strict=True)), dict(zip(cols, (d[0], d[1], d[3]), strict=True)), 0, 1
+        )
+        for i, d in enumerate(data, start=1)
+    ]
+    return Table("table-2", "nist-ams-600-17", "Table 2: Programs", cols, rows, ("2. Background",), 13, 0, 1)
+
+
+class FakeIndex:
+    """The attributes docs/CONTRACT.md lists for rag.store.Index."""
+
+    def __init__(self) -> None:
+        self.manifest = None
+        self.documents: list[Any] = []
+        self.doc_texts = {"nist-ams-600-17": DOC_TEXT}
+        self.chunks = [CHUNK, OTHER]
+        self.chunk_by_id = {c.id: c for c in self.chunks}
+        self.sections = [SECTION]
+        self.tables = {"A.1": _mic_table(), "table-2": _programs_table()}
+        self.references = {20: REF20}
+        self.acronyms: list[Any] = []
+
+    def section_text(self, section: Section) -> str:
+        return self.doc_texts[section.doc_id][section.start : section.end]
+
+    def find_section(self, number: str) -> Section | None:
+        return next((s for s in self.sections if s.number == number), None)
+
+
+class FakeEngine:
+    def __init__(self) -> None:
+        self.index = FakeIndex()
+        self.retriever = None
+
+
+def _answer(question: str, *, refused: bool = False) -> Answer:
+    if refused:
+        return Answer(
+            question=question,
+            standalone_question=question,
+            text=CANNOT_ANSWER,
+            raw_text=CANNOT_ANSWER,
+            citations=[],
+            contexts=[],
+            refused=True,
+            backend="embedded",
+            latency_ms=5.0,
+            related=[ScoredChunk(OTHER, 0.2)],
+        )
+    citation = Citation(
+        n=1,
+        chunk_id=CHUNK.id,
+        doc=DOC_TITLE,
+        section=CHUNK.section,
+        page=12,
+        quote=QUOTE,
+        references=[REF20],
+    )
+    text = f"The MICs are {QUOTE} [1]."
+    return Answer(
+        question=question,
+        standalone_question=question,
+        text=text,
+        raw_text=text,
+        citations=[citation],
+        contexts=[ScoredChunk(CHUNK, 0.9), ScoredChunk(OTHER, 0.1)],
+        refused=False,
+        backend="embedded",
+        latency_ms=12.0,
+    )
+
+
+class FakeApi:
+    """Records calls; refuses on 'weather', fails on 'explode'."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.engine = FakeEngine()
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] | None = None,
+        settings: Any = None,
+        *,
+        k: int | None = None,
+        backend: str | None = None,
+        filters: Any = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        self.calls.append({"question": question, "history": list(history or []), "k": k, "backend": backend})
+        if "explode" in question:
+            raise BackendError("The language model did not answer in time; try again or use the embedded backend.")
+        answer = _answer(question, refused="weather" in question)
+        if on_token:
+            for word in answer.text.split(" "):
+                on_token(word + " ")
+        return answer
+
+    def lookup(self, ref: str, settings: Any = None) -> api.LookupResult:
+        if ref == "3.2.3":
+            return api.LookupResult(ref=ref, kind="section", title=SECTION.title, text=DOC_TEXT[: SECTION.end])
+        if ref == "[20]":
+            return api.LookupResult(
+                ref=ref, kind="reference", title="[20] " + REF20.title, text=REF20.text, reference=REF20
+            )
+        raise MicqaError(f"No chunk, section, table row or reference matches {ref!r}.")
+
+    def get_engine(self, settings: Any = None) -> FakeEngine:
+        return self.engine
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeApi:
+    fake = FakeApi()
+    # Each test gets its own data dir, so the app's cached engine is keyed apart too.
+    monkeypatch.setenv("MICQA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(api, "ask", fake.ask)
+    monkeypatch.setattr(api, "lookup", fake.lookup)
+    monkeypatch.setattr(api, "get_engine", fake.get_engine, raising=False)
+    return fake
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input(key="chat-input").set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _all_markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_ask_shows_answer_and_citation_chips(fake: FakeApi) -> None:
+    at = _ask(_app(), "How are MICs funded?")
+    assert fake.calls[0]["question"] == "How are MICs funded?"
+    assert fake.calls[0]["backend"] == "embedded"
+    assert fake.calls[0]["k"] == at.slider(key="k").value
+    md = _all_markdown(at)
+    assert "How are MICs funded" in md  # the question is echoed
+    assert "funded by central" in md  # the answer text
+    assert [b.label for b in at.button if b.key and b.key.startswith("chip-")] == ["[1]"]
+    turns = at.session_state["turns"]
+    assert len(turns) == 1 and turns[0]["status"] == "done"
+
+
+def test_clicking_chip_shows_highlighted_passage(fake: FakeApi) -> None:
+    at = _ask(_app(), "How are MICs funded?")
+    at.button(key="chip-0-0").click().run()
+    assert not at.exception
+    md = _all_markdown(at)
+    assert "Source [1]" in [s.value for s in at.subheader]
+    # The quote is highlighted, the rest of the passage is plain, and its HTML is escaped.
+    assert ":orange-background[funded by central\\, provincial and local governments]" in md
+    assert "\\<b\\>also\\<\\/b\\>" in md
+    assert "<b>" not in md
+    captions = "\n".join(c.value for c in at.caption)
+    assert "3\\.2\\.3\\. Financing" in captions and "p. 12" in captions
+    assert "Made in China 2025 explained" in md and "Smith J" in md and "2020" in md
+    assert any(e.label.startswith("Open in report") for e in at.expander)
+    # Clicking the same chip again closes the source.
+    at.button(key="chip-0-0").click().run()
+    assert "Source [1]" not in [s.value for s in at.subheader]
+
+
+def test_follow_up_gets_history(fake: FakeApi) -> None:
+    at = _ask(_app(), "How are MICs funded?")
+    _ask(at, "And who lends?")
+    history = fake.calls[1]["history"]
+    assert [t.role for t in history] == ["user", "assistant"]
+    assert history[0].content == "How are MICs funded?"
+    assert len(at.session_state["turns"]) == 2
+
+
+def test_refused_answer_shows_related_passages(fake: FakeApi) -> None:
+    at = _ask(_app(), "What is the weather in Wuxi?")
+    assert any("Not in the report" in i.value for i in at.info)
+    related = [e for e in at.expander if "p. 23" in e.label]
+    assert len(related) == 1 and "Table of Manufacturing" in related[0].markdown[0].value
+    assert not [b for b in at.button if b.key and b.key.startswith("chip-")]
+
+
+def test_backend_error_keeps_chat_usable(fake: FakeApi) -> None:
+    at = _ask(_app(), "Please explode")
+    assert [e.value for e in at.error] == [
+        "The language model did not answer in time; try again or use the embedded backend."
+    ]
+    turns = at.session_state["turns"]
+    assert len(turns) == 1 and turns[0]["status"] == "error"
+    _ask(at, "How are MICs funded?")
+    turns = at.session_state["turns"]
+    assert [t["status"] for t in turns] == ["error", "done"]  # nothing lost, nothing duplicated
+    # Retrying the failed turn re-asks it in place.
+    assert at.button(key="retry-0")
+
+
+def test_two_sessions_do_not_share_history(fake: FakeApi) -> None:
+    first, second = _app(), _app()
+    _ask(first, "How are MICs funded?")
+    second.run()
+    assert len(first.session_state["turns"]) == 1
+    assert second.session_state["turns"] == []
+    assert "funded by central" not in _all_markdown(second)
+
+
+def test_example_question_is_asked(fake: FakeApi) -> None:
+    at = _app()
+    at.button(key="example-0").click().run()
+    assert not at.exception
+    assert len(fake.calls) == 1
+    assert at.session_state["turns"][0]["status"] == "done"
+
+
+def test_lookup_section_reference_and_bad_ref(fake: FakeApi) -> None:
+    at = _app()
+    at.sidebar.radio(key="page").set_value("Look up a citation").run()
+    at.text_input(key="lookup-ref").input("3.2.3")
+    at.button[[b.label for b in at.button].index("Look up")].click().run()
+    assert not at.exception
+    assert "3\\.2\\.3\\. Financing" in [s.value for s in at.subheader]
+    at.text_input(key="lookup-ref").input("[20]")
+    at.button[[b.label for b in at.button].index("Look up")].click().run()
+    assert any("example\\.org" in c.value for c in at.caption)
+    at.text_input(key="lookup-ref").input("nope")
+    at.button[[b.label for b in at.button].index("Look up")].click().run()
+    assert [e.value for e in at.error] == ["No chunk, section, table row or reference matches 'nope'."]
+
+
+def test_export_matches_conversation(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Capture what the download button actually serves (AppTest keeps it in a media store).
+    served: list[bytes] = []
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def capture(self: MemoryMediaFileStorage, path_or_data: Any, mimetype: str, kind: Any, filename: Any = None) -> str:
+        if mimetype == "text/markdown":
+            served.append(path_or_data if isinstance(path_or_data, bytes) else str(path_or_data).encode())
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
+    at = _ask(_app(), "How are MICs funded?")
+    _ask(at, "What is the weather in Wuxi?")
+    download = at.get("download_button")
+    assert download and not download[0].proto.disabled
+    md = served[-1].decode()  # the latest run already includes the question just asked
+    turns = at.session_state["turns"]
+    assert (
+        md.split("Exported")[1].split("\n", 1)[1]
+        == conversation_to_markdown([(t["question"], t["answer"]) for t in turns])
+        .split("Exported")[1]
+        .split("\n", 1)[1]
+    )
+    assert "## Q1. How are MICs funded?" in md and "## Q2. What is the weather in Wuxi?" in md
+    assert QUOTE in md and "page 12" in md and "https://example.org/mic2025" in md
+    assert "Not in the report" in md
+
+
+def test_clear_chat(fake: FakeApi) -> None:
+    at = _ask(_app(), "How are MICs funded?")
+    at.button(key="clear").click().run()
+    assert at.session_state["turns"] == []
+
+
+def test_report_browser_renders(fake: FakeApi) -> None:
+    at = _app()
+    at.sidebar.radio(key="page").set_value("Report browser").run()
+    assert not at.exception, at.exception
+    assert any("Financing" in e.label for e in at.expander)
+    assert at.multiselect(key="mic-year").options == ["2016", "2018", "2022"]
+    at.multiselect(key="mic-province").set_value(["Heilongjiang"]).run()
+    assert not at.exception, at.exception
+    assert any("1 of 4 centres" in c.value for c in at.caption)
+    assert any("Budget unknown" in c.value and "China" in c.value for c in at.caption)
+
+
+def test_missing_index_explains_what_to_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MICQA_DATA_DIR", str(tmp_path / "empty"))
+
+    def missing(settings: Any = None) -> Any:
+        raise IndexMissing("No index found; run `micqa ingest` to build it.")
+
+    monkeypatch.setattr(api, "get_engine", missing, raising=False)
+    at = _app()
+    assert [e.value for e in at.error] == ["No index found; run `micqa ingest` to build it."]
+    assert at.button(key="build-index")
+    assert any("micqa ingest" in m.value for m in at.markdown)
+
+
+def test_evaluation_page_without_report(fake: FakeApi) -> None:
+    at = _app()
+    at.sidebar.radio(key="page").set_value("Evaluation").run()
+    assert not at.exception, at.exception
+    assert at.button(key="rerun-eval")

@@ -1,0 +1,1 @@
+"""micqa faces: the command line (cli.py) and the Streamlit app (app.py). Both call rag.api."""

@@ -1,0 +1,357 @@
+"""Streamlit rendering helpers for the micqa app (ui/app.py wires them to rag.api).
+
+Safety rule for everything here: text that comes from the report, an answer or a user is
+rendered through :func:`md_escape` (every Markdown special backslash-escaped) and never with
+``unsafe_allow_html``. Streamlit does not render raw HTML in Markdown by default, and the
+escaping also stops injected Markdown (links, images, colour directives, LaTeX) from taking
+effect, so a passage or answer containing ``<script>`` is shown as those characters.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import string
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from rag.export import highlight_segments
+from rag.records import Chunk, Citation, ReportReference, ScoredChunk, Section, Table
+
+log = logging.getLogger(__name__)
+
+CITIES_CSV = Path(__file__).resolve().parent / "data" / "cities.csv"
+HIGHLIGHT = "orange-background"
+
+# CommonMark lets any ASCII punctuation be backslash-escaped; escaping all of it is simpler
+# and safer than chasing which characters matter in which Markdown extension.
+_MD_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
+
+
+def md_escape(text: str) -> str:
+    """Escape ``text`` so Streamlit Markdown shows it literally (line breaks kept)."""
+    lines = []
+    for line in str(text).splitlines():
+        # Leading spaces/tabs would turn a line into a code block; they carry no meaning here.
+        lines.append(_MD_SPECIAL.sub(r"\\\1", line.lstrip()))
+    # Two trailing spaces = hard line break, so table rows and lists keep their shape.
+    return "  \n".join(lines)
+
+
+def highlighted_markdown(text: str, quote: str) -> str:
+    """Markdown for ``text`` (escaped) with the quoted words on a highlight background."""
+    parts = []
+    for segment, is_quote in highlight_segments(text, quote):
+        if not is_quote:
+            parts.append(md_escape(segment))
+            continue
+        # A directive label cannot span lines, so each line of the quote is highlighted on its own.
+        pieces = [md_escape(p) for p in segment.splitlines() if p.strip()]
+        parts.append("  \n".join(f":{HIGHLIGHT}[{p}]" for p in pieces))
+    return "".join(parts)
+
+
+def page_label(page: int | None) -> str:
+    return f"p. {page}" if page is not None else "page not known"
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only plain http(s) URLs become links (no javascript:, data: ...)."""
+    if url and re.match(r"^https?://[^\s<>\"'`]+$", url.strip(), flags=re.IGNORECASE):
+        return url.strip()
+    return None
+
+
+# ---------------------------------------------------------------------------------- passages
+
+
+def render_references(refs: Sequence[ReportReference], key: str) -> None:
+    """The report's bibliography entries a passage carries: authors, year, title, URL."""
+    if not refs:
+        return
+    st.markdown("**Report references**")
+    for ref in refs:
+        bits = [f"\\[{ref.number}\\]"]
+        if ref.authors:
+            bits.append(md_escape(ref.authors))
+        if ref.year:
+            bits.append(f"\\({md_escape(ref.year)}\\)")
+        bits.append(f"*{md_escape(ref.title or ref.text)}*")
+        st.markdown(" ".join(bits))
+        url = safe_url(ref.url)
+        if url:
+            st.caption(md_escape(url))
+            st.link_button("Open reference", url, key=f"{key}-ref-{ref.number}")
+
+
+def render_source_panel(
+    citation: Citation,
+    chunk: Chunk | None,
+    section: Section | None,
+    section_text: str | None,
+    key: str,
+) -> None:
+    """The cited passage with the quote highlighted, where it sits, and what it cites."""
+    st.subheader(f"Source [{citation.n}]")
+    st.caption(
+        f"{md_escape(citation.doc)}  \n**Section:** {md_escape(citation.section) or 'not known'} · "
+        f"**{page_label(citation.page)}**"
+    )
+    if not citation.supported:
+        st.warning("This sentence was not supported by the passage (the answer's claim may go beyond it).")
+    st.markdown("**Quoted words**")
+    st.info(md_escape(citation.quote) or "(no quote)")
+    if chunk is None:
+        st.warning("The passage is no longer in the index (it may have been rebuilt); the quote is shown above.")
+    else:
+        st.markdown("**Passage**")
+        with st.container(border=True, key=f"{key}-passage"):
+            st.markdown(highlighted_markdown(chunk.text, citation.quote))
+        if chunk.raw and chunk.raw != chunk.text:
+            with st.expander("Table text as printed"):
+                st.code(chunk.raw, language=None)
+        st.caption(f"Chunk id: `{chunk.id}` (paste it in *Look up a citation*)")
+    render_references(citation.references, key)
+    if section is not None and section_text:
+        with st.expander(f"Open in report: {md_escape(section.title)} ({page_label(section.page)})"):
+            st.markdown(highlighted_markdown(section_text, citation.quote))
+
+
+def render_related(related: Sequence[ScoredChunk], key: str) -> None:
+    """Passages offered when the report does not answer: readable, clearly not an answer."""
+    if not related:
+        return
+    st.markdown("**Related passages** (they do not answer the question, but may help):")
+    for i, sc in enumerate(related, start=1):
+        ch = sc.chunk
+        label = f"{i}. {md_escape(ch.section) or 'Unnamed section'} ({page_label(ch.page)})"
+        with st.expander(label):
+            st.markdown(md_escape(ch.text))
+            st.caption(f"Chunk id: `{ch.id}`")
+
+
+# ------------------------------------------------------------------------------------ lookup
+
+
+def render_lookup_result(result: Any) -> None:
+    """A rag.api.LookupResult: title and text; a row as a table; a reference with its URL."""
+    st.subheader(md_escape(result.title))
+    st.caption(f"Kind: {md_escape(result.kind)} · ref `{result.ref}`")
+    if result.chunk is not None:
+        st.caption(f"**Section:** {md_escape(result.chunk.section)} · {page_label(result.chunk.page)}")
+    if result.row is not None:
+        st.dataframe(pd.DataFrame([result.row.raw_cells]), hide_index=True)
+    with st.container(border=True):
+        st.markdown(md_escape(result.text))
+    if result.reference is not None:
+        ref = result.reference
+        url = safe_url(ref.url)
+        if url:
+            st.caption(md_escape(url))
+            st.link_button("Open reference", url)
+        else:
+            st.caption("This reference has no URL in the report.")
+
+
+# ---------------------------------------------------------------------------- report browser
+
+
+def _find_col(columns: Iterable[str], *needles: str) -> str | None:
+    for col in columns:
+        low = col.lower()
+        if any(n in low for n in needles):
+            return col
+    return None
+
+
+def _split_multi(value: Any) -> list[str]:
+    """ "Liaoning, Heilongjiang" / "Jiangxi & Inner Mongolia" -> separate names."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    return [p.strip() for p in re.split(r",|&|/|\band\b", str(value)) if p.strip()]
+
+
+def mic_frame(table: Table) -> pd.DataFrame:
+    """The MIC table with plain column names (Altair dislikes dots in field names)."""
+    cols = table.columns
+    mapping = {
+        "name": _find_col(cols, "center", "innovation", "name"),
+        "year": _find_col(cols, "year"),
+        "province": _find_col(cols, "province"),
+        "city": _find_col(cols, "city"),
+        "sector": _find_col(cols, "sector", "industry"),
+    }
+    records = []
+    for row in table.rows:
+        rec: dict[str, Any] = {"no": row.index}
+        for key, col in mapping.items():
+            rec[key] = row.cells.get(col) if col else None
+        records.append(rec)
+    df = pd.DataFrame(records, columns=["no", "name", "year", "province", "city", "sector"])
+    df["year"] = pd.to_numeric(df["year"], errors="coerce").astype("Int64")
+    return df
+
+
+def load_cities(path: Path = CITIES_CSV) -> pd.DataFrame:
+    return pd.read_csv(path)
+
+
+def mic_map_frame(mics: pd.DataFrame, cities: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """One point per headquarters city (MICs with two cities count in both); unknown cities listed."""
+    exploded = mics.assign(city=mics["city"].map(_split_multi)).explode("city").dropna(subset=["city"])
+    merged = exploded.merge(cities[["city", "lat", "lon"]], on="city", how="left")
+    missing = sorted(set(merged.loc[merged["lat"].isna(), "city"]))
+    points = (
+        merged.dropna(subset=["lat"])
+        .groupby(["city", "lat", "lon"], as_index=False)
+        .agg(mics=("no", "count"), names=("name", lambda s: "; ".join(str(x) for x in s)))
+    )
+    return points, missing
+
+
+def _money(value: Any) -> float | None:
+    """Typed cell -> float; strings like "$3,225" parsed; "Unknown"/None -> None."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return None if pd.isna(value) else float(value)
+    m = re.search(r"-?\d[\d,]*(?:\.\d+)?", str(value))
+    return float(m.group(0).replace(",", "")) if m else None
+
+
+def render_toc(sections: Sequence[Section], section_text: Any) -> None:
+    st.markdown("Each section as printed in the report; open one to read it.")
+    for sec in sections:
+        indent = "\u2003" * max(0, sec.level - 1)  # em-spaces: expander labels ignore plain spaces
+        label = f"{indent}{md_escape(sec.title)} · {page_label(sec.page)}"
+        with st.expander(label):
+            try:
+                text = section_text(sec)
+            except Exception:  # a bad offset must not take the whole page down
+                log.exception("section_text failed for %s", sec.title)
+                text = ""
+            st.markdown(md_escape(text) if text.strip() else "*(no text)*")
+
+
+def render_mic_table(table: Table) -> None:
+    df = mic_frame(table)
+    st.caption(md_escape(table.caption) + f" · {page_label(table.page)} · {len(df)} centres")
+    provinces = sorted({p for v in df["province"] for p in _split_multi(v)})
+    c1, c2, c3 = st.columns(3)
+    years = c1.multiselect("Year", sorted(int(y) for y in df["year"].dropna().unique()), key="mic-year")
+    prov = c2.multiselect("Province", provinces, key="mic-province")
+    sectors = c3.multiselect("Sector", sorted(str(s) for s in df["sector"].dropna().unique()), key="mic-sector")
+    view = df
+    if years:
+        view = view[view["year"].isin(years)]
+    if prov:
+        view = view[view["province"].map(lambda v: bool(set(_split_multi(v)) & set(prov)))]
+    if sectors:
+        view = view[view["sector"].isin(sectors)]
+    st.dataframe(
+        view.rename(
+            columns={
+                "no": "No.",
+                "name": "Manufacturing Innovation Center",
+                "year": "Year",
+                "province": "Province",
+                "city": "City",
+                "sector": "Principal sector",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="mic-table",
+    )
+    st.caption(f"{len(view)} of {len(df)} centres shown.")
+
+    st.markdown("**MICs designated per year, by principal sector**")
+    chart = (
+        alt.Chart(view.dropna(subset=["year"]))
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title="Year"),
+            y=alt.Y("count():Q", title="MICs"),
+            color=alt.Color("sector:N", title="Sector"),
+            tooltip=[alt.Tooltip("year:O"), alt.Tooltip("sector:N"), alt.Tooltip("count():Q", title="MICs")],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
+
+    st.markdown("**MIC headquarters by city**")
+    points, missing = mic_map_frame(view, load_cities())
+    if points.empty:
+        st.info("No centres match the filters.")
+    else:
+        # A lon/lat scatter needs no map tiles, so it works offline.
+        base = alt.Chart(points).encode(
+            longitude="lon:Q",
+            latitude="lat:Q",
+            tooltip=[alt.Tooltip("city:N"), alt.Tooltip("mics:Q", title="MICs"), alt.Tooltip("names:N")],
+        )
+        dots = base.mark_circle(opacity=0.7, color="#d95f02").encode(
+            size=alt.Size("mics:Q", title="MICs", scale=alt.Scale(range=[80, 800]))
+        )
+        labels = base.mark_text(dy=-12, fontSize=11).encode(text="city:N")
+        st.altair_chart(
+            (dots + labels).project(type="mercator").properties(height=480),
+            width="stretch",
+        )
+        st.caption("Cities placed from a small gazetteer (ui/data/cities.csv); no basemap is downloaded.")
+    if missing:
+        st.caption("Not on the map (no coordinates): " + md_escape(", ".join(missing)))
+
+
+def render_programs_table(table: Table) -> None:
+    st.caption(md_escape(table.caption) + f" · {page_label(table.page)}")
+    raw = pd.DataFrame([row.raw_cells for row in table.rows], columns=table.columns)
+    st.dataframe(raw, hide_index=True, width="stretch", key="programs-table")
+    for note in table.notes:
+        st.caption(md_escape(note))
+    country_col = table.columns[0] if table.columns else None
+    budget_col = _find_col(table.columns, "budget")
+    if not country_col or not budget_col:
+        st.info("No budget column found in this table.")
+        return
+    known, unknown = [], []
+    for row in table.rows:
+        value = _money(row.cells.get(budget_col))
+        name = str(row.cells.get(country_col) or row.raw_cells.get(country_col, "?"))
+        (known if value is not None else unknown).append((name, value))
+    st.markdown(f"**{md_escape(budget_col)}**")
+    if known:
+        chart = (
+            alt.Chart(pd.DataFrame(known, columns=["country", "budget"]))
+            .mark_bar()
+            .encode(
+                x=alt.X("country:N", title=None, sort="-y"),
+                y=alt.Y("budget:Q", title="USD millions"),
+                tooltip=["country:N", alt.Tooltip("budget:Q", title="USD millions", format=",.0f")],
+            )
+            .properties(height=300)
+        )
+        st.altair_chart(chart, width="stretch")
+    if unknown:
+        st.caption(
+            "Budget unknown (not published, per the report): "
+            + md_escape(", ".join(name for name, _ in unknown))
+            + ". Not drawn, rather than drawn as zero."
+        )
+
+
+# -------------------------------------------------------------------------------- evaluation
+
+
+def render_eval_report(report_md: Path, chart_png: Path) -> None:
+    if report_md.exists():
+        # Our own generated file, rendered as Markdown (still without unsafe HTML).
+        st.markdown(report_md.read_text(encoding="utf-8"))
+    else:
+        st.info("No evaluation report yet (evals/REPORT.md). Run the evaluation to create it.")
+    if chart_png.exists():
+        st.image(str(chart_png), caption="Evaluation chart")
