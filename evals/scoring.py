@@ -58,20 +58,30 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", out).strip()
 
 
-def contains(text: str, needle: str) -> bool:
-    """Substring test on normalised text that respects number edges.
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion".split()
+)
 
-    Why: a plain substring test would let "6" match "2016" and "40" match "400". A needle
-    starting (ending) with a digit must not be preceded (followed) by more of the number.
-    Word stems ("batter" in "batteries") still match, on purpose.
+
+def contains(text: str, needle: str) -> bool:
+    """Substring test on normalised text that respects word and number edges.
+
+    Why: a plain substring test would let "6" match "2016", "40" match "400", "ten" match
+    "often" and "IP" match "ship". So a needle must start at a word start; it must also end
+    at a word end when it ends in a digit, is a number word or is a short acronym (<= 4
+    letters). Other needles may end mid-word, on purpose: word stems ("batter" matches
+    "batteries", "standard" matches "standards").
     """
     if not needle:
         return False
+    check_left = needle[0].isalnum()
+    check_right = needle[-1].isdigit() or needle in _NUMBER_WORDS or (len(needle) <= 4 and needle.isalpha())
     start = text.find(needle)
     while start != -1:
         end = start + len(needle)
-        ok_left = not (needle[0].isdigit() and start > 0 and (text[start - 1].isdigit() or _decimal_before(text, start)))
-        ok_right = not (needle[-1].isdigit() and end < len(text) and (text[end].isdigit() or _decimal_after(text, end)))
+        ok_left = not check_left or start == 0 or not (text[start - 1].isalnum() or _decimal_before(text, start))
+        ok_right = not check_right or end == len(text) or not (text[end].isalnum() or _decimal_after(text, end))
         if ok_left and ok_right:
             return True
         start = text.find(needle, start + 1)
@@ -79,10 +89,12 @@ def contains(text: str, needle: str) -> bool:
 
 
 def _decimal_before(text: str, i: int) -> bool:
+    """True when text[:i] ends in "<digit>." (the needle would continue a decimal number)."""
     return i >= 2 and text[i - 1] == "." and text[i - 2].isdigit()
 
 
 def _decimal_after(text: str, i: int) -> bool:
+    """True when text[i:] starts with ".<digit>"."""
     return i + 1 < len(text) and text[i] == "." and text[i + 1].isdigit()
 
 

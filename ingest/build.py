@@ -172,10 +172,14 @@ def build_index(
             except OSError as exc:
                 report.problems.append(f"{f}: could not be read ({exc.strerror}); check the file's permissions.")
         seen_ids: set[str] = set()
-        for d in docs:
+        unique = []
+        for d in docs:  # two files with one name stem would share chunk ids; keep the first, name the other
             if d.document.id in seen_ids:
                 report.problems.append(f"{d.document.source_path}: another file has the same name stem; rename one.")
-        docs = [d for d in docs if not (d.document.id in seen_ids or seen_ids.add(d.document.id))]
+                continue
+            seen_ids.add(d.document.id)
+            unique.append(d)
+        docs = unique
         if not docs:
             raise IngestFailed(
                 "No document could be ingested"
@@ -245,11 +249,15 @@ def _report_from_manifest(m: Manifest, build_dir: Path) -> BuildReport:
 
 def _embed(settings: Settings, chunks: list[Chunk], progress: Progress | None, embedder) -> tuple[np.ndarray, int]:
     prev = _previous_vectors(settings)
+    if embedder is not None and prev and len(next(iter(prev.values()))) != embedder.dim:
+        prev = {}  # same model id but another dimension: old vectors cannot be mixed with new ones
     todo = [i for i, c in enumerate(chunks) if c.id not in prev]
     dim = None
     if todo:
         embedder = embedder or load_embedder(settings)
         dim = embedder.dim
+        if prev and len(next(iter(prev.values()))) != dim:
+            prev, todo = {}, list(range(len(chunks)))
     elif prev:
         dim = len(next(iter(prev.values())))
     out = np.zeros((len(chunks), dim or 384), dtype=np.float32)

@@ -55,6 +55,9 @@ class Engine:
         m = self.index.manifest
         try:
             self.lexical = LexicalIndex.load(self.index.build_dir / "bm25")
+            if not settings.chroma_url and not (self.index.build_dir / "chroma" / "chroma.sqlite3").is_file():
+                # checked first because opening a PersistentClient on a missing folder would create one
+                raise FileNotFoundError("the chroma store is missing")
             client = chroma_client(settings, self.index.build_dir)
             self.collection = client.get_collection(m.collection, embedding_function=None)
             stored = self.collection.count()
@@ -70,6 +73,7 @@ class Engine:
                 f"The vector store holds {stored} vectors but the manifest lists {m.counts.get('chunks')} chunks: "
                 "index needs rebuild; run `micqa ingest --force`."
             )
+        _check_store(self.index, self.collection)
         self.embedder = embedder or load_query_embedder(settings, self.index.build_dir)
         if self.embedder.dim != m.dimension or getattr(self.embedder, "model_id", m.model_id) != m.model_id:
             raise IndexNeedsRebuild(
@@ -81,6 +85,39 @@ class Engine:
         self.tables = TableQA(self.index.table_list, self.index.chunks, self.index.acronyms)
         self.answerer = GroundedAnswerer(self.index.chunks, self.index.references)
         self.build_id = self.index.build_dir.name
+
+
+def _check_store(index: Index, collection) -> None:
+    """The store must be the one the manifest describes: same chromadb, and the probe finds its own chunk.
+
+    Uses the probe chunk's stored vector (vectors.npy), so no model is needed and nothing is written.
+    """
+    import chromadb
+    import numpy as np
+
+    m = index.manifest
+    hint = "index needs rebuild; run `micqa ingest --force`."
+    if m.chromadb_version != chromadb.__version__:
+        raise IndexNeedsRebuild(
+            f"The index was written by chromadb {m.chromadb_version} but chromadb {chromadb.__version__} is "
+            f"installed: {hint}"
+        )
+    try:
+        ids = json.loads((index.build_dir / "vector_ids.json").read_text())
+        vecs = np.load(index.build_dir / "vectors.npy", mmap_mode="r")
+        vec = np.asarray(vecs[ids.index(m.probe_chunk_id)], dtype=np.float32)
+        if vec.shape != (m.dimension,):
+            raise ValueError(f"probe vector has shape {vec.shape}")
+        res = collection.query(query_embeddings=[vec.tolist()], n_results=1, include=["distances"])
+        found = res["ids"][0][0] if res["ids"] and res["ids"][0] else None
+    except Exception as exc:  # missing/damaged vectors or a store that cannot answer: same remedy
+        raise IndexNeedsRebuild(
+            f"The index in {index.build_dir} failed its probe query ({type(exc).__name__}): {hint}"
+        ) from exc
+    if found != m.probe_chunk_id:
+        raise IndexNeedsRebuild(
+            f"The index in {index.build_dir} did not find its probe passage {m.probe_chunk_id}: {hint}"
+        )
 
 
 def load_query_embedder(settings: Settings, build_dir: Path):

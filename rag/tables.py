@@ -37,6 +37,13 @@ _ACRONYM_Q = re.compile(
     r"[\"'“]?(?P<b>[A-Za-z&.()]{2,12})[\"'”]?)",
     re.IGNORECASE,
 )
+_OP_WORDS = {"number", "count", "total", "list", "name", "most", "fewest", "least", "largest", "highest", "greatest",
+             "biggest", "lowest", "smallest", "top", "entry", "entri", "row", "table", "each", "per", "sector", "industry",
+             "principal", "focus", "locat", "establish", "found", "launch", "creat", "start", "set", "open", "award",
+             "form", "headquarter", "bas", "based", "situat", "sit", "exist", "appear", "show", "listed", "list",
+             "catalog", "has", "have", "had", "given", "year", "city", "province", "between", "after", "before",
+             "since", "until", "during", "belong", "assign", "classifi", "category", "categori", "area", "field",
+             "type", "kind", "many", "much", "amount", "value", "figure", "estimat", "est", "report", "state"}
 _GENERIC_NAME_WORDS = {"national", "innovation", "center", "centre", "institute", "manufacturing", "technology",
                        "the", "of", "and", "for", "&", "co", "china", "chinese"}
 
@@ -69,7 +76,9 @@ class TableProfile:
         strs = {c: [v for v in vals[c] if isinstance(v, str)] for c in cols}
         self.name_col: str | None = None
         # the row-name column: all-distinct strings, the longest on average
-        cands = [c for c in cols if strs[c] and len(set(strs[c])) == len(table.rows)]
+        # (long free-text columns such as quotations are not names)
+        cands = [c for c in cols if strs[c] and len(set(strs[c])) == len(table.rows) and all(strs[c])
+                 and sum(len(x) for x in strs[c]) / len(strs[c]) <= 90]
         if cands:
             self.name_col = max(cands, key=lambda c: sum(len(s) for s in strs[c]) / len(strs[c]))
         self.key_cols = cands  # columns whose values identify a row (Country, Program Name, ...)
@@ -174,7 +183,7 @@ class TableQA:
             score = 0.0
             for col in prof.key_cols:
                 v = r.cells.get(col)
-                if not isinstance(v, str):
+                if not isinstance(v, str) or not v.strip():
                     continue
                 if re.search(rf"(?<![\w]){re.escape(fold(v))}(?![\w])", qfold):
                     score = max(score, 1.0)
@@ -211,9 +220,20 @@ class TableQA:
         out.sort(reverse=True)
         return [c for _, c in out]
 
+    def _acronym_words(self, question: str) -> set[str]:
+        """Words of the expansions of acronyms the question uses ("MICs" -> manufacturing, innovation, center)."""
+        out: set[str] = set()
+        for a in self.acronyms:
+            for key in acronym_variants(a.acronym, a.expansion):
+                if len(key) >= 2 and any(ch.isupper() for ch in key) and re.search(rf"(?<![\w.]){re.escape(key)}(?!\w)",
+                                                                                  question):
+                    out |= set(_norm_words(re.sub(r"\(.*?\)", "", a.expansion)))
+        return out
+
     def read(self, question: str) -> ReadQuestion | None:
         best: ReadQuestion | None = None
-        qw = set(_norm_words(question))
+        acr_words = self._acronym_words(question)
+        qw = set(_norm_words(question)) | acr_words
         for t in self.tables:
             if t.id == "D":
                 continue  # acronyms have their own reader
@@ -231,6 +251,21 @@ class TableQA:
                 caption_words |= prof.col_words[c] - STOPWORDS
             vocab_hits = len(qw & caption_words)
             score = vocab_hits * 0.5 + len(filters) + (2 * row_score) + (0.5 if yr else 0)
+            # the question is about this table's entities ("MICs" for a table of innovation centers)
+            name_words = set(_norm_words(prof.name_col or "")) - STOPWORDS
+            if name_words and name_words <= qw:
+                score += 1.5
+            known = caption_words | acr_words | _OP_WORDS | {stem(w) for w in _OP_WORDS} | _YEAR_WORDS | _PLACE_WORDS
+            for _c, v in filters:
+                known |= set(_norm_words(v))
+            if row is not None:
+                for v in row.raw_cells.values():
+                    known |= set(_norm_words(v))
+            content = [w for w in _norm_words(question) if w not in STOPWORDS and not re.fullmatch(r"(19|20)\d\d", w)
+                       and not any(w == stem(k.lower()) for a in self.acronyms for k in acronym_keys_simple(a.acronym))]
+            explained = sum(1 for w in content if w in known) / max(len(content), 1)
+            if explained < 0.6:
+                score = min(score, 0.5)  # most of the question is about something the table doesn't hold
             if row is not None:
                 # a row named in the question: drop filters that are just words of its own name
                 name_words = set()
@@ -260,8 +295,14 @@ class TableQA:
         is_list = bool(_LIST.search(ql))
         prof, t = rq.prof, rq.table
 
-        if rq.row is not None and not is_count:
-            cols = [c for c in rq.asked_cols if c not in prof.key_cols][:2]
+        if rq.row is not None:
+            cols = [c for c in rq.asked_cols if c not in prof.key_cols]
+            # one column unless the question names two ("year and city"); place questions take city and province
+            place = [c for c in cols if prof.col_words[c] & {"city", "province"}]
+            if place and set(words(question)) & _PLACE_WORDS and not (set(_norm_words(question)) & {"year"}):
+                cols = place
+            else:
+                cols = cols[:2] if " and " in question.lower() else cols[:1]
             if not cols:
                 return None  # a question about a named row but no column: the text says more
             return self._cell_answer(t, prof, rq.row, cols)
@@ -451,3 +492,7 @@ def acronym_variants(acr: str, expansion: str) -> set[str]:
         if fixed != v and (fixed.upper() == caps.upper() or fixed.upper() == initials.upper()):
             out.add(fixed)
     return out
+
+
+def acronym_keys_simple(acr: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\s+or\s+|[()]", acr) if p.strip()]

@@ -28,12 +28,13 @@ from rag.errors import IndexMissing, IndexNeedsRebuild, MicqaError  # noqa: E402
 from rag.export import conversation_to_markdown  # noqa: E402
 from rag.records import Answer, Turn  # noqa: E402
 from rag.settings import PROJECT_ROOT, Settings  # noqa: E402
+from rag.store import current_build_dir  # noqa: E402
 from ui import views  # noqa: E402
 
 log = logging.getLogger("micqa.ui")
 
 PAGES = ("Chat", "Look up a citation", "Report browser", "Evaluation")
-BACKEND_EMBEDDED = "embedded"
+BACKEND_EMBEDDED = "default"  # rag.api.ask: "default" (or None) = the embedded answerer, else an LLM spec
 EXAMPLES = (
     "How many manufacturing innovation centers does China have, and when did they start?",
     "How are China's manufacturing innovation centers funded?",
@@ -48,15 +49,20 @@ EVAL_CHART = PROJECT_ROOT / "evals" / "report_chart.png"
 # ------------------------------------------------------------------------------ engine + state
 
 
-@st.cache_resource(show_spinner="Loading the report index…")
+@st.cache_resource(show_spinner="Loading the report index…", max_entries=2)
 def load_engine(_settings: Settings, cache_key: str) -> Any:
-    """One engine per process (and per data dir/index settings); read-only, so safe to share."""
+    """One engine per process (and per data dir/index build); read-only, so safe to share."""
     del cache_key  # only there to key the cache: Settings itself is not hashed
     return api.get_engine(_settings)
 
 
 def engine_key(settings: Settings) -> str:
-    return f"{settings.data_dir}|{settings.settings_hash}"
+    """The current build is part of the key, so a `micqa ingest` run in a shell is picked up."""
+    try:
+        build = current_build_dir(settings)
+    except Exception:  # an unreadable pointer: let get_engine raise the one-sentence error
+        build = None
+    return f"{settings.data_dir}|{settings.chroma_url}|{settings.settings_hash}|{build}"
 
 
 def init_state() -> None:
@@ -161,7 +167,8 @@ def render_answer(index: int, answer: Answer) -> None:
                 )
     for warning in answer.warnings:
         st.caption("⚠ " + views.md_escape(warning))
-    st.caption(f"{answer.backend} · {answer.latency_ms / 1000:.1f} s")
+    backend = "embedded" if answer.backend in ("default", BACKEND_EMBEDDED) else answer.backend
+    st.caption(f"{views.md_escape(backend)} · {answer.latency_ms / 1000:.1f} s")
 
 
 def render_turn(index: int, turn: dict[str, Any], settings: Settings) -> None:
@@ -227,7 +234,8 @@ def chat_page(settings: Settings, engine: Any) -> None:
         for i, turn in enumerate(turns):
             render_turn(i, turn, settings)
     if source_col is not None:
-        with source_col, st.container(key="source-panel"):
+        # A scrolling box: a long passage or section must not push the chat out of view.
+        with source_col, st.container(key="source-panel", height=760, border=False):
             render_source(engine, settings)
 
 
@@ -358,6 +366,7 @@ def sidebar_controls(settings: Settings, box: Any) -> None:
         st.selectbox(
             "Answer backend",
             backends,
+            format_func=lambda b: "Embedded (extractive, offline)" if b == BACKEND_EMBEDDED else f"LLM: {b}",
             key="backend",
             help="The embedded extractive answerer needs nothing else; an LLM appears when MICQA_LLM is set.",
         )

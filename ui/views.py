@@ -33,12 +33,19 @@ HIGHLIGHT = "orange-background"
 _MD_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
 
 
-def md_escape(text: str) -> str:
-    """Escape ``text`` so Streamlit Markdown shows it literally (line breaks kept)."""
+def md_escape(text: str, *, line_start: bool = True) -> str:
+    """Escape ``text`` so Streamlit Markdown shows it literally (line breaks kept).
+
+    ``line_start=False`` when ``text`` continues a line (a segment after a highlight): its
+    leading spaces are then real spaces between words, not indentation.
+    """
     lines = []
-    for line in str(text).splitlines():
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    for i, line in enumerate(text.split("\n")):
         # Leading spaces/tabs would turn a line into a code block; they carry no meaning here.
-        lines.append(_MD_SPECIAL.sub(r"\\\1", line.lstrip()))
+        if i > 0 or line_start:
+            line = line.lstrip()
+        lines.append(_MD_SPECIAL.sub(r"\\\1", line))
     # Two trailing spaces = hard line break, so table rows and lists keep their shape.
     return "  \n".join(lines)
 
@@ -46,13 +53,16 @@ def md_escape(text: str) -> str:
 def highlighted_markdown(text: str, quote: str) -> str:
     """Markdown for ``text`` (escaped) with the quoted words on a highlight background."""
     parts = []
+    line_start = True
     for segment, is_quote in highlight_segments(text, quote):
         if not is_quote:
-            parts.append(md_escape(segment))
-            continue
-        # A directive label cannot span lines, so each line of the quote is highlighted on its own.
-        pieces = [md_escape(p) for p in segment.splitlines() if p.strip()]
-        parts.append("  \n".join(f":{HIGHLIGHT}[{p}]" for p in pieces))
+            parts.append(md_escape(segment, line_start=line_start))
+        else:
+            # A directive label cannot span lines, so each line of the quote is highlighted on its own.
+            pieces = [md_escape(p.strip()) for p in segment.split("\n") if p.strip()]
+            # Bold as well as coloured, so the quote stands out on any theme (and for colour-blind readers).
+            parts.append("  \n".join(f":{HIGHLIGHT}[**{p}**]" for p in pieces))
+        line_start = segment.endswith("\n")
     return "".join(parts)
 
 

@@ -1,0 +1,301 @@
+"""The `micqa` command line: ingest | ask | chat | lookup | eval | bench | serve-index.
+
+Every command maps its flags onto the one Settings object and calls the same API the app uses.
+Errors a user can act on print one sentence to stderr and exit non-zero (2 for a bad question).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+from rag.errors import MicqaError
+from rag.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers from NIST AMS 600-17.")
+log = logging.getLogger("micqa")
+
+
+def _settings(
+    data_dir: Path | None = None, chroma_url: str | None = None, llm: str | None = None, k: int | None = None
+) -> Settings:
+    try:
+        return Settings.from_env(data_dir=data_dir, chroma_url=chroma_url, llm=llm, k=k)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+        raise  # unreachable
+
+
+def _setup_logging(settings: Settings, verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("httpx", "chromadb", "bm25s", "sentence_transformers", "transformers", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # every Q&A is appended to a log beside the index (never inside a build)
+    try:
+        logs = settings.data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        fh = logging.FileHandler(logs / "qa.jsonl", encoding="utf-8")
+        fh.setFormatter(logging.Formatter("%(message)s"))
+        qa = logging.getLogger("micqa.qa")
+        qa.setLevel(logging.INFO)
+        qa.propagate = False
+        qa.addHandler(fh)
+    except OSError:
+        pass  # a read-only data dir must not stop answering
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _err(exc: MicqaError) -> None:
+    _fail(str(exc), getattr(exc, "exit_code", 1))
+
+
+DataDir = typer.Option(None, "--data-dir", help="Index folder (env MICQA_DATA_DIR).")
+ChromaUrl = typer.Option(
+    None, "--chroma-url", help="Chroma server URL, e.g. http://127.0.0.1:8000 (env MICQA_CHROMA_URL)."
+)
+Llm = typer.Option(None, "--llm", help="PROVIDER:MODEL, e.g. openai:gpt-4o-mini or ollama:llama3.1 (env MICQA_LLM).")
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(None, help="Files or folders (default: corpus/)."),
+    json_out: bool = typer.Option(False, "--json", help="Print a JSON summary instead of a progress bar."),
+    force: bool = typer.Option(False, "--force", help="Rebuild even when nothing changed."),
+    wait: bool = typer.Option(False, "--wait", help="Wait for another running ingest instead of exiting."),
+    data_dir: Path | None = DataDir,
+    chroma_url: str | None = ChromaUrl,
+) -> None:
+    """Build (or refresh) the index from the corpus."""
+    from ingest.build import build_index
+
+    settings = _settings(data_dir, chroma_url)
+    _setup_logging(settings)
+    try:
+        if json_out:
+            report = build_index(settings, paths or None, force=force, wait_for_lock=wait)
+        else:
+            from rich.progress import Progress
+
+            with Progress(transient=True) as prog:
+                task = prog.add_task("Embedding chunks", total=None)
+
+                def cb(done: int, total: int) -> None:
+                    prog.update(task, completed=done, total=total or 1)
+
+                report = build_index(settings, paths or None, progress=cb, force=force, wait_for_lock=wait)
+    except MicqaError as exc:
+        _err(exc)
+        return
+    for p in report.problems:
+        typer.echo(p, err=True)
+    if json_out:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        state = "unchanged (nothing re-embedded)" if report.unchanged else f"built {report.build}"
+        typer.echo(
+            f"Index {state}: {report.documents} document(s), {report.sections} sections, {report.chunks} chunks "
+            f"({', '.join(f'{k} {v}' for k, v in report.chunks_by_kind.items())}), {report.tables} tables / "
+            f"{report.table_rows} rows, {report.references} references, {report.acronyms} acronyms, "
+            f"{report.seconds:.1f} s."
+        )
+    if report.problems:
+        raise typer.Exit(1)
+
+
+def _print_answer(ans, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(ans.text)
+    if ans.standalone_question != ans.question:
+        typer.echo(f"\n(read as: {ans.standalone_question})")
+    for c in ans.citations:
+        page = f", p. {c.page}" if c.page is not None else ""
+        typer.echo(
+            f"\n[{c.n}] {c.section}{page} ({c.chunk_id})\n    “{c.quote[:300]}{'…' if len(c.quote) > 300 else ''}”"
+        )
+        for r in c.references:
+            typer.echo(f"    report ref [{r.number}] {r.text[:200]}")
+    if ans.refused and ans.related:
+        typer.echo("\nRelated passages (not an answer):")
+        for sc in ans.related:
+            typer.echo(f"  - {sc.chunk.section} ({sc.chunk.id}): {sc.chunk.text[:160]}…")
+
+
+def _load_history(path: Path | None):
+    from rag.records import Turn
+
+    if path is None:
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [Turn(t["role"], t["content"]) for t in data]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        _fail(f"Could not read the history file {path} ({exc}); give a JSON list of {{role, content}} turns.", 2)
+        return []
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="Your question about the report."),
+    json_out: bool = typer.Option(False, "--json", help="Print the answer record as JSON."),
+    k: int | None = typer.Option(None, "--k", min=1, max=50, help="Passages to retrieve."),
+    history: Path | None = typer.Option(None, "--history", help="JSON file of earlier turns [{role, content}]."),
+    llm: str | None = Llm,
+    data_dir: Path | None = DataDir,
+    chroma_url: str | None = ChromaUrl,
+) -> None:
+    """Answer one question with citations."""
+    from rag import api
+
+    settings = _settings(data_dir, chroma_url, llm, k)
+    _setup_logging(settings)
+    hist = _load_history(history)
+    on_token = None
+    if settings.llm and not json_out:
+
+        def on_token(tok: str) -> None:
+            sys.stdout.write(tok)
+            sys.stdout.flush()
+
+    try:
+        ans = api.ask(question, hist, settings, k=k, backend=settings.llm, on_token=on_token)
+    except MicqaError as exc:
+        _err(exc)
+        return
+    if on_token:
+        typer.echo("\n")
+    _print_answer(ans, json_out)
+
+
+@app.command()
+def chat(
+    llm: str | None = Llm,
+    k: int | None = typer.Option(None, "--k", min=1, max=50),
+    data_dir: Path | None = DataDir,
+    chroma_url: str | None = ChromaUrl,
+) -> None:
+    """A terminal chat with history (empty line or Ctrl-D to quit)."""
+    from rag import api
+    from rag.records import Turn
+
+    settings = _settings(data_dir, chroma_url, llm, k)
+    _setup_logging(settings)
+    history: list[Turn] = []
+    typer.echo("Ask about NIST AMS 600-17 (empty line to quit).")
+    while True:
+        try:
+            q = input("\n> ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not q.strip():
+            break
+        try:
+            ans = api.ask(q, history, settings, k=k, backend=settings.llm)
+        except MicqaError as exc:
+            typer.echo(str(exc), err=True)
+            continue
+        _print_answer(ans, False)
+        history += [Turn("user", q), Turn("assistant", ans.text)]
+
+
+@app.command()
+def lookup(
+    ref: str = typer.Argument(..., help="Chunk id, section number (3.2.3), table row (A.1/26) or reference ([20])."),
+    json_out: bool = typer.Option(False, "--json"),
+    data_dir: Path | None = DataDir,
+    chroma_url: str | None = ChromaUrl,
+) -> None:
+    """Show a cited passage, a section, a table row or a report reference."""
+    from dataclasses import asdict
+
+    from rag import api
+
+    settings = _settings(data_dir, chroma_url)
+    _setup_logging(settings)
+    try:
+        res = api.lookup(ref, settings)
+    except MicqaError as exc:
+        _err(exc)
+        return
+    if json_out:
+        out = {
+            "ref": res.ref,
+            "kind": res.kind,
+            "title": res.title,
+            "text": res.text,
+            "chunk_id": res.chunk.id if res.chunk else None,
+            "reference": asdict(res.reference) if res.reference else None,
+        }
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{res.title}\n\n{res.text}")
+    if res.reference and res.reference.url:
+        typer.echo(f"\n{res.reference.url}")
+
+
+@app.command("eval")
+def eval_cmd(
+    gold: Path = typer.Option(Path("evals/gold.jsonl"), "--gold"),
+    backend: str | None = typer.Option(None, "--backend", help="default, or PROVIDER:MODEL."),
+    llm: str | None = Llm,
+    json_out: Path | None = typer.Option(None, "--json", help="Write the figures as JSON here."),
+    baseline: bool = typer.Option(False, "--baseline", help="Also score the LangChain tutorial pipeline."),
+    check: bool = typer.Option(
+        False, "--check", help="Exit 1 when a figure is under its floor in evals/thresholds.toml."
+    ),
+    data_dir: Path | None = DataDir,
+    chroma_url: str | None = ChromaUrl,
+) -> None:
+    """Score answers against the gold Q&A set."""
+    from evals.runner import main_eval
+
+    settings = _settings(data_dir, chroma_url, llm)
+    _setup_logging(settings)
+    try:
+        code = main_eval(gold, settings, backend, llm or settings.llm, json_out, baseline, check)
+    except MicqaError as exc:
+        _err(exc)
+        return
+    raise typer.Exit(code)
+
+
+@app.command("serve-index")
+def serve_index(
+    path: Path = typer.Option(Path(".micqa/chroma-server"), "--path", help="Where the server keeps its data."),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+) -> None:
+    """Start a Chroma server (`chroma run`) for many app processes; then set MICQA_CHROMA_URL."""
+    chroma = Path(sys.executable).with_name("chroma")
+    cmd = [
+        str(chroma if chroma.exists() else "chroma"),
+        "run",
+        "--path",
+        str(path),
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
+    typer.echo(f"Starting: {' '.join(cmd)}\nThen: export MICQA_CHROMA_URL=http://{host}:{port} && micqa ingest")
+    os.execvp(cmd[0], cmd)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
