@@ -27,6 +27,17 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_GOLD = EVALS_DIR / "gold.jsonl"
 DEFAULT_THRESHOLDS = EVALS_DIR / "thresholds.toml"
+# Short column labels so the by-kind table fits an 80-column terminal.
+SHORT_NAMES = {
+    "answer_accuracy": "ans acc",
+    "refusal_accuracy": "ref acc",
+    "false_refusal_rate": "false ref",
+    "recall@1": "r@1",
+    "recall@5": "r@5",
+    "mrr@10": "mrr",
+    "citation_recall": "cit R",
+    "citation_precision": "cit P",
+}
 GOLD_FIELDS = frozenset({"id", "question", "answer", "key_facts", "evidence", "answerable", "kind", "history"})
 
 
@@ -143,10 +154,10 @@ def print_table(result: dict[str, Any], console: Console) -> None:
 
     base_by_kind = (result.get("baseline") or {}).get("by_kind", {})
     kinds = Table(title="by kind")
-    kinds.add_column("kind")
+    kinds.add_column("kind", min_width=12, no_wrap=True)
     kinds.add_column("n", justify="right")
     for col in KIND_COLUMNS:
-        kinds.add_column(col, justify="right")
+        kinds.add_column(SHORT_NAMES.get(col, col), justify="right")
     if has_base:
         kinds.add_column("base r@5", justify="right")
     for kind, m in result.get("by_kind", {}).items():

@@ -138,6 +138,26 @@ def load_embedder(settings: Settings):
     return SentenceTransformerEmbedder(settings.embed_model_path, settings.embed_model_id)
 
 
+def _open_onnx(settings: Settings, onnx_dir: Path):
+    """Export MiniLM to ONNX (cached in data_dir/onnx-cache) into the build; None when that fails."""
+    from ingest.onnx_export import ensure_onnx
+    from rag.onnx_embed import OnnxEmbedder
+
+    try:
+        ensure_onnx(settings.embed_model_path, settings.data_dir / "onnx-cache", onnx_dir)
+        return OnnxEmbedder(onnx_dir, settings.embed_model_id)
+    except Exception as exc:  # the query path falls back to sentence-transformers: slower, still right
+        log.warning("ONNX export of %s failed (%s: %s); queries will load sentence-transformers.",
+                    settings.embed_model_path or settings.embed_model_id, type(exc).__name__, exc)
+        shutil.rmtree(onnx_dir, ignore_errors=True)
+        return None
+
+
+def _default_embedder(settings: Settings, build_tmp: Path):
+    # opened even when every vector is re-used: the export must land in each build for the query path
+    return _open_onnx(settings, build_tmp / "onnx") or load_embedder(settings)
+
+
 def build_index(
     settings: Settings,
     paths: list[Path] | None = None,
@@ -210,7 +230,10 @@ def build_index(
         _clean_partial(root)
         tmp = root / f"tmp-{build_id}"
         tmp.mkdir()
+        previous = _current_name(settings)
         try:
+            if embedder is None:  # the real model: export it for the query path, embed with the same graph
+                embedder = _default_embedder(settings, tmp)
             vectors, reused = _embed(settings, all_chunks, progress, embedder)
             report.embedded = len(all_chunks) - reused
             report.reused_vectors = reused
@@ -222,8 +245,9 @@ def build_index(
             switch_current(settings, build_id)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(root / build_id, ignore_errors=True)  # renamed but failed validation: never current
             raise
-        _prune(settings, root, keep=build_id)
+        _prune(settings, root, keep=build_id, previous=previous)
 
         kinds = Counter(c.kind for c in all_chunks)
         report.documents = len(docs)
@@ -264,6 +288,8 @@ def _embed(settings: Settings, chunks: list[Chunk], progress: Progress | None, e
     for i, c in enumerate(chunks):
         if c.id in prev:
             out[i] = prev[c.id]
+    # longest first, so each batch holds texts of similar length and pads little
+    todo.sort(key=lambda i: len(chunks[i].embed_text), reverse=True)
     batch = 32
     total = len(todo)
     if progress:
@@ -367,11 +393,22 @@ def _clean_partial(root: Path) -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
-def _prune(settings: Settings, root: Path, keep: str) -> None:
-    """Keep the current build and the one before it (a reader may still have it open)."""
+def _current_name(settings: Settings) -> str | None:
+    try:
+        cur = current_build_dir(settings)
+    except MicqaError:
+        return None
+    return cur.name if cur is not None else None
+
+
+def _prune(settings: Settings, root: Path, keep: str, previous: str | None = None) -> None:
+    """Keep the current build and the one that was current before it (a reader may still have it open).
+
+    Builds that never became current (an ingest killed between rename and switch) are removed too.
+    """
     builds = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("tmp-"))
-    for p in builds[:-2]:
-        if p.name != keep:
+    for p in builds:
+        if p.name not in (keep, previous):
             if settings.chroma_url:
                 try:
                     chroma_client(settings, p).delete_collection(collection_name_for(settings, p.name))

@@ -64,9 +64,15 @@ def list_corpus_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
             for p in sorted(root.iterdir()):
                 if p.name.startswith(".") or p.name.lower() == "readme.md":
                     continue  # the corpus README describes the corpus; it is not part of it
-                if p.is_symlink() and not str(p.resolve()).startswith(str(base) + "/"):
-                    problems.append(f"{p}: is a link pointing outside the corpus folder; copy the file in instead.")
-                    continue
+                if p.is_symlink():
+                    try:
+                        target = p.resolve(strict=True)
+                    except (OSError, RuntimeError):  # dangling link or a link loop (RuntimeError on 3.11)
+                        problems.append(f"{p}: is a broken link (missing target or a loop); remove it.")
+                        continue
+                    if not str(target).startswith(str(base) + "/"):
+                        problems.append(f"{p}: is a link pointing outside the corpus folder; copy the file in instead.")
+                        continue
                 if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES:
                     files.append(p)
                 elif p.is_file():
@@ -84,7 +90,8 @@ def load(path: Path, max_bytes: int) -> LoadedDocument:
         raise LoadError(f"{path}: the file is empty; remove it or replace it with the real document.")
     if size > max_bytes:
         raise LoadError(
-            f"{path}: the file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
+            # MiB on both sides, so a 50 MiB cap reads "50 MB" (as MICQA_MAX_FILE_MB would set it)
+            f"{path}: the file is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit; "
             "split it or raise MICQA_MAX_FILE_MB."
         )
     data = path.read_bytes()

@@ -35,6 +35,18 @@ _NUMERIC_Q = re.compile(r"\b(how many|how much|what percent|what percentage|what
                         r"when|what year|which year|how large|how big|how long|how old|what number|what amount|"
                         r"what is the value|what was the value|what rate|by how much|growth rate)\b", re.I)
 _HAS_NUM = re.compile(r"\d")
+_SOURCE_Q = re.compile(r"\b(reference|references|source|sources|cite|cites|cited|citation|author|authors|published|"
+                       r"publication|journal|article|paper|url|link|available at)\b", re.I)
+_QWORD = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "does", "do", "did", "is", "are",
+          "was", "were", "can", "could", "would", "should", "tell", "list", "name", "give", "according", "in", "the",
+          "a", "an", "and", "of", "for", "compare", "describe", "explain", "summarize", "i", "report", "table",
+          "abstract", "summary", "executive", "acknowledgments", "acknowledgements", "per", "appendix", "section",
+          "say", "says", "said", "mention", "mentioned", "mentions", "figure", "fig", "page", "document"}
+# Refuse when the best passage covers less than this share of the question's attribute terms (the
+# terms that are not names): "Who is the director of <a center the report lists>?" names a real
+# center but asks for something the report never says.
+MIN_ATTRIBUTE_COVERAGE = 0.2
+MIN_ENTITY_COVERAGE = 0.34
 _REF_Q = re.compile(r"\b(?:reference|ref\.?|citation|source|footnote|entry)\s*(?:no\.?|number|#)?\s*\[?(\d{1,3})\]?"
                     r"|\[(\d{1,3})\]", re.I)
 
@@ -99,6 +111,17 @@ class GroundedAnswerer:
     def _weights(self, question: str) -> dict[str, float]:
         return {t: self.idf(t) for t in set(tokens(question))}
 
+    def split_terms(self, question: str) -> tuple[set[str], set[str]]:
+        """(entity terms, attribute terms): capitalised names and acronyms vs the rest of the question."""
+        entity: set[str] = set()
+        for i, w in enumerate(re.findall(r"[A-Za-z][\w'&.-]*|\d+", question)):
+            if w.lower() in _QWORD:
+                continue
+            if (w[0].isupper() and i > 0) or (w.isupper() and len(w) > 1) or re.fullmatch(r"(19|20)\d\d", w):
+                entity.update(tokens(w))
+        allt = set(tokens(question)) - {t for w in _QWORD for t in tokens(w)}
+        return entity & allt, allt - entity
+
     def coverage(self, weights: dict[str, float], toks: set[str]) -> float:
         total = sum(weights.values()) or 1.0
         return sum(w for t, w in weights.items() if t in toks) / total
@@ -106,6 +129,7 @@ class GroundedAnswerer:
     def score_units(self, question: str, contexts: list[ScoredChunk]) -> list[tuple[float, float, Unit]]:
         weights = self._weights(question)
         numeric = bool(_NUMERIC_Q.search(question))
+        about_sources = bool(_SOURCE_Q.search(question))
         scored: list[tuple[float, float, Unit]] = []
         for rank, sc in enumerate(contexts):
             chunk_toks = set(tokens(sc.chunk.embed_text))
@@ -118,6 +142,8 @@ class GroundedAnswerer:
                     s += 0.08 if _HAS_NUM.search(u.text) else -0.08
                 if len(u.text) < 25:
                     s -= 0.1  # headings and fragments say little
+                if sc.chunk.kind == "reference" and not about_sources:
+                    s -= 0.3  # bibliography entries repeat topic words but answer nothing by themselves
                 scored.append((s, cov_c, u))
         scored.sort(key=lambda x: -x[0])
         return scored
@@ -141,6 +167,8 @@ class GroundedAnswerer:
         top_dense = max((sc.dense_sim or 0.0) for sc in contexts[:3])
         if best_cov < MIN_COVERAGE and not (top_dense >= DENSE_RESCUE and best_cov >= MIN_COVERAGE_DENSE):
             return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, contexts[:3])
+        if not self._grounded(question, scored[:5], contexts):
+            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, contexts[:3])
 
         weights = self._weights(question)
         chosen = [best]
@@ -155,7 +183,39 @@ class GroundedAnswerer:
                 covered |= u.toks
         # keep the report's reading order within a passage
         chosen.sort(key=lambda u: (u.rank, u.start))
-        return self._compose(chosen)
+        return self._compose(self._with_list_items(chosen, contexts))
+
+    def _with_list_items(self, chosen: list[Unit], contexts: list[ScoredChunk]) -> list[Unit]:
+        """A sentence that introduces a list ("... namely:") is followed by the list it introduces."""
+        out: list[Unit] = []
+        for u in chosen:
+            out.append(u)
+            if not u.text.rstrip().endswith(":"):
+                continue
+            sc = next((c for c in contexts if c.chunk.id == u.chunk.id), None)
+            if sc is None:
+                continue
+            following = [x for x in units_of(sc, u.rank) if x.start >= u.end]
+            for x in following[:10]:
+                if x.text.lstrip()[:1] in "-•o*" or x.text.lstrip()[:2] == " -":
+                    out.append(x)
+                else:
+                    break
+        return out
+
+    def _grounded(self, question: str, top: list[tuple[float, float, Unit]], contexts: list[ScoredChunk]) -> bool:
+        """Some top passage must cover both the names and the asked-for attribute of the question."""
+        entity, attr = self.split_terms(question)
+        ew = {t: self.idf(t) for t in entity}
+        aw = {t: self.idf(t) for t in attr}
+        chunk_toks = {sc.chunk.id: set(tokens(sc.chunk.embed_text)) for sc in contexts}
+        for _s, _c, u in top:
+            toks = u.toks | chunk_toks.get(u.chunk.id, set())
+            e_ok = not ew or self.coverage(ew, toks) >= MIN_ENTITY_COVERAGE
+            a_ok = not aw or self.coverage(aw, toks) >= MIN_ATTRIBUTE_COVERAGE
+            if e_ok and a_ok:
+                return True
+        return False
 
     def _same(self, u: Unit, chosen: list[Unit]) -> bool:
         return any(c.chunk.id == u.chunk.id and c.start == u.start for c in chosen) or any(

@@ -17,17 +17,18 @@ from pathlib import Path
 
 from rag.answer import GroundedAnswerer
 from rag.conversation import condense
-from rag.errors import IndexNeedsRebuild, MicqaError
+from rag.errors import BadQuestion, IndexNeedsRebuild, MicqaError
 from rag.records import CANNOT_ANSWER, Answer, Chunk, ReportReference, TableRow, Turn
 from rag.retrieve import Filters
-from rag.sanitize import clean_question
+from rag.sanitize import clean_question, clean_text
 from rag.settings import Settings
-from rag.store import Index, chroma_client, current_build_dir, open_index
+from rag.store import Index, chroma_reader, current_build_dir, open_index
 from rag.tables import TableQA
 
 __all__ = ["CANNOT_ANSWER", "Engine", "Filters", "LookupResult", "ask", "get_engine", "lookup"]
 
 log = logging.getLogger(__name__)
+MAX_REF_CHARS = 200  # the longest real ref (a chunk id, "Appendix A.1", "A.1/26") is far shorter
 qa_log = logging.getLogger("micqa.qa")
 
 
@@ -58,7 +59,7 @@ class Engine:
             if not settings.chroma_url and not (self.index.build_dir / "chroma" / "chroma.sqlite3").is_file():
                 # checked first because opening a PersistentClient on a missing folder would create one
                 raise FileNotFoundError("the chroma store is missing")
-            client = chroma_client(settings, self.index.build_dir)
+            client = chroma_reader(settings, self.index.build_dir)  # a private copy: queries never write the build
             self.collection = client.get_collection(m.collection, embedding_function=None)
             stored = self.collection.count()
         except MicqaError:
@@ -153,6 +154,22 @@ def get_engine(settings: Settings | None = None, embedder=None) -> Engine:
         return eng
 
 
+def _clean_history(history: Sequence[Turn] | None, max_chars: int) -> list[Turn]:
+    """Earlier turns come from the app (answers can be long): bound and clean them, never fail the question.
+
+    Slicing before cleaning keeps a pasted 10 MB turn cheap; turns left empty (only invisible
+    characters) and unknown roles are dropped.
+    """
+    out: list[Turn] = []
+    for t in history or []:
+        if getattr(t, "role", None) not in ("user", "assistant") or not isinstance(getattr(t, "content", None), str):
+            continue
+        text = clean_text(t.content[: max_chars * 4])[:max_chars]
+        if text:
+            out.append(Turn(t.role, text))
+    return out
+
+
 def ask(
     question: str,
     history: Sequence[Turn] | None = None,
@@ -168,20 +185,22 @@ def ask(
     t0 = time.perf_counter()
     settings = settings or Settings.from_env()
     q = clean_question(question, settings.max_question_chars)  # before anything is embedded
-    hist = [Turn(t.role, clean_question(t.content, settings.max_question_chars * 5)) for t in (history or [])
-            if isinstance(t.content, str) and t.content.strip()]
+    hist = _clean_history(history, settings.max_question_chars * 5)
     eng = engine or get_engine(settings)
     k = k or settings.k
     standalone = condense(q, hist)
+    backend = backend or settings.llm
     llm = backend if backend and backend != "default" else None
     table = eng.tables.answer(standalone)
     contexts = eng.retriever.search(standalone, k=k, filters=filters)
     if llm:
         from rag.llm import answer_with_llm
 
-        ans = answer_with_llm(llm, q, standalone, hist, contexts, table, eng, settings, on_token=on_token)
+        ans = answer_with_llm(llm, q, standalone, hist, contexts, table, eng, settings, on_token=on_token,
+                             filters=filters)
     else:
         d = eng.answerer.answer(standalone, contexts, table, eng.tables.row_chunk)
+        contexts = _evidence_first(d.citations, contexts, eng)
         ans = Answer(
             question=q,
             standalone_question=standalone,
@@ -203,15 +222,32 @@ def ask(
     return ans
 
 
+def _evidence_first(citations, contexts: list, eng: Engine) -> list:
+    """Computed answers (table rows, a reference entry) rest on chunks retrieval may rank low: list them first."""
+    from rag.records import ScoredChunk
+
+    have = {sc.chunk.id for sc in contexts}
+    top = contexts[0].score if contexts else 1.0
+    lead = [ScoredChunk(eng.index.chunk_by_id[c.chunk_id], top + 1.0 / (1 + c.n)) for c in citations
+            if c.chunk_id not in have and c.chunk_id in eng.index.chunk_by_id]
+    return lead + contexts if lead else contexts
+
+
 def lookup(ref: str, settings: Settings | None = None) -> LookupResult:
     """A chunk id, a section number (3.2.3), a table row (A.1/26) or a report reference ([20])."""
     import re
 
     settings = settings or Settings.from_env()
-    idx = get_engine(settings).index
-    r = (ref or "").strip()
+    # checked before the index is opened; a ref is short, and it is echoed back in messages
+    if ref is not None and (not isinstance(ref, str) or len(ref) > MAX_REF_CHARS):
+        raise BadQuestion(
+            f"A reference is at most {MAX_REF_CHARS} characters: a citation id, a section number (3.2.3), "
+            "a table row (A.1/26) or a reference ([20])."
+        )
+    r = clean_text(ref or "")
     if not r:
         raise MicqaError("Give a citation id, a section number (3.2.3), a table row (A.1/26) or a reference ([20]).")
+    idx = get_engine(settings).index
     m = re.fullmatch(r"\[?\s*(\d{1,3})\s*\]", r) or re.fullmatch(r"(?:ref(?:erence)?\.?\s*)(\d{1,3})", r, re.I)
     if m:
         num = int(m.group(1))

@@ -115,6 +115,21 @@ class LexicalIndex:
         return np.asarray(self.bm25.get_scores(q), dtype=np.float32)
 
 
+def top_n_stable(scores: np.ndarray, n: int) -> np.ndarray:
+    """``np.argsort(-scores, kind="stable")[:n]`` in O(N): a full sort of 235k scores costs ~20 ms a query.
+
+    Every score tied with the n-th best is kept before the stable sort, so ties break by
+    position exactly as the full sort does.
+    """
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(scores) <= max(2 * n, 1024):
+        return np.argsort(-scores, kind="stable")[:n]
+    kth = np.partition(scores, len(scores) - n)[len(scores) - n]  # the n-th largest value
+    cand = np.flatnonzero(scores >= kth)  # ascending positions, so the stable sort keeps them in order
+    return cand[np.argsort(-scores[cand], kind="stable")][:n]
+
+
 class HybridRetriever:
     def __init__(self, chunks: list[Chunk], lexical: LexicalIndex, collection, embedder, acronyms: list[Acronym]):
         self.chunks = chunks
@@ -137,9 +152,9 @@ class HybridRetriever:
         expanded = self.expander.expand(question)
         n = min(len(self.chunks), max(50, k * 6))
         lex = self.lexical.scores(expanded)
-        order = np.argsort(-lex, kind="stable")
+        order = top_n_stable(lex, n)
         lex_rank: dict[str, int] = {}
-        for r, i in enumerate(order[:n]):
+        for r, i in enumerate(order):
             if lex[i] <= 0:
                 break
             lex_rank[self.lexical.ids[int(i)]] = r + 1

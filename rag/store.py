@@ -14,9 +14,13 @@ Layout under ``Settings.data_dir``::
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
+import shutil
+import tempfile
+import threading
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -122,6 +126,32 @@ def chroma_client(settings: Settings, build_dir: Path):
             host=u.hostname or "127.0.0.1", port=u.port or 8000, ssl=u.scheme == "https", settings=chroma_settings
         )
     return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
+
+
+_snapshots: dict[tuple[str, int, int], Path] = {}
+_snapshot_lock = threading.Lock()
+
+
+def chroma_reader(settings: Settings, build_dir: Path):
+    """A client for queries that never writes into the build.
+
+    chromadb writes on open even to only read (a row in its sqlite file, HNSW files saved again), so a
+    local build is opened from a private copy in the system temp folder (a few MB; removed at exit).
+    One copy per build per process; a server (MICQA_CHROMA_URL) is used as is.
+    """
+    if settings.chroma_url:
+        return chroma_client(settings, build_dir)
+    src = build_dir / "chroma"
+    st = (src / "chroma.sqlite3").stat()
+    key = (str(build_dir.resolve()), st.st_mtime_ns, st.st_size)
+    with _snapshot_lock:
+        snap = _snapshots.get(key)
+        if snap is None or not snap.is_dir():
+            snap = Path(tempfile.mkdtemp(prefix=f"micqa-{build_dir.name}-"))
+            atexit.register(shutil.rmtree, snap, True)
+            shutil.copytree(src, snap / "chroma")
+            _snapshots[key] = snap
+    return chroma_client(settings, snap)
 
 
 def collection_name_for(settings: Settings, build_id: str) -> str:

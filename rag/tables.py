@@ -40,8 +40,7 @@ _ACRONYM_Q = re.compile(
 _OP_WORDS = {"number", "count", "total", "list", "name", "most", "fewest", "least", "largest", "highest", "greatest",
              "biggest", "lowest", "smallest", "top", "entry", "entri", "row", "table", "each", "per", "sector", "industry",
              "principal", "focus", "locat", "establish", "found", "launch", "creat", "start", "set", "open", "award",
-             "form", "headquarter", "bas", "based", "situat", "sit", "exist", "appear", "show", "listed", "list",
-             "catalog", "has", "have", "had", "given", "year", "city", "province", "between", "after", "before",
+             "form", "headquarter", "bas", "based", "situat", "sit", "exist", "appear", "show", "listed", "catalog", "has", "have", "had", "given", "year", "city", "province", "between", "after", "before",
              "since", "until", "during", "belong", "assign", "classifi", "category", "categori", "area", "field",
              "type", "kind", "many", "much", "amount", "value", "figure", "estimat", "est", "report", "state"}
 _GENERIC_NAME_WORDS = {"national", "innovation", "center", "centre", "institute", "manufacturing", "technology",

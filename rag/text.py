@@ -29,7 +29,25 @@ def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[t
         spans.append((pos, m.start()))
         pos = m.end()
     spans.append((pos, end))
-    return [s for s in (_strip_span(text, a, b) for a, b in spans) if s[1] > s[0]]
+    spans = [s for s in (_strip_span(text, a, b) for a, b in spans) if s[1] > s[0]]
+    # a sentence broken by a page break ("... Science and\n\nTechnology, widely known ...") is one paragraph
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged:
+            pa, pb = merged[-1]
+            prev_open = text[pb - 1] not in ".:;!?\"”')]" and (pb - pa) > 60
+            nxt = text[a]
+            if prev_open and nxt not in "-•o*" and not text[a:b].lstrip().startswith(("- ", "o ")) and (
+                nxt.islower() or text[pa:pb].rstrip().split()[-1].lower() in _JOINERS
+            ):
+                merged[-1] = (pa, b)
+                continue
+        merged.append((a, b))
+    return merged
+
+
+_JOINERS = {"and", "or", "of", "the", "a", "an", "to", "in", "for", "with", "by", "on", "at", "from", "as", "that",
+            "which", "is", "are", "was", "were", "be", "any", "more", "than", "its", "their", "this", "these", "into"}
 
 
 def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:

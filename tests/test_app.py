@@ -6,6 +6,7 @@ fake Index), so these tests check the app's behaviour, not retrieval quality.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -240,6 +241,11 @@ def _ask(at: AppTest, question: str) -> AppTest:
     return at
 
 
+def _plain(value: str) -> str:
+    """Undo the app's Markdown escaping (every error and passage is escaped before display)."""
+    return re.sub(r"\\(.)", r"\1", value)
+
+
 def _all_markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
@@ -295,7 +301,7 @@ def test_refused_answer_shows_related_passages(fake: FakeApi) -> None:
 
 def test_backend_error_keeps_chat_usable(fake: FakeApi) -> None:
     at = _ask(_app(), "Please explode")
-    assert [e.value for e in at.error] == [
+    assert [_plain(e.value) for e in at.error] == [
         "The language model did not answer in time; try again or use the embedded backend."
     ]
     turns = at.session_state["turns"]
@@ -336,7 +342,7 @@ def test_lookup_section_reference_and_bad_ref(fake: FakeApi) -> None:
     assert any("example\\.org" in c.value for c in at.caption)
     at.text_input(key="lookup-ref").input("nope")
     at.button[[b.label for b in at.button].index("Look up")].click().run()
-    assert [e.value for e in at.error] == ["No chunk, section, table row or reference matches 'nope'."]
+    assert [_plain(e.value) for e in at.error] == ["No chunk, section, table row or reference matches 'nope'."]
 
 
 def test_export_matches_conversation(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -393,7 +399,7 @@ def test_missing_index_explains_what_to_run(monkeypatch: pytest.MonkeyPatch, tmp
 
     monkeypatch.setattr(api, "get_engine", missing, raising=False)
     at = _app()
-    assert [e.value for e in at.error] == ["No index found; run `micqa ingest` to build it."]
+    assert [_plain(e.value) for e in at.error] == ["No index found; run `micqa ingest` to build it."]
     assert at.button(key="build-index")
     assert any("micqa ingest" in m.value for m in at.markdown)
 
@@ -403,3 +409,59 @@ def test_evaluation_page_without_report(fake: FakeApi) -> None:
     at.sidebar.radio(key="page").set_value("Evaluation").run()
     assert not at.exception, at.exception
     assert at.button(key="rerun-eval")
+
+
+def test_build_index_button_calls_ingest_with_progress(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import ingest.build
+
+    monkeypatch.setenv("MICQA_DATA_DIR", str(tmp_path / "empty"))
+    built: list[Any] = []
+
+    def missing(settings: Any = None) -> Any:
+        raise IndexMissing("No index found; run `micqa ingest` to build it.")
+
+    def fake_build(settings: Any, paths: Any = None, progress: Any = None) -> Any:
+        progress(0, 10)
+        progress(10, 10)
+        built.append(settings)
+        return None
+
+    monkeypatch.setattr(api, "get_engine", missing, raising=False)
+    monkeypatch.setattr(ingest.build, "build_index", fake_build)
+    at = _app()
+    at.button(key="build-index").click().run()
+    assert not at.exception, at.exception
+    assert len(built) == 1 and str(built[0].data_dir) == str(tmp_path / "empty")
+
+
+def test_interrupted_turn_is_kept_and_can_be_retried(fake: FakeApi) -> None:
+    at = _app()
+    # What a rerun finds when the previous run was stopped while answering.
+    at.session_state["turns"] = [
+        {"question": "How are MICs funded?", "status": "running", "answer": None, "error": None}
+    ]
+    at.run()
+    assert any("interrupted" in w.value for w in at.warning)
+    assert fake.calls == []  # not re-asked behind the user's back
+    at.button(key="retry-0").click().run()
+    assert [t["status"] for t in at.session_state["turns"]] == ["done"]
+    assert len(fake.calls) == 1
+
+
+def test_evaluation_rerun_calls_runner(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evals import runner
+
+    seen: list[tuple[Any, ...]] = []
+
+    def fake_main_eval(*args: Any, console: Any = None, **kwargs: Any) -> int:
+        seen.append(args)
+        console.print("answer accuracy 0.9")
+        return 0
+
+    monkeypatch.setattr(runner, "main_eval", fake_main_eval)
+    at = _app()
+    at.sidebar.radio(key="page").set_value("Evaluation").run()
+    at.button(key="rerun-eval").click().run()
+    assert not at.exception, at.exception
+    assert len(seen) == 1 and seen[0][0] == runner.DEFAULT_GOLD and seen[0][2] in (None, "default")
+    assert any("answer accuracy 0.9" in c.value for c in at.code)

@@ -28,7 +28,7 @@ from rag.settings import Settings
     ("raw", "expected"),
     [
         ("Hello   World\n\tAgain", "hello world again"),
-        ("\\$540 and \\*x\\*", "$540 and *x*"),
+        ("\\$540 and \\*x\\* 3 \\* 4", "$540 and x 3 * 4"),  # escapes go; a lone * stays
         ("2016–2020 — 10‑22 nm", "2016-2020 - 10-22 nm"),
         ("“quoted” ‘single’", "\"quoted\" 'single'"),
         ("$2,840,447 million; 1,800 funds", "$2840447 million; 1800 funds"),

@@ -10,13 +10,14 @@ shared across sessions is the read-only engine, loaded once per process.
 
 from __future__ import annotations
 
-import inspect
+import io
 import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from rich.console import Console
 
 # `streamlit run ui/app.py` puts ui/ (not the project root) on sys.path.
 _ROOT = Path(__file__).resolve().parent.parent
@@ -180,7 +181,7 @@ def render_turn(index: int, turn: dict[str, Any], settings: Settings) -> None:
         if turn["status"] == "done":
             render_answer(index, turn["answer"])
         elif turn["status"] == "error":
-            st.error(turn["error"])
+            st.error(views.md_escape(turn["error"]))
             st.button("Try again", key=f"retry-{index}", on_click=on_retry, args=(index,))
         elif turn["status"] == "running":
             st.warning("This answer was interrupted.")
@@ -256,7 +257,7 @@ def lookup_page(settings: Settings) -> None:
     if st.session_state.lookup:
         _, result, error = st.session_state.lookup
         if error:
-            st.error(error)
+            st.error(views.md_escape(error))
         elif result is not None:
             views.render_lookup_result(result)
 
@@ -284,30 +285,44 @@ def report_page(engine: Any) -> None:
 def eval_page(settings: Settings) -> None:
     st.header("Evaluation")
     views.render_eval_report(EVAL_REPORT, EVAL_CHART)
-    if st.button("Rerun the evaluation", key="rerun-eval"):
+    backend = st.session_state.get("backend", BACKEND_EMBEDDED)
+    if st.button("Rerun the evaluation", key="rerun-eval", help=f"Scores the gold set with the {backend} backend."):
         try:
-            from evals.runner import main_eval  # written separately; may not exist yet
+            from evals import runner  # written separately; guard in case it is absent
         except ImportError:
             st.warning("The evaluation runner (evals/runner.py) is not available in this install.")
             return
-        params = inspect.signature(main_eval).parameters
+        out = io.StringIO()
         with st.spinner("Running the evaluation (this can take a few minutes)…"):
             try:
-                main_eval(settings=settings) if "settings" in params else main_eval()
+                # Same call as `micqa eval`: gold, settings, backend, llm, json_out, baseline, check.
+                runner.main_eval(
+                    runner.DEFAULT_GOLD,
+                    settings,
+                    backend,
+                    None,
+                    None,
+                    False,
+                    False,
+                    console=Console(file=out, width=110),
+                )
             except MicqaError as err:
-                st.error(str(err))
+                st.error(views.md_escape(str(err)))
                 return
             except Exception as err:
                 log.exception("evaluation failed")
                 st.error(f"The evaluation failed ({type(err).__name__}); see the server log.")
                 return
-        st.success("Evaluation finished.")
+        st.session_state.eval_output = out.getvalue()
         st.rerun()
+    if st.session_state.get("eval_output"):
+        with st.expander("Output of the last run"):
+            st.code(st.session_state.eval_output, language=None)
 
 
 def index_problem(err: MicqaError, settings: Settings) -> None:
     """A missing or stale index: say what to run, and offer to build it here."""
-    st.error(str(err))
+    st.error(views.md_escape(str(err)))
     st.markdown("Build the index from a shell with `micqa ingest`, or here:")
     if not st.button("Build index", type="primary", key="build-index"):
         return
@@ -324,7 +339,7 @@ def index_problem(err: MicqaError, settings: Settings) -> None:
     try:
         report = build_index(settings, progress=progress)
     except MicqaError as e:
-        st.error(str(e))
+        st.error(views.md_escape(str(e)))
         return
     bar.progress(1.0, text="Done")
     log.info("index built: %s", getattr(report, "build", ""))
@@ -338,7 +353,7 @@ def get_engine_or_explain(settings: Settings) -> Any | None:
     except (IndexMissing, IndexNeedsRebuild) as err:
         index_problem(err, settings)
     except MicqaError as err:
-        st.error(str(err))
+        st.error(views.md_escape(str(err)))
     return None
 
 
@@ -394,7 +409,7 @@ def main() -> None:
     try:
         settings = Settings.from_env()
     except ValueError as err:  # a malformed MICQA_* variable
-        st.error(str(err))
+        st.error(views.md_escape(str(err)))
         return
     controls = sidebar_nav()
     page = st.session_state.get("page", PAGES[0])

@@ -114,12 +114,15 @@ def render_source_panel(
     )
     if not citation.supported:
         st.warning("This sentence was not supported by the passage (the answer's claim may go beyond it).")
-    st.markdown("**Quoted words**")
-    st.info(md_escape(citation.quote) or "(no quote)")
+    segments = highlight_segments(chunk.text, citation.quote) if chunk is not None else []
+    if not any(hit for _, hit in segments):
+        # The highlight carries the quote; show it on its own only when it cannot be highlighted.
+        st.markdown("**Quoted words**")
+        st.info(md_escape(citation.quote) or "(no quote)")
     if chunk is None:
         st.warning("The passage is no longer in the index (it may have been rebuilt); the quote is shown above.")
     else:
-        st.markdown("**Passage**")
+        st.markdown("**Passage** (quoted words highlighted)")
         with st.container(border=True, key=f"{key}-passage"):
             st.markdown(highlighted_markdown(chunk.text, citation.quote))
         if chunk.raw and chunk.raw != chunk.text:
@@ -151,7 +154,7 @@ def render_related(related: Sequence[ScoredChunk], key: str) -> None:
 def render_lookup_result(result: Any) -> None:
     """A rag.api.LookupResult: title and text; a row as a table; a reference with its URL."""
     st.subheader(md_escape(result.title))
-    st.caption(f"Kind: {md_escape(result.kind)} · ref `{result.ref}`")
+    st.caption(f"Kind: {md_escape(result.kind)} · ref {md_escape(result.ref)}")
     if result.chunk is not None:
         st.caption(f"**Section:** {md_escape(result.chunk.section)} · {page_label(result.chunk.page)}")
     if result.row is not None:
@@ -305,7 +308,12 @@ def render_mic_table(table: Table) -> None:
             tooltip=[alt.Tooltip("city:N"), alt.Tooltip("mics:Q", title="MICs"), alt.Tooltip("names:N")],
         )
         dots = base.mark_circle(opacity=0.7, color="#d95f02").encode(
-            size=alt.Size("mics:Q", title="MICs", scale=alt.Scale(range=[80, 800]))
+            size=alt.Size(
+                "mics:Q",
+                title="MICs",
+                scale=alt.Scale(domain=[1, max(1, int(points["mics"].max()))], range=[80, 800]),
+                legend=alt.Legend(values=sorted({1, int(points["mics"].max())})),
+            )
         )
         labels = base.mark_text(dy=-12, fontSize=11).encode(text="city:N")
         st.altair_chart(
@@ -339,7 +347,7 @@ def render_programs_table(table: Table) -> None:
             alt.Chart(pd.DataFrame(known, columns=["country", "budget"]))
             .mark_bar()
             .encode(
-                x=alt.X("country:N", title=None, sort="-y"),
+                x=alt.X("country:N", title=None, sort="-y", axis=alt.Axis(labelAngle=0)),
                 y=alt.Y("budget:Q", title="USD millions"),
                 tooltip=["country:N", alt.Tooltip("budget:Q", title="USD millions", format=",.0f")],
             )
@@ -359,8 +367,10 @@ def render_programs_table(table: Table) -> None:
 
 def render_eval_report(report_md: Path, chart_png: Path) -> None:
     if report_md.exists():
-        # Our own generated file, rendered as Markdown (still without unsafe HTML).
-        st.markdown(report_md.read_text(encoding="utf-8"))
+        # Our own generated file, rendered as Markdown (still without unsafe HTML). Its relative
+        # image link cannot load in Streamlit, so the chart is shown with st.image below instead.
+        text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", report_md.read_text(encoding="utf-8"))
+        st.markdown(text)
     else:
         st.info("No evaluation report yet (evals/REPORT.md). Run the evaluation to create it.")
     if chart_png.exists():
