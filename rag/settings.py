@@ -71,6 +71,7 @@ class Settings:
         if env.get("MICQA_LLM"):
             kwargs["llm"] = env["MICQA_LLM"]
         kwargs["k"] = _env_int("MICQA_K", cls.k)
+        kwargs["max_file_bytes"] = _env_int("MICQA_MAX_FILE_MB", cls.max_file_bytes // 2**20) * 2**20
         kwargs["llm_timeout_s"] = _env_float("MICQA_LLM_TIMEOUT", cls.llm_timeout_s)
         kwargs["llm_max_tokens"] = _env_int("MICQA_LLM_MAX_TOKENS", cls.llm_max_tokens)
         kwargs.update({k: v for k, v in overrides.items() if v is not None})
