@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from rag.records import Acronym, Chunk, Table, TableRow
-from rag.text import STOPWORDS, fold, stem, words
+from rag.text import STOPWORDS, fold, stem, tokens, words
 
 # Words that say which kind of column is asked for (English question words, not report content).
 _YEAR_WORDS = {"year", "when", "established", "establish", "founded", "found", "launched", "launch", "created",
@@ -96,6 +96,13 @@ class TableProfile:
                     m.setdefault(p, set()).add(r.index)
             self.parts[c] = m
         self.col_words = {c: set(_norm_words(c)) for c in cols}
+        # a column is named by its distinctive words: not the caption's, not shared by half the columns
+        caption = set(_norm_words(table.caption))
+        freq = Counter(w for c in cols for w in self.col_words[c])
+        self.col_key_words = {
+            c: {w for w in self.col_words[c] - STOPWORDS if w not in caption and freq[w] <= max(1, len(cols) // 3)}
+            for c in cols
+        }
 
 
 def _split_multi(v: str) -> list[str]:
@@ -207,7 +214,7 @@ class TableQA:
         for c in prof.table.columns:
             if c in exclude:
                 continue
-            cw = prof.col_words[c] - STOPWORDS
+            cw = prof.col_key_words[c] or (prof.col_words[c] - STOPWORDS)
             hit = len(cw & qw)
             bonus = 0.0
             if c in prof.year_cols and qw & _YEAR_WORDS:
@@ -260,7 +267,14 @@ class TableQA:
             if row is not None:
                 for v in row.raw_cells.values():
                     known |= set(_norm_words(v))
-            content = [w for w in _norm_words(question) if w not in STOPWORDS and not re.fullmatch(r"(19|20)\d\d", w)
+            row_name_words: set[str] = set()
+            if row is not None:
+                for col in prof.key_cols:
+                    v = row.cells.get(col)
+                    if isinstance(v, str):
+                        row_name_words |= set(_norm_words(v))
+            content = [w for w in tokens(question) if not re.fullmatch(r"(19|20)\d\d", w)
+                       and w not in row_name_words
                        and not any(w == stem(k.lower()) for a in self.acronyms for k in acronym_keys_simple(a.acronym))]
             explained = sum(1 for w in content if w in known) / max(len(content), 1)
             if explained < 0.6:

@@ -128,9 +128,9 @@ def fold(text: str) -> str:
 
 
 def stem(word: str) -> str:
-    if len(word) <= 2 or not word.isalpha():
-        return word
-    if len(word) <= 4:
+    if len(word) <= 3 or not word.isalpha():
+        return word  # "was", "has", "gas": too short to tell a plural
+    if len(word) == 4:
         # short plurals such as "mics", "evs", "labs"
         return word[:-1] if word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
     for suf in _SUFFIXES:
