@@ -239,6 +239,7 @@ def build_index(
             report.reused_vectors = reused
             _write_build(settings, tmp, build_id, docs, all_sections, all_tables, all_refs, all_acr, all_chunks,
                          vectors, embedder_dim=vectors.shape[1], fingerprint=fingerprint)
+            _write_sentence_vectors(settings, tmp, all_chunks, embedder, vectors.shape[1])
             final = root / build_id
             tmp.rename(final)
             _validate(settings, final, build_id)
@@ -301,6 +302,43 @@ def _embed(settings: Settings, chunks: list[Chunk], progress: Progress | None, e
         if progress:
             progress(min(b + batch, total), total)
     return out, len(chunks) - total
+
+
+def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], embedder, dim: int) -> None:
+    """One vector per answerable sentence, so the answerer can weigh meaning as well as shared words.
+
+    Keys are ``chunk_id:start:end``; vectors of unchanged sentences are copied from the current build.
+    """
+    from rag.answer import sentence_key, unit_spans
+
+    keys: list[str] = []
+    texts: list[str] = []
+    for c in chunks:
+        if c.kind not in ("prose", "figure_caption"):
+            continue
+        for a, b in unit_spans(c):
+            keys.append(sentence_key(c.id, a, b))
+            texts.append(c.text[a:b])
+    prev: dict[str, np.ndarray] = {}
+    try:
+        cur = current_build_dir(settings)
+        if cur is not None and (cur / "sentences.npy").exists():
+            old_keys = json.loads((cur / "sentence_keys.json").read_text())
+            old = np.load(cur / "sentences.npy")
+            if old.shape[1] == dim:
+                prev = dict(zip(old_keys, old, strict=True))
+    except (OSError, ValueError, MicqaError):
+        prev = {}
+    out = np.zeros((len(keys), dim), dtype=np.float32)
+    todo = [i for i, k in enumerate(keys) if k not in prev]
+    for i, k in enumerate(keys):
+        if k in prev:
+            out[i] = prev[k]
+    for b in range(0, len(todo), 64):
+        idx = todo[b:b + 64]
+        out[idx] = embedder.embed_documents([texts[i] for i in idx])
+    np.save(tmp / "sentences.npy", out)
+    (tmp / "sentence_keys.json").write_text(json.dumps(keys))
 
 
 def _write_build(settings, tmp: Path, build_id: str, docs, sections, tables, refs, acronyms, chunks,

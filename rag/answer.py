@@ -18,6 +18,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
+
 from rag.citations import make_citation, strip_report_markers
 from rag.records import CANNOT_ANSWER, Chunk, Citation, ReportReference, ScoredChunk
 from rag.tables import TableAnswer
@@ -29,6 +31,11 @@ MIN_COVERAGE = 0.50
 DENSE_RESCUE = 0.62
 MIN_COVERAGE_DENSE = 0.35
 MAX_SENTENCES = 3
+CLOSE_SECOND = 0.9
+# Share of a unit's score that comes from meaning (cosine to the question) rather than shared words.
+SIM_WEIGHT = 0.25
+# A unit this close in meaning passes the attribute gate even when it words things differently.
+SIM_GROUNDED = 0.7
 MAX_ANSWER_CHARS = 900
 
 _NUMERIC_Q = re.compile(r"\b(how many|how much|what percent|what percentage|what share|what proportion|what fraction|"
@@ -58,6 +65,7 @@ class Unit:
     start: int  # offsets within chunk.text
     end: int
     toks: set[str]
+    sim: float = 0.0  # cosine of the question and this unit (0 when no vector)
 
     @property
     def text(self) -> str:
@@ -85,6 +93,25 @@ class IDF:
         return math.log(1 + (self.n - self.df.get(tok, 0) + 0.5) / (self.df.get(tok, 0) + 0.5))
 
 
+def unit_spans(c: Chunk) -> list[tuple[int, int]]:
+    """The answerable units of a chunk: sentences of prose, lines of a whole table, else the whole chunk."""
+    if c.kind in ("prose", "figure_caption"):
+        return [(a, b) for a, b in sentence_spans(c.text) if b > a]
+    if c.kind == "table":
+        spans = []
+        pos = 0
+        for line in c.text.split("\n"):
+            if line.strip():
+                spans.append((pos, pos + len(line)))
+            pos += len(line) + 1
+        return spans
+    return [(0, len(c.text))]
+
+
+def sentence_key(chunk_id: str, start: int, end: int) -> str:
+    return f"{chunk_id}:{start}:{end}"
+
+
 def units_of(sc: ScoredChunk, rank: int) -> list[Unit]:
     c = sc.chunk
     if c.kind in ("prose", "figure_caption"):
@@ -102,7 +129,17 @@ def units_of(sc: ScoredChunk, rank: int) -> list[Unit]:
 
 
 class GroundedAnswerer:
-    def __init__(self, chunks: list[Chunk], references: dict[int, ReportReference]) -> None:
+    def __init__(self, chunks: list[Chunk], references: dict[int, ReportReference],
+                 vectors: dict[str, np.ndarray] | None = None, expander=None) -> None:
+        self.vectors = vectors or {}
+        self.expander = expander
+        # acronyms written out, per chunk, so "U.S." in a passage meets "United States" in a question
+        self.chunk_extra: dict[str, set[str]] = {}
+        if expander is not None:
+            for c in chunks:
+                extra = expander.expansions(c.text)
+                if extra:
+                    self.chunk_extra[c.id] = set(tokens(" ".join(extra)))
         self.idf = IDF(chunks)
         self.references = references
         self.ref_chunks = {c.row_index: c for c in chunks if c.kind == "reference" and c.row_index is not None}
@@ -126,18 +163,31 @@ class GroundedAnswerer:
         total = sum(weights.values()) or 1.0
         return sum(w for t, w in weights.items() if t in toks) / total
 
-    def score_units(self, question: str, contexts: list[ScoredChunk]) -> list[tuple[float, float, Unit]]:
+    def unit_sim(self, u: Unit, query_vec: np.ndarray | None) -> float:
+        if query_vec is None:
+            return 0.0
+        key = sentence_key(u.chunk.id, u.start, u.end) if u.chunk.kind in ("prose", "figure_caption") else u.chunk.id
+        v = self.vectors.get(key)
+        if v is None or u.chunk.kind == "table":
+            return 0.0
+        return float(np.dot(v, query_vec))
+
+    def score_units(self, question: str, contexts: list[ScoredChunk],
+                    query_vec: np.ndarray | None = None) -> list[tuple[float, float, Unit]]:
         weights = self._weights(question)
         numeric = bool(_NUMERIC_Q.search(question))
         about_sources = bool(_SOURCE_Q.search(question))
         scored: list[tuple[float, float, Unit]] = []
         for rank, sc in enumerate(contexts):
-            chunk_toks = set(tokens(sc.chunk.embed_text))
+            extra = self.chunk_extra.get(sc.chunk.id, set())
+            chunk_toks = set(tokens(sc.chunk.embed_text)) | extra
             for u in units_of(sc, rank):
+                u.toks |= extra
+                u.sim = self.unit_sim(u, query_vec)
                 cov_s = self.coverage(weights, u.toks)
                 cov_c = self.coverage(weights, u.toks | chunk_toks)
                 cov = 0.75 * cov_s + 0.25 * cov_c
-                s = cov + 0.08 / (1 + rank)
+                s = (1 - SIM_WEIGHT) * cov + SIM_WEIGHT * max(u.sim, 0.0) + 0.08 / (1 + rank)
                 if numeric:
                     s += 0.08 if _HAS_NUM.search(u.text) else -0.08
                 if len(u.text) < 25:
@@ -150,7 +200,7 @@ class GroundedAnswerer:
 
     # ------------------------------------------------------------------ answering
     def answer(self, question: str, contexts: list[ScoredChunk], table: TableAnswer | None = None,
-               row_chunk=None) -> Drafted:
+               row_chunk=None, query_vec: np.ndarray | None = None) -> Drafted:
         ref = self._reference_answer(question)
         if ref is not None:
             return ref
@@ -160,7 +210,7 @@ class GroundedAnswerer:
                 return drafted
         if not contexts:
             return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, [])
-        scored = self.score_units(question, contexts)
+        scored = self.score_units(question, contexts, query_vec)
         if not scored:
             return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, contexts[:3])
         best_s, best_cov, best = scored[0]
@@ -178,7 +228,9 @@ class GroundedAnswerer:
                 break
             gain = sum(w for t, w in weights.items() if t in u.toks and t not in covered)
             total = sum(weights.values()) or 1.0
-            if gain / total >= 0.2 and s >= 0.6 * best_s and not self._same(u, chosen):
+            # a runner-up almost as good as the best is shown too: the reader sees both candidates, cited
+            close = len(chosen) == 1 and s >= CLOSE_SECOND * best_s
+            if (close or (gain / total >= 0.2 and s >= 0.6 * best_s)) and not self._same(u, chosen):
                 chosen.append(u)
                 covered |= u.toks
         # keep the report's reading order within a passage
@@ -213,7 +265,7 @@ class GroundedAnswerer:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
             e_ok = not ew or self.coverage(ew, toks) >= MIN_ENTITY_COVERAGE
             a_ok = not aw or self.coverage(aw, toks) >= MIN_ATTRIBUTE_COVERAGE
-            if e_ok and a_ok:
+            if e_ok and (a_ok or u.sim >= SIM_GROUNDED):
                 return True
         return False
 

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from rag.answer import GroundedAnswerer
 from rag.conversation import condense
 from rag.errors import BadQuestion, IndexNeedsRebuild, MicqaError
@@ -84,8 +86,28 @@ class Engine:
         self.retriever = HybridRetriever(self.index.chunks, self.lexical, self.collection, self.embedder,
                                          self.index.acronyms)
         self.tables = TableQA(self.index.table_list, self.index.chunks, self.index.acronyms)
-        self.answerer = GroundedAnswerer(self.index.chunks, self.index.references)
+        self.answerer = GroundedAnswerer(self.index.chunks, self.index.references,
+                                         vectors=_load_unit_vectors(self.index.build_dir),
+                                         expander=self.retriever.expander)
         self.build_id = self.index.build_dir.name
+
+
+def _load_unit_vectors(build_dir: Path) -> dict[str, np.ndarray]:
+    """Vectors of answerable units: sentences (sentences.npy) and whole chunks (vectors.npy), by key."""
+    out: dict[str, np.ndarray] = {}
+    try:
+        ids = json.loads((build_dir / "vector_ids.json").read_text())
+        vecs = np.load(build_dir / "vectors.npy")
+        out.update(zip(ids, vecs, strict=True))
+        if (build_dir / "sentences.npy").exists():
+            keys = json.loads((build_dir / "sentence_keys.json").read_text())
+            out.update(zip(keys, np.load(build_dir / "sentences.npy"), strict=True))
+    except (OSError, ValueError) as exc:
+        raise IndexNeedsRebuild(
+            f"The vectors in {build_dir} are unreadable ({type(exc).__name__}): index needs rebuild; "
+            "run `micqa ingest --force`."
+        ) from exc
+    return out
 
 
 def _check_store(index: Index, collection) -> None:
@@ -192,14 +214,15 @@ def ask(
     backend = backend or settings.llm
     llm = backend if backend and backend != "default" else None
     table = eng.tables.answer(standalone)
-    contexts = eng.retriever.search(standalone, k=k, filters=filters)
+    query_vec = eng.embedder.embed_query(eng.retriever.expander.expand(standalone))
+    contexts = eng.retriever.search(standalone, k=k, filters=filters, query_vec=query_vec)
     if llm:
         from rag.llm import answer_with_llm
 
         ans = answer_with_llm(llm, q, standalone, hist, contexts, table, eng, settings, on_token=on_token,
                              filters=filters)
     else:
-        d = eng.answerer.answer(standalone, contexts, table, eng.tables.row_chunk)
+        d = eng.answerer.answer(standalone, contexts, table, eng.tables.row_chunk, query_vec=query_vec)
         contexts = _evidence_first(d.citations, contexts, eng)
         ans = Answer(
             question=q,

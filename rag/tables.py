@@ -31,9 +31,10 @@ _LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b")
 _MOST = re.compile(r"\b(most|largest|highest|greatest|biggest|maximum|max|top|leading)\b")
 _LEAST = re.compile(r"\b(fewest|least|lowest|smallest|minimum|min)\b")
 _ACRONYM_Q = re.compile(
-    r"(?:what\s+(?:does|do|is|are)\s+(?:the\s+)?(?:acronym\s+|abbreviation\s+)?[\"'“]?(?P<a>[A-Za-z&.()]{2,12})[\"'”]?\s+"
-    r"(?:stand\s+for|mean|short\s+for|abbreviate|refer\s+to))"
-    r"|(?:(?:expand|meaning\s+of|definition\s+of|spell\s+out)\s+(?:the\s+)?(?:acronym\s+|abbreviation\s+)?"
+    r"(?:what\s+(?:does|do|is|are|'s)\s+(?:the\s+)?(?:acronym\s+|abbreviation\s+)?[\"'“]?(?P<a>[A-Za-z&.()]{2,12})[\"'”]?\s+"
+    r"(?:acronym\s+|abbreviation\s+)?(?:stand\s+for|mean|short\s+for|abbreviate|refer\s+to))"
+    r"|(?:(?:expand|meaning\s+of|definition\s+of|spell\s+out|full\s+(?:name|form)\s+(?:of|for))\s+(?:the\s+)?"
+    r"(?:acronym\s+|abbreviation\s+)?"
     r"[\"'“]?(?P<b>[A-Za-z&.()]{2,12})[\"'”]?)",
     re.IGNORECASE,
 )
@@ -42,7 +43,10 @@ _OP_WORDS = {"number", "count", "total", "list", "name", "most", "fewest", "leas
              "principal", "focus", "locat", "establish", "found", "launch", "creat", "start", "set", "open", "award",
              "form", "headquarter", "bas", "based", "situat", "sit", "exist", "appear", "show", "listed", "catalog", "has", "have", "had", "given", "year", "city", "province", "between", "after", "before",
              "since", "until", "during", "belong", "assign", "classifi", "category", "categori", "area", "field",
-             "type", "kind", "many", "much", "amount", "value", "figure", "estimat", "est", "report", "state"}
+             "type", "kind", "many", "much", "amount", "value", "figure", "estimat", "est", "report", "state",
+             "combin", "combined", "altogether", "together", "overall", "than", "more", "one", "single", "only",
+             "just", "two", "multiple", "several", "host", "span", "spann", "cover", "appendix", "three", "all",
+             "every", "compare", "respectiv", "country", "countri", "program"}
 _GENERIC_NAME_WORDS = {"national", "innovation", "center", "centre", "institute", "manufacturing", "technology",
                        "the", "of", "and", "for", "&", "co", "china", "chinese"}
 
@@ -149,6 +153,8 @@ class TableQA:
             if c.kind in ("table_row", "acronym") and c.table_id is not None and c.row_index is not None:
                 self.row_chunks[(c.doc_id, c.table_id, c.row_index)] = c
         self.acronyms = acronyms
+        # words naming each table's kind of entity ("Manufacturing Innovation Center"), singular or plural
+        self.entity_types = [set(_norm_words(p.name_col)) for p in self.profiles.values() if p.name_col]
 
     def row_chunk(self, table: Table, row: TableRow) -> Chunk | None:
         return self.row_chunks.get((table.doc_id, table.id, row.index))
@@ -181,32 +187,49 @@ class TableQA:
             return (ys[0], ys[-1]) if " or " not in ql and " and " not in ql else (ys[0], ys[-1])
         return None
 
-    def _match_row(self, q: str, t: Table, prof: TableProfile) -> tuple[TableRow | None, float]:
-        best, best_score, second = None, 0.0, 0.0
+    def _row_scores(self, q: str, t: Table, prof: TableProfile) -> list[tuple[float, TableRow]]:
         qwords = set(_norm_words(q))
         qfold = fold(q)
+        col_words = set().union(*(prof.col_words[c] for c in t.columns)) if t.columns else set()
+        m = re.search(r"\b(?:number|no\.?|#|row|entry)\s*(\d{1,3})\b", q, re.I)
+        if m and prof.name_col:
+            # "Which MIC is number 26": the row's own number
+            idx = int(m.group(1))
+            hit = [r for r in t.rows if r.index == idx]
+            if hit:
+                return [(1.0, hit[0])]
+        out: list[tuple[float, TableRow]] = []
         for r in t.rows:
             score = 0.0
             for col in prof.key_cols:
                 v = r.cells.get(col)
                 if not isinstance(v, str) or not v.strip():
                     continue
+                vw = set(_norm_words(v))
+                if vw and any(vw == names for names in self.entity_types):
+                    continue  # "Manufacturing Innovation Centers" names a kind of thing, not one row
                 if re.search(rf"(?<![\w]){re.escape(fold(v))}(?![\w])", qfold):
                     score = max(score, 1.0)
                     continue
-                dist = [w for w in _norm_words(v) if w not in _GENERIC_NAME_WORDS and len(w) > 1]
+                dist = [w for w in _norm_words(v) if w not in _GENERIC_NAME_WORDS and len(w) > 1
+                        and w not in col_words]
                 if not dist:
                     continue
                 hit = sum(1 for w in dist if w in qwords)
                 if hit:
-                    score = max(score, hit / len(dist) * (1.0 if hit >= 1 else 0))
-            if score > best_score:
-                best, best_score, second = r, score, best_score
-            elif score > second:
-                second = score
-        if best is None or best_score < 0.6 or best_score - second < 0.2:
+                    score = max(score, hit / len(dist))
+            if score >= 0.6:
+                out.append((score, r))
+        out.sort(key=lambda x: -x[0])
+        return out
+
+    def _match_row(self, q: str, t: Table, prof: TableProfile) -> tuple[TableRow | None, float]:
+        scored = self._row_scores(q, t, prof)
+        if not scored:
             return None, 0.0
-        return best, best_score
+        if len(scored) > 1 and scored[0][0] - scored[1][0] < 0.2:
+            return None, 0.0
+        return scored[0][1], scored[0][0]
 
     def _asked_cols(self, q: str, prof: TableProfile, exclude: set[str]) -> list[str]:
         qw = set(_norm_words(q)) | set(words(q))
@@ -308,17 +331,23 @@ class TableQA:
         is_list = bool(_LIST.search(ql))
         prof, t = rq.prof, rq.table
 
-        if rq.row is not None:
-            cols = [c for c in rq.asked_cols if c not in prof.key_cols]
-            # one column unless the question names two ("year and city"); place questions take city and province
-            place = [c for c in cols if prof.col_words[c] & {"city", "province"}]
-            if place and set(words(question)) & _PLACE_WORDS and not (set(_norm_words(question)) & {"year"}):
-                cols = place
-            else:
-                cols = cols[:2] if " and " in question.lower() else cols[:1]
+        qset = set(words(question)) | set(_norm_words(question))
+        rows_named = [r for _s, r in self._row_scores(question, t, prof)]
+        every = bool(re.search(r"\b(each|every|all three|all the|respectively|the three)\b", ql))
+        if rq.row is not None or len(rows_named) > 1 or (every and prof.key_cols and not prof.cat_cols):
+            cols = self._cell_cols(question, prof, rq, qset)
             if not cols:
                 return None  # a question about a named row but no column: the text says more
-            return self._cell_answer(t, prof, rq.row, cols)
+            if rq.row is not None and len(rows_named) <= 1:
+                return self._cell_answer(t, prof, rq.row, cols)
+            rows = rows_named if len(rows_named) > 1 and not every else list(t.rows)
+            return self._cells_answer(t, prof, rows, cols)
+
+        having = self._having(ql)
+        if having is not None and not rq.row:
+            group_col = self._group_col(question, prof, rq)
+            if group_col:
+                return self._having_answer(t, prof, group_col, rq, having)
 
         # group maximum: "which sector has the most MICs", "which year saw the most"
         if (is_most or is_least) and not rq.row:
@@ -335,6 +364,65 @@ class TableQA:
         if is_count and self._about_rows(question, t, prof):
             return self._rows_answer(t, prof, rq, list(t.rows), count=True)
         return None
+
+    def _cell_cols(self, question: str, prof: TableProfile, rq: ReadQuestion, qset: set[str]) -> list[str]:
+        cols = [c for c in rq.asked_cols if c not in prof.key_cols]
+        picked: list[str] = []
+        if qset & _PLACE_WORDS:
+            picked += [c for c in cols if prof.col_words[c] & {"city", "province"}]
+        if qset & _YEAR_WORDS:
+            picked += [c for c in cols if c in prof.year_cols]
+        others = [c for c in cols if c not in picked]
+        if not picked:
+            picked = others[:2] if " and " in question.lower() else others[:1]
+        elif " and " in question.lower() and others and others[0] not in picked:
+            named = prof.col_key_words[others[0]] & qset
+            if named:
+                picked.append(others[0])
+        return list(dict.fromkeys(picked))
+
+    def _cells_answer(self, t: Table, prof: TableProfile, rows: list[TableRow], cols: list[str]) -> TableAnswer:
+        key = prof.key_cols[0] if prof.key_cols else None
+        parts = []
+        for r in rows:
+            label = r.cells.get(prof.name_col) if prof.name_col and prof.name_col != key else None
+            who = f"{r.cells.get(key)}" + (f" ({label})" if label else "") if key else f"row {r.index}"
+            vals = "; ".join(f"{c}: {r.raw_cells.get(c) or 'not given'}" for c in cols)
+            parts.append(f"{who} — {vals} {{ROW:{r.index}}}")
+        text = "; ".join(parts) + "."
+        return TableAnswer(text, rows, t, [re.sub(r" \{ROW:\d+\}", "", p) for p in parts])
+
+    @staticmethod
+    def _having(ql: str) -> tuple[str, int] | None:
+        words_n = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "a single": 1, "single": 1}
+        m = re.search(r"\b(more than|over|at least|fewer than|less than)\s+(one|two|three|four|five|\d+)\b", ql)
+        if m:
+            n = int(m.group(2)) if m.group(2).isdigit() else words_n[m.group(2)]
+            op = {"more than": ">", "over": ">", "at least": ">=", "fewer than": "<", "less than": "<"}[m.group(1)]
+            return op, n
+        if re.search(r"\b(only one|only a single|just one|a single|exactly one|only 1)\b", ql):
+            return "==", 1
+        return None
+
+    def _having_answer(self, t: Table, prof: TableProfile, col: str, rq: ReadQuestion, having: tuple[str, int]):
+        op, n = having
+        rows = self._filter(t, prof, rq) if (rq.filters or rq.year_range) else list(t.rows)
+        members: dict[str, list[TableRow]] = {}
+        for r in rows:
+            v = r.cells.get(col)
+            if v is None:
+                continue
+            for p in _split_multi(str(v)) if col in prof.cat_cols else [str(v)]:
+                members.setdefault(p, []).append(r)
+        test = {">": lambda k: k > n, ">=": lambda k: k >= n, "<": lambda k: k < n, "==": lambda k: k == n}[op]
+        hits = sorted(((v, m) for v, m in members.items() if test(len(m))), key=lambda x: (-len(x[1]), x[0]))
+        if not hits:
+            return None
+        parts = [f"{v} ({len(m)}) " + "".join(f"{{ROW:{r.index}}}" for r in m) for v, m in hits]
+        said = {">": "more than", ">=": "at least", "<": "fewer than", "==": "exactly"}[op]
+        text = f"{col} values with {said} {n} entr{'y' if n == 1 else 'ies'} in {t.caption or t.id}: " + "; ".join(parts) + "."
+        used = [r for _v, m in hits for r in m]
+        return TableAnswer(text, used, t, [f"{v}: {len(m)}" for v, m in hits])
 
     def _about_rows(self, question: str, t: Table, prof: TableProfile) -> bool:
         """Does the question count the table's own rows ("how many MICs are listed")?"""

@@ -324,7 +324,7 @@ def test_thresholds(tmp_path):
     bad = {"answer_accuracy": 0.4, "recall@5": 0.9, "false_refusal_rate": 0.2}
     msgs = runner.check_thresholds(bad, path)
     assert len(msgs) == 2 and any("answer_accuracy" in m for m in msgs) and any("false_refusal_rate" in m for m in msgs)
-    # The shipped placeholder thresholds pass any result.
+    # The shipped floors reject a system that answers nothing.
     zero = {
         "answer_accuracy": 0.0,
         "refusal_accuracy": 0.0,
@@ -332,7 +332,7 @@ def test_thresholds(tmp_path):
         "citation_recall": 0.0,
         "false_refusal_rate": 1.0,
     }
-    assert runner.check_thresholds(zero) == []
+    assert len(runner.check_thresholds(zero)) == 5
 
 
 def test_main_eval_writes_json_report_and_chart(tiny_gold, fake_ask, tmp_path):
