@@ -42,6 +42,8 @@ _NUMERIC_Q = re.compile(r"\b(how many|how much|what percent|what percentage|what
                         r"when|what year|which year|how large|how big|how long|how old|what number|what amount|"
                         r"what is the value|what was the value|what rate|by how much|growth rate)\b", re.I)
 _HAS_NUM = re.compile(r"\d")
+_PHRASING = re.compile(r"\bhow\s+(fast|big|large|much|many|long|often|quickly|far|high|old|significant|"
+                       r"important|strong|well)\b|\b(so far|to date|as of now|these days|nowadays|in total)\b", re.I)
 _SOURCE_Q = re.compile(r"\b(reference|references|source|sources|cite|cites|cited|citation|author|authors|published|"
                        r"publication|journal|article|paper|url|link|available at)\b", re.I)
 _QWORD = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "does", "do", "did", "is", "are",
@@ -141,12 +143,16 @@ class GroundedAnswerer:
                 if extra:
                     self.chunk_extra[c.id] = set(tokens(" ".join(extra)))
         self.idf = IDF(chunks)
+        # a word the report never uses weighs no more than its rarest word: it may just be a synonym
+        self.max_idf = self.idf("\x00never-seen") * 0.6
         self.references = references
         self.ref_chunks = {c.row_index: c for c in chunks if c.kind == "reference" and c.row_index is not None}
 
     # ------------------------------------------------------------------ scoring
     def _weights(self, question: str) -> dict[str, float]:
-        return {t: self.idf(t) for t in set(tokens(question))}
+        # "how fast", "so far", "to date" shape the question; the passage will not repeat them
+        q = _PHRASING.sub(" ", question)
+        return {t: min(self.idf(t), self.max_idf) for t in set(tokens(q))}
 
     def split_terms(self, question: str) -> tuple[set[str], set[str]]:
         """(entity terms, attribute terms): capitalised names and acronyms vs the rest of the question."""
@@ -154,6 +160,8 @@ class GroundedAnswerer:
         for i, w in enumerate(re.findall(r"[A-Za-z][\w'&.-]*|\d+", question)):
             if w.lower() in _QWORD:
                 continue
+            if w.isupper() and len(w) > 1 and all(self.idf.df.get(t, 0) == 0 for t in tokens(w)):
+                continue  # an unknown abbreviation ("CEO") is what is asked about, not a name the report uses
             if (w[0].isupper() and i > 0) or (w.isupper() and len(w) > 1) or re.fullmatch(r"(19|20)\d\d", w):
                 entity.update(tokens(w))
         allt = set(tokens(question)) - {t for w in _QWORD for t in tokens(w)}

@@ -300,6 +300,16 @@ class TableQA:
                        and w not in row_name_words
                        and not any(w == stem(k.lower()) for a in self.acronyms for k in acronym_keys_simple(a.acronym))]
             explained = sum(1 for w in content if w in known) / max(len(content), 1)
+            # a name the table does not know ("California", "NSF Engines") means the question is about something else
+            names = {stem(w.lower()) for i, w in enumerate(re.findall(r"[A-Za-z][\w&.-]*", question))
+                     if i > 0 and w[0].isupper()} & set(content)
+            if names - known:
+                explained = 0.0
+            if yr and prof.year_cols:
+                ys = [v for v in (r.cells.get(prof.year_cols[0]) for r in t.rows) if isinstance(v, int)]
+                asked_years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", question)]
+                if ys and any(y > max(ys) or y < min(ys) for y in asked_years):
+                    explained = 0.0  # a year the table does not cover: a forecast or history it cannot compute
             if explained < 0.6:
                 score = min(score, 0.5)  # most of the question is about something the table doesn't hold
             if row is not None:

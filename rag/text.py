@@ -127,7 +127,19 @@ def fold(text: str) -> str:
     return t.lower()
 
 
+# Irregular forms the suffix rules cannot reach (so "grew" meets "grow").
+_IRREGULAR = {"grew": "grow", "grown": "grow", "began": "begin", "begun": "begin", "built": "build", "made": "make",
+              "rose": "rise", "risen": "rise", "fell": "fall", "fallen": "fall", "led": "lead", "held": "hold",
+              "spent": "spend", "took": "take", "taken": "take", "gave": "give", "given": "give", "won": "win",
+              "sold": "sell", "bought": "buy", "paid": "pay", "brought": "bring", "chose": "choose",
+              "chosen": "choose", "drew": "draw", "drawn": "draw", "sought": "seek", "set": "set", "ran": "run",
+              "met": "meet", "found": "found", "founded": "found", "wrote": "write", "written": "write",
+              "became": "become", "saw": "see", "seen": "see", "went": "go", "gone": "go", "got": "get"}
+
+
 def stem(word: str) -> str:
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
     if len(word) <= 3 or not word.isalpha():
         return word  # "was", "has", "gas": too short to tell a plural
     if len(word) == 4:
@@ -153,6 +165,8 @@ def words(text: str) -> list[str]:
             w = w[:-2]
         if w:
             out.append(w)
+            if "." in w:  # "doi.org", "u.s": keep the whole and the meaningful parts
+                out.extend(p for p in w.split(".") if len(p) >= 3 and not p.isdigit())
     return out
 
 
