@@ -91,6 +91,10 @@ class Engine:
                                          expander=self.retriever.expander)
         self.build_id = self.index.build_dir.name
 
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine of two short texts (used to tell which earlier name a follow-up replaces)."""
+        return float(np.dot(self.embedder.embed_query(a), self.embedder.embed_query(b)))
+
 
 def _load_unit_vectors(build_dir: Path) -> dict[str, np.ndarray]:
     """Vectors of answerable units: sentences (sentences.npy) and whole chunks (vectors.npy), by key."""
@@ -210,7 +214,7 @@ def ask(
     hist = _clean_history(history, settings.max_question_chars * 5)
     eng = engine or get_engine(settings)
     k = k or settings.k
-    standalone = condense(q, hist)
+    standalone = condense(q, hist, similar=eng.similarity)
     backend = backend or settings.llm
     llm = backend if backend and backend != "default" else None
     table = eng.tables.answer(standalone)

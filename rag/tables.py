@@ -14,6 +14,7 @@ How a question is read:
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,10 +23,13 @@ from rag.records import Acronym, Chunk, Table, TableRow
 from rag.text import STOPWORDS, fold, stem, tokens, words
 
 # Words that say which kind of column is asked for (English question words, not report content).
+log = logging.getLogger(__name__)
+
 _YEAR_WORDS = {"year", "when", "established", "establish", "founded", "found", "launched", "launch", "created",
                "create", "start", "started", "began", "begin", "set", "opened", "awarded", "formed", "date"}
 _PLACE_WORDS = {"where", "located", "location", "headquartered", "headquarters", "hq", "based", "city", "province",
                 "region", "sited", "situated"}
+_PLACE_STEMS = {stem(w) for w in ("city", "province", "location", "country", "region")}
 _COUNT = re.compile(r"\b(how many|number of|count of|count the|total number)\b")
 _LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b")
 _MOST = re.compile(r"\b(most|largest|highest|greatest|biggest|maximum|max|top|leading)\b")
@@ -242,7 +246,7 @@ class TableQA:
             bonus = 0.0
             if c in prof.year_cols and qw & _YEAR_WORDS:
                 bonus = 1.5
-            if any(w in cw for w in ("city", "province", "location", "country")) and qw & _PLACE_WORDS:
+            if cw & _PLACE_STEMS and qw & _PLACE_WORDS:
                 bonus = max(bonus, 1.0)
             if hit or bonus:
                 out.append((hit / max(len(cw), 1) + hit * 0.5 + bonus, c))
@@ -291,15 +295,17 @@ class TableQA:
                 for v in row.raw_cells.values():
                     known |= set(_norm_words(v))
             row_name_words: set[str] = set()
-            if row is not None:
+            named_rows = [row] if row is not None else [r for _s, r in self._row_scores(question, t, prof)]
+            for nr in named_rows:
                 for col in prof.key_cols:
-                    v = row.cells.get(col)
+                    v = nr.cells.get(col)
                     if isinstance(v, str):
                         row_name_words |= set(_norm_words(v))
+            known |= row_name_words
             content = [w for w in tokens(question) if not re.fullmatch(r"(19|20)\d\d", w)
                        and w not in row_name_words
                        and not any(w == stem(k.lower()) for a in self.acronyms for k in acronym_keys_simple(a.acronym))]
-            explained = sum(1 for w in content if w in known) / max(len(content), 1)
+            explained = sum(1 for w in content if w in known) / len(content) if content else 1.0
             # a name the table does not know ("California", "NSF Engines") means the question is about something else
             names = {stem(w.lower()) for i, w in enumerate(re.findall(r"[A-Za-z][\w&.-]*", question))
                      if i > 0 and w[0].isupper()} & set(content)
@@ -310,6 +316,7 @@ class TableQA:
                 asked_years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", question)]
                 if ys and any(y > max(ys) or y < min(ys) for y in asked_years):
                     explained = 0.0  # a year the table does not cover: a forecast or history it cannot compute
+            log.debug("table %s: score %.2f explained %.2f content %s", t.id, score, explained, content)
             if explained < 0.6:
                 score = min(score, 0.5)  # most of the question is about something the table doesn't hold
             if row is not None:
@@ -379,7 +386,7 @@ class TableQA:
         cols = [c for c in rq.asked_cols if c not in prof.key_cols]
         picked: list[str] = []
         if qset & _PLACE_WORDS:
-            picked += [c for c in cols if prof.col_words[c] & {"city", "province"}]
+            picked += [c for c in cols if prof.col_words[c] & _PLACE_STEMS]
         if qset & _YEAR_WORDS:
             picked += [c for c in cols if c in prof.year_cols]
         others = [c for c in cols if c not in picked]

@@ -152,8 +152,13 @@ def stem(word: str) -> str:
             base = word[: -len(suf)]
             if suf in ("ies", "ied", "ities"):
                 base += "y" if suf != "ities" else ""
-            return base
-    return word
+            return _drop_e(base)
+    return _drop_e(word)
+
+
+def _drop_e(base: str) -> str:
+    """"pledge" and "pledged" both become "pledg"."""
+    return base[:-1] if len(base) > 4 and base.endswith("e") and not base.endswith("ee") else base
 
 
 def words(text: str) -> list[str]:

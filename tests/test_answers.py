@@ -1,0 +1,212 @@
+"""The default answerer: table computations, citations, report references, refusal, follow-ups,
+lookup and the JSON shape. The FakeEmbedder is used where meaning does not matter; `real_index`
+(MiniLM) where it does."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag import api
+from rag.citations import make_citation, report_marker_numbers, strip_report_markers
+from rag.conversation import condense, names_in
+from rag.errors import BadQuestion, MicqaError
+from rag.records import CANNOT_ANSWER, Turn
+
+
+def ask(engine, q, history=None, **kw):
+    return api.ask(q, history, engine.settings, engine=engine, **kw)
+
+
+def _cited_rows(ans, engine):
+    return sorted(engine.index.chunk_by_id[c.chunk_id].row_index for c in ans.citations)
+
+
+# ------------------------------------------------------------------ table computations
+
+def test_count_by_year_cites_every_row(fake_engine):
+    ans = ask(fake_engine, "How many MICs were established in 2018?")
+    assert not ans.refused
+    assert ans.text.startswith("6 of the 33")
+    assert _cited_rows(ans, fake_engine) == [4, 5, 6, 7, 8, 9]
+    assert all(re.search(rf"\[{c.n}\]", ans.text) for c in ans.citations)
+
+
+def test_year_range_and_open_ranges(fake_engine):
+    assert ask(fake_engine, "How many MICs were set up between 2019 and 2021?").text.startswith("14 of the 33")
+    assert ask(fake_engine, "How many MICs were established after 2020?").text.startswith("16 of the 33")
+    assert ask(fake_engine, "How many MICs were established before 2018?").text.startswith("3 of the 33")
+
+
+def test_filters_by_province_city_and_sector(fake_engine):
+    guangdong = ask(fake_engine, "Which MICs are in Guangdong?")
+    assert guangdong.text.startswith("5 of the 33") and "National Molecular Drug Innovation Center" in guangdong.text
+    assert ask(fake_engine, "How many MICs are in Hefei?").text.startswith("2 of the 33")
+    jiangxi = ask(fake_engine, "How many MICs are located in Jiangxi province?")  # "Jiangxi & Inner Mongolia" counts
+    assert jiangxi.text.startswith("2 of the 33")
+    robots = ask(fake_engine, "How many MICs focus on robotics?")
+    assert robots.text.startswith("3 of the 33")
+
+
+def test_group_maximum_and_ties(fake_engine):
+    sector = ask(fake_engine, "Which sector has the most MICs?")
+    assert sector.text.startswith("Advanced materials has the most") and "with 10" in sector.text
+    year = ask(fake_engine, "Which year saw the most MICs established?")
+    assert year.text.startswith("2018 and 2021 have the most") and "6 each" in year.text
+    assert ask(fake_engine, "Which province has the most MICs?").text.startswith("Guangdong")
+
+
+def test_group_having(fake_engine):
+    cities = ask(fake_engine, "Which cities host more than one MIC?")
+    for city in ("Beijing (4)", "Shanghai (3)", "Shenzhen (3)", "Wuhan (2)", "Hefei (2)", "Guangzhou (2)"):
+        assert city in cities.text
+    assert "Ningbo" not in cities.text
+
+
+def test_cell_lookups(fake_engine):
+    year = ask(fake_engine, "When was the National Graphene Innovation Center established?")
+    assert "2022" in year.text and _cited_rows(year, fake_engine) == [26]
+    where = ask(fake_engine, "Where is the National Graphene Innovation Center located?")
+    assert "Ningbo" in where.text and "Zhejiang" in where.text
+    budget = ask(fake_engine, "What is the estimated annual program budget of the Fraunhofer Institutes?")
+    assert "3,225" in budget.text
+    institutes = ask(fake_engine, "How many institutes do Manufacturing USA, China and Fraunhofer each have?")
+    assert all(n in institutes.text for n in ("18", "33", "76"))
+
+
+def test_acronyms(fake_engine):
+    assert "Ministry of Industry and Information Technology" in ask(fake_engine, "What does MIIT stand for?").text
+    assert "Mercator Institute for China Studies" in ask(fake_engine, "What's the full name of MERICS?").text
+    # the report's acronym list prints "Al"; the reader asks for "AI"
+    assert "Artificial Intelligence" in ask(fake_engine, "What does AI stand for?").text
+
+
+def test_non_table_question_falls_through_to_text(fake_engine):
+    tq = fake_engine.tables.answer("What share of manufacturers in China have reached a basic level of digitization?")
+    assert tq is None
+    assert fake_engine.tables.answer("How many Manufacturing USA institutes are located in California?") is None
+    assert fake_engine.tables.answer("How many MICs will China have by 2030?") is None
+
+
+# ------------------------------------------------------------------ citations and references
+
+def test_every_citation_is_verbatim_and_bad_ones_are_dropped(real_index):
+    eng = api.get_engine(real_index)
+    ans = ask(eng, "What did CDB pledge in November 2016?")
+    assert not ans.refused and ans.citations and "300 billion CNY" in ans.text
+    for c in ans.citations:
+        assert c.quote in eng.index.chunk_by_id[c.chunk_id].text
+    chunk = eng.index.chunk_by_id[ans.citations[0].chunk_id]
+    assert make_citation(1, chunk, "words that are not in the passage", eng.index.references) is None
+
+
+def test_report_markers_resolve_to_reference_entries(fake_engine):
+    assert report_marker_numbers("as shown [24, 25] and [45–47].") == [24, 25, 45, 46, 47]
+    assert strip_report_markers("Sources state that X. [24, 25]") == "Sources state that X."
+    chunk = next(c for c in fake_engine.index.chunks if "[24, 25]" in c.text)
+    sentence = next(s for s in re.split(r"(?<=\])\s", chunk.text) if "[24, 25]" in s)
+    quote = sentence[sentence.index("Sources") if "Sources" in sentence else 0:]
+    cit = make_citation(1, chunk, quote.strip(), fake_engine.index.references)
+    assert cit is not None
+    assert [r.number for r in cit.references] == [24, 25]
+    assert cit.references[1].year == "2024" and "Made in China 2025" in cit.references[1].title
+
+
+def test_reference_questions(fake_engine):
+    ans = ask(fake_engine, "What is reference [20]?")
+    assert "Guiding Opinions" in ans.text and ans.citations[0].references[0].number == 20
+
+
+# ------------------------------------------------------------------ refusal
+
+def test_out_of_scope_is_refused_with_related_passages(real_index):
+    eng = api.get_engine(real_index)
+    ans = ask(eng, "Who won the 2018 FIFA World Cup?")
+    assert ans.refused and ans.text == CANNOT_ANSWER and not ans.citations
+    near = ask(eng, "Who is the director of the National Intelligent Voice Innovation Center?")
+    assert near.refused and near.related
+
+
+def test_answerable_paraphrase_is_not_refused(real_index):
+    eng = api.get_engine(real_index)
+    ans = ask(eng, "How fast did China's manufacturing investment grow in 2024?")
+    assert not ans.refused and "9.2" in ans.text
+
+
+# ------------------------------------------------------------------ follow-ups
+
+@pytest.mark.parametrize(
+    ("history", "question", "expected"),
+    [
+        (["When was the National Graphene Innovation Center established?", "In 2022 [1]."], "Which city is it in?",
+         "Which city is National Graphene Innovation Center in?"),
+        (["Which MICs are in Wuhan?", "The National Information Optoelectronics Innovation Center and the "
+          "National Innovation Institute of Digital Design and Manufacturing [1]."],
+         "How many shareholders does the second one have?",
+         "How many shareholders does National Innovation Institute of Digital Design and Manufacturing have?"),
+        (["How many MICs were established in 2018?", "6 [1]."], "What about 2021?",
+         "How many MICs were established in 2021?"),
+        (["Which city is called the pilot city for Made in China 2025?", "Wuhan, in Hubei province [1]."],
+         "How many universities does the city have?", "How many universities does Wuhan have?"),
+    ],
+)
+def test_follow_up_rewriting(history, question, expected):
+    turns = [Turn("user", history[0]), Turn("assistant", history[1])]
+    assert condense(question, turns) == expected
+
+
+def test_standalone_questions_pass_through():
+    turns = [Turn("user", "What is Manufacturing USA?"), Turn("assistant", "A network [1].")]
+    q = "How many MICs were established in 2018?"
+    assert condense(q, turns) == q
+    assert names_in("The Alpha Center and the Beta Institute, in Wuhan [1].") == ["Alpha Center", "Beta Institute", "Wuhan"]
+
+
+def test_follow_up_through_the_api(fake_engine):
+    hist = [Turn("user", "When was the National Graphene Innovation Center established?"),
+            Turn("assistant", "2022 [1].")]
+    ans = ask(fake_engine, "Which city is it in?", hist)
+    assert ans.standalone_question == "Which city is National Graphene Innovation Center in?"
+    assert "Ningbo" in ans.text
+
+
+# ------------------------------------------------------------------ lookup, JSON, bad input
+
+def test_lookup_kinds(fake_index, monkeypatch):
+    settings, emb = fake_index
+    eng = api.get_engine(settings, embedder=emb)
+    monkeypatch.setattr(api, "get_engine", lambda s=None, embedder=None: eng)
+    row = api.lookup("A.1/26", settings)
+    assert row.kind == "table_row" and "National Graphene Innovation Center" in row.text
+    ref = api.lookup("[20]", settings)
+    assert ref.kind == "reference" and ref.reference.number == 20
+    sec = api.lookup("3.2.3", settings)
+    assert sec.kind == "section" and sec.text.startswith("3.2.3. Financing")
+    some = eng.index.chunks[5]
+    assert api.lookup(some.id, settings).text == some.text
+    with pytest.raises(MicqaError, match="no reference"):
+        api.lookup("[999]", settings)
+
+
+def test_json_shape(fake_engine):
+    out = ask(fake_engine, "How many MICs are in Hefei?").to_json()
+    assert list(out) == ["question", "standalone_question", "answer", "refused", "citations", "contexts", "backend",
+                         "latency_ms"]
+    assert list(out["citations"][0]) == ["n", "chunk_id", "doc", "section", "page", "quote", "references"]
+    assert list(out["contexts"][0]) == ["chunk_id", "doc", "section", "page", "kind", "score", "text"]
+    scores = [c["score"] for c in out["contexts"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 2001, "\u200b\u200d"])
+def test_bad_questions_embed_nothing(fake_index, bad):
+    from rag.embeddings import FakeEmbedder
+
+    settings, _ = fake_index
+    emb = FakeEmbedder()
+    eng = api.get_engine(settings, embedder=emb)
+    before = emb.calls
+    with pytest.raises(BadQuestion):
+        api.ask(bad, settings=settings, engine=eng)
+    assert emb.calls == before
