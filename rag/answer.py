@@ -81,6 +81,7 @@ class Drafted:
     citations: list[Citation]
     refused: bool
     related: list[ScoredChunk]
+    contexts: list[ScoredChunk] | None = None  # re-ranked by sentence scores, when the text path ran
 
 
 class IDF:
@@ -221,12 +222,13 @@ class GroundedAnswerer:
         scored = self.score_units(question, contexts, query_vec)
         if not scored:
             return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, contexts[:3])
+        reranked = self.rerank(contexts, scored)
         best_s, best_cov, best = scored[0]
         top_dense = max((sc.dense_sim or 0.0) for sc in contexts[:3])
         if best_cov < MIN_COVERAGE and not (top_dense >= DENSE_RESCUE and best_cov >= MIN_COVERAGE_DENSE):
-            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, contexts[:3])
+            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, reranked[:3], reranked)
         if not self._grounded(question, scored[:5], contexts):
-            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, contexts[:3])
+            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, reranked[:3], reranked)
 
         weights = self._weights(question)
         chosen = [best]
@@ -243,7 +245,19 @@ class GroundedAnswerer:
                 covered |= u.toks
         # keep the report's reading order within a passage
         chosen.sort(key=lambda u: (u.rank, u.start))
-        return self._compose(self._with_list_items(chosen, contexts))
+        drafted = self._compose(self._with_list_items(chosen, contexts))
+        drafted.contexts = reranked
+        return drafted
+
+    @staticmethod
+    def rerank(contexts: list[ScoredChunk], scored: list[tuple[float, float, Unit]]) -> list[ScoredChunk]:
+        """Passages ordered by their best sentence's score (words and meaning), retrieval order breaking ties."""
+        best: dict[str, float] = {}
+        for s, _c, u in scored:
+            best[u.chunk.id] = max(best.get(u.chunk.id, -1.0), s)
+        order = sorted(range(len(contexts)), key=lambda i: (-best.get(contexts[i].chunk.id, -1.0), i))
+        return [ScoredChunk(contexts[i].chunk, round(best.get(contexts[i].chunk.id, -1.0), 6), contexts[i].lexical_rank,
+                            contexts[i].dense_rank, contexts[i].dense_sim) for i in order]
 
     def _with_list_items(self, chosen: list[Unit], contexts: list[ScoredChunk]) -> list[Unit]:
         """A sentence that introduces a list ("... namely:") is followed by the list it introduces."""

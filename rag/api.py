@@ -30,6 +30,7 @@ from rag.tables import TableQA
 __all__ = ["CANNOT_ANSWER", "Engine", "Filters", "LookupResult", "ask", "get_engine", "lookup"]
 
 log = logging.getLogger(__name__)
+RERANK_POOL = 1
 MAX_REF_CHARS = 200  # the longest real ref (a chunk id, "Appendix A.1", "A.1/26") is far shorter
 qa_log = logging.getLogger("micqa.qa")
 
@@ -219,7 +220,9 @@ def ask(
     llm = backend if backend and backend != "default" else None
     table = eng.tables.answer(standalone)
     query_vec = eng.embedder.embed_query(eng.retriever.expander.expand(standalone))
-    contexts = eng.retriever.search(standalone, k=k, filters=filters, query_vec=query_vec)
+    # the default answerer re-ranks a wider pool by sentence scores, then keeps the best k
+    pool = k if llm else k * RERANK_POOL
+    contexts = eng.retriever.search(standalone, k=pool, filters=filters, query_vec=query_vec)
     if llm:
         from rag.llm import answer_with_llm
 
@@ -227,7 +230,7 @@ def ask(
                              filters=filters)
     else:
         d = eng.answerer.answer(standalone, contexts, table, eng.tables.row_chunk, query_vec=query_vec)
-        contexts = _evidence_first(d.citations, contexts, eng)
+        contexts = _evidence_first(d.citations, d.contexts or contexts, eng)[:k]
         ans = Answer(
             question=q,
             standalone_question=standalone,
