@@ -29,9 +29,12 @@ _YEAR_WORDS = {"year", "when", "established", "establish", "founded", "found", "
                "create", "start", "started", "began", "begin", "set", "opened", "awarded", "formed", "date"}
 _PLACE_WORDS = {"where", "located", "location", "headquartered", "headquarters", "hq", "based", "city", "province",
                 "region", "sited", "situated"}
+# Share of the question's words the table must account for before it answers by computation.
+MIN_EXPLAINED = 0.67
 _PLACE_STEMS = {stem(w) for w in ("city", "province", "location", "country", "region")}
-_COUNT = re.compile(r"\b(how many|number of|count of|count the|total number)\b")
-_LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b")
+_COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b")
+_LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b"
+                   r"|^\s*what\s+(?!does\b|is\b|was\b|has\b|address\b|process\b)\w+s\b")
 _MOST = re.compile(r"\b(most|largest|highest|greatest|biggest|maximum|max|top|leading)\b")
 _LEAST = re.compile(r"\b(fewest|least|lowest|smallest|minimum|min)\b")
 _ACRONYM_Q = re.compile(
@@ -53,6 +56,9 @@ _OP_WORDS = {"number", "count", "total", "list", "name", "most", "fewest", "leas
              "every", "compare", "respectiv", "country", "countri", "program"}
 _GENERIC_NAME_WORDS = {"national", "innovation", "center", "centre", "institute", "manufacturing", "technology",
                        "the", "of", "and", "for", "&", "co", "china", "chinese"}
+
+
+_GENERIC_NAME_STEMS = {stem(w) for w in _GENERIC_NAME_WORDS} | _GENERIC_NAME_WORDS
 
 
 @dataclass
@@ -146,6 +152,7 @@ class ReadQuestion:
     row: TableRow | None
     asked_cols: list[str]
     score: float
+    row_score: float = 0.0
 
 
 class TableQA:
@@ -158,6 +165,7 @@ class TableQA:
                 self.row_chunks[(c.doc_id, c.table_id, c.row_index)] = c
         self.acronyms = acronyms
         # words naming each table's kind of entity ("Manufacturing Innovation Center"), singular or plural
+        self._unique_cache: dict[tuple[int, str], bool] = {}
         self.entity_types = [set(_norm_words(p.name_col)) for p in self.profiles.values() if p.name_col]
 
     def row_chunk(self, table: Table, row: TableRow) -> Chunk | None:
@@ -215,17 +223,30 @@ class TableQA:
                 if re.search(rf"(?<![\w]){re.escape(fold(v))}(?![\w])", qfold):
                     score = max(score, 1.0)
                     continue
-                dist = [w for w in _norm_words(v) if w not in _GENERIC_NAME_WORDS and len(w) > 1
+                dist = [w for w in _norm_words(v) if w not in _GENERIC_NAME_STEMS and len(w) > 1
                         and w not in col_words]
                 if not dist:
                     continue
                 hit = sum(1 for w in dist if w in qwords)
                 if hit:
-                    score = max(score, hit / len(dist))
+                    # share of the name matched, and how many words: "embodied ... robot" beats "robot" alone
+                    sc = 0.5 * hit / len(dist) + 0.5 * min(1.0, hit / 2)
+                    # a word that names this row alone ("graphene", "embodied") identifies it
+                    if any(w in qwords and self._unique_word(t, prof, w) for w in dist):
+                        sc += 0.3
+                    score = max(score, min(sc, 0.99))
             if score >= 0.6:
                 out.append((score, r))
         out.sort(key=lambda x: -x[0])
         return out
+
+    def _unique_word(self, t: Table, prof: TableProfile, w: str) -> bool:
+        key = (id(t), w)
+        if key not in self._unique_cache:
+            n = sum(1 for r in t.rows for col in prof.key_cols
+                    if isinstance(r.cells.get(col), str) and w in _norm_words(r.cells[col]))
+            self._unique_cache[key] = n == 1 and len(w) >= 4
+        return self._unique_cache[key]
 
     def _match_row(self, q: str, t: Table, prof: TableProfile) -> tuple[TableRow | None, float]:
         scored = self._row_scores(q, t, prof)
@@ -284,11 +305,16 @@ class TableQA:
                 caption_words |= prof.col_words[c] - STOPWORDS
             vocab_hits = len(qw & caption_words)
             score = vocab_hits * 0.5 + len(filters) + (2 * row_score) + (0.5 if yr else 0)
+            if _names_table(question, t):
+                score += 3.0
             # the question is about this table's entities ("MICs" for a table of innovation centers)
             name_words = set(_norm_words(prof.name_col or "")) - STOPWORDS
             if name_words and name_words <= qw:
                 score += 1.5
-            known = caption_words | acr_words | _OP_WORDS | {stem(w) for w in _OP_WORDS} | _YEAR_WORDS | _PLACE_WORDS
+            context_words = set()
+            for title in t.section_path:
+                context_words |= set(_norm_words(title))
+            known = caption_words | context_words | acr_words | _OP_WORDS | {stem(w) for w in _OP_WORDS} | _YEAR_WORDS | _PLACE_WORDS
             for _c, v in filters:
                 known |= set(_norm_words(v))
             if row is not None:
@@ -301,23 +327,24 @@ class TableQA:
                     v = nr.cells.get(col)
                     if isinstance(v, str):
                         row_name_words |= set(_norm_words(v))
-            known |= row_name_words
+            known |= row_name_words | _initialisms(named_rows, prof)
             content = [w for w in tokens(question) if not re.fullmatch(r"(19|20)\d\d", w)
                        and w not in row_name_words
                        and not any(w == stem(k.lower()) for a in self.acronyms for k in acronym_keys_simple(a.acronym))]
-            explained = sum(1 for w in content if w in known) / len(content) if content else 1.0
+            explained = sum(1 for w in content if _known(w, known)) / len(content) if content else 1.0
             # a name the table does not know ("California", "NSF Engines") means the question is about something else
             names = {stem(w.lower()) for i, w in enumerate(re.findall(r"[A-Za-z][\w&.-]*", question))
                      if i > 0 and w[0].isupper()} & set(content)
-            if names - known:
+            if any(not _known(n, known) for n in names):
                 explained = 0.0
             if yr and prof.year_cols:
                 ys = [v for v in (r.cells.get(prof.year_cols[0]) for r in t.rows) if isinstance(v, int)]
-                asked_years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", question)]
+                in_headers = " ".join(t.columns) + " " + t.caption
+                asked_years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", question) if y not in in_headers]
                 if ys and any(y > max(ys) or y < min(ys) for y in asked_years):
                     explained = 0.0  # a year the table does not cover: a forecast or history it cannot compute
             log.debug("table %s: score %.2f explained %.2f content %s", t.id, score, explained, content)
-            if explained < 0.6:
+            if explained < MIN_EXPLAINED:
                 score = min(score, 0.5)  # most of the question is about something the table doesn't hold
             if row is not None:
                 # a row named in the question: drop filters that are just words of its own name
@@ -328,7 +355,7 @@ class TableQA:
                         name_words |= set(_norm_words(v))
                 filters = [(c, v) for c, v in filters if not set(_norm_words(v)) <= name_words]
             asked = self._asked_cols(question, prof, exclude=set(prof.key_cols) if row else set())
-            rq = ReadQuestion(t, prof, filters, yr, row, asked, score)
+            rq = ReadQuestion(t, prof, filters, yr, row, asked, score, row_score)
             if best is None or rq.score > best.score:
                 best = rq
         return best
@@ -349,13 +376,18 @@ class TableQA:
         prof, t = rq.prof, rq.table
 
         qset = set(words(question)) | set(_norm_words(question))
-        rows_named = [r for _s, r in self._row_scores(question, t, prof)]
+        filtered = (is_count or is_list) and bool(rq.filters or rq.year_range)
+        if rq.row is not None and filtered and rq.row_score < 1.0:
+            rq.row = None  # "How many MICs focus on robotics": a filter on a category, not the one row named so
+        rows_named = [r for _s, r in self._row_scores(question, t, prof)] if not filtered else []
         every = bool(re.search(r"\b(each|every|all three|all the|respectively|the three)\b", ql))
         if rq.row is not None or len(rows_named) > 1 or (every and prof.key_cols and not prof.cat_cols):
             cols = self._cell_cols(question, prof, rq, qset)
+            if not cols and rq.row is not None and re.search(r"\b(?:number|no\.?|#|row|entry)\s*\d", question, re.I):
+                cols = [c for c in t.columns if c not in prof.num_cols]  # "Which MIC is number 26": the whole row
             if not cols:
                 return None  # a question about a named row but no column: the text says more
-            if rq.row is not None and len(rows_named) <= 1:
+            if rq.row is not None:
                 return self._cell_answer(t, prof, rq.row, cols)
             rows = rows_named if len(rows_named) > 1 and not every else list(t.rows)
             return self._cells_answer(t, prof, rows, cols)
@@ -514,9 +546,12 @@ class TableQA:
         if not rows:
             text = f"None of the {len(t.rows)} rows of {where} match {what}."
             return TableAnswer(text, [], t, [text])
-        items = "; ".join(f"{self._label(prof, r)} {{ROW:{r.index}}}" for r in rows)
+        if count and len(rows) > 12:
+            items = " ".join(f"{{ROW:{r.index}}}" for r in rows)  # a long count cites its rows, names stay in them
+        else:
+            items = "; ".join(f"{self._label(prof, r)} {{ROW:{r.index}}}" for r in rows)
         head = f"{len(rows)} of the {len(t.rows)} entries in {where}" + (f" match {what}" if what else "")
-        text = f"{head}: {items}." if count or len(rows) > 1 else f"{head}: {items}."
+        text = f"{head}: {items}."
         facts = [f"{head}: " + "; ".join(self._label(prof, r) for r in rows)]
         return TableAnswer(text, rows, t, facts)
 
@@ -614,3 +649,43 @@ def acronym_variants(acr: str, expansion: str) -> set[str]:
 
 def acronym_keys_simple(acr: str) -> list[str]:
     return [p.strip() for p in re.split(r"\s+or\s+|[()]", acr) if p.strip()]
+
+
+def _initialisms(rows: list[TableRow], prof: TableProfile) -> set[str]:
+    """"Integrated Circuit" -> "ic": readers abbreviate the names they ask about."""
+    out: set[str] = set()
+    for r in rows:
+        for col in prof.key_cols:
+            v = r.cells.get(col)
+            if not isinstance(v, str):
+                continue
+            caps = [w for w in re.findall(r"[A-Za-z][\w-]*", v) if w[0].isupper()]
+            for n in (2, 3, 4):
+                for i in range(len(caps) - n + 1):
+                    out.add("".join(w[0] for w in caps[i:i + n]).lower())
+    return out
+
+
+def _known(w: str, known: set[str]) -> bool:
+    """Known outright, an OCR twin ("ai"/"al"), or a typo of a known word ("princpal" for "principal")."""
+    if w in known or w.replace("i", "l") in known or w.replace("l", "i") in known:
+        return True
+    if len(w) < 5:
+        return False
+    import difflib
+
+    return bool(difflib.get_close_matches(w, [k for k in known if abs(len(k) - len(w)) <= 2], n=1, cutoff=0.85))
+
+
+def _names_table(question: str, t: Table) -> bool:
+    """The question names the table itself: "Table 2", "the Appendix A table", "table A.1"."""
+    q = question.lower()
+    m = re.match(r"\s*table\s+(\w+)", t.caption, re.I)
+    if m and re.search(rf"\btable\s+{re.escape(m.group(1).lower())}\b", q):
+        return True
+    m = re.match(r"\s*([a-z])\.(\d+)", t.caption, re.I) or re.match(r"([a-z])\.(\d+)$", t.id, re.I)
+    if m:
+        letter = m.group(1).lower()
+        if re.search(rf"\bappendix\s+{letter}\b", q) or re.search(rf"\btable\s+{letter}\.{m.group(2)}\b", q):
+            return True
+    return False

@@ -109,7 +109,7 @@ STOPWORDS = frozenset(
     under between among per also any all some such each other more most much many few very so if but only own same
     too s t just via up out off again further once here both either neither nor whether while during before after
     above below against through until upon within without report according tell please give list name say said
-    let us""".split()
+    let us whats what's""".split()
 )
 
 # Question words that carry meaning for matching but not for retrieval scoring.
@@ -124,7 +124,17 @@ def fold(text: str) -> str:
     t = t.replace("\\$", "$").replace("\\", " ")
     t = re.sub(r"(?<=\d),(?=\d{3}\b)", "", t)
     t = t.replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-")
-    return t.lower()
+    t = t.lower()
+    # British spellings meet the report's American ones
+    return _BRITISH.sub(lambda m: _BRITISH_MAP[m.group(0)], t)
+
+
+_BRITISH_MAP = {"centre": "center", "centres": "centers", "programme": "program", "programmes": "programs",
+                "organisation": "organization", "organisations": "organizations", "specialise": "specialize",
+                "specialises": "specializes", "specialised": "specialized", "labour": "labor", "defence": "defense",
+                "licence": "license", "analyse": "analyze", "analysed": "analyzed", "digitisation": "digitization",
+                "prioritise": "prioritize", "prioritised": "prioritized"}
+_BRITISH = re.compile(r"\b(" + "|".join(_BRITISH_MAP) + r")\b")
 
 
 # Irregular forms the suffix rules cannot reach (so "grew" meets "grow").
