@@ -283,9 +283,14 @@ class GroundedAnswerer:
         ew = {t: self.idf(t) for t in entity}
         aw = {t: self.idf(t) for t in attr}
         chunk_toks = {sc.chunk.id: set(tokens(sc.chunk.embed_text)) for sc in contexts}
+        # numbers and ordinals asked about ("15th", "2030") must be in the passage: near misses are not answers
+        numbers = {t for t in tokens(_PHRASING.sub(" ", question)) if any(ch.isdigit() for ch in t)}
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
-            e_ok = not ew or self.coverage(ew, toks) >= MIN_ENTITY_COVERAGE
+            if numbers - toks:
+                continue
+            # the names must be in the sentence itself; the attribute may be anywhere in its passage
+            e_ok = not ew or self.coverage(ew, u.toks) >= MIN_ENTITY_COVERAGE
             a_ok = not aw or self.coverage(aw, toks) >= MIN_ATTRIBUTE_COVERAGE
             if e_ok and (a_ok or u.sim >= SIM_GROUNDED):
                 return True

@@ -243,8 +243,8 @@ class TableQA:
     def _unique_word(self, t: Table, prof: TableProfile, w: str) -> bool:
         key = (id(t), w)
         if key not in self._unique_cache:
-            n = sum(1 for r in t.rows for col in prof.key_cols
-                    if isinstance(r.cells.get(col), str) and w in _norm_words(r.cells[col]))
+            n = sum(1 for r in t.rows if any(isinstance(r.cells.get(col), str) and w in _norm_words(r.cells[col])
+                                             for col in prof.key_cols))
             self._unique_cache[key] = n == 1 and len(w) >= 4
         return self._unique_cache[key]
 
