@@ -58,6 +58,7 @@ _GENERIC_NAME_WORDS = {"national", "innovation", "center", "centre", "institute"
                        "the", "of", "and", "for", "&", "co", "china", "chinese"}
 
 
+_OP_STEMS = {stem(w) for w in _OP_WORDS | _YEAR_WORDS | _PLACE_WORDS}
 _GENERIC_NAME_STEMS = {stem(w) for w in _GENERIC_NAME_WORDS} | _GENERIC_NAME_WORDS
 
 
@@ -328,8 +329,10 @@ class TableQA:
                     if isinstance(v, str):
                         row_name_words |= set(_norm_words(v))
             known |= row_name_words | _initialisms(named_rows, prof)
+            # question words ("most", "established", "which year") say what to compute, not what about
+            op_stems = _OP_WORDS | _OP_STEMS | _YEAR_WORDS | _PLACE_WORDS
             content = [w for w in tokens(question) if not re.fullmatch(r"(19|20)\d\d", w)
-                       and w not in row_name_words
+                       and w not in row_name_words and w not in op_stems
                        and not any(w == stem(k.lower()) for a in self.acronyms for k in acronym_keys_simple(a.acronym))]
             explained = sum(1 for w in content if _known(w, known)) / len(content) if content else 1.0
             # a name the table does not know ("California", "NSF Engines") means the question is about something else
@@ -383,6 +386,8 @@ class TableQA:
         every = bool(re.search(r"\b(each|every|all three|all the|respectively|the three)\b", ql))
         if rq.row is not None or len(rows_named) > 1 or (every and prof.key_cols and not prof.cat_cols):
             cols = self._cell_cols(question, prof, rq, qset)
+            if re.match(r"\s*how\s+(much|many)\b", ql) and cols and all(c in prof.year_cols for c in cols):
+                return None  # "how much funding ... when it was created" asks an amount, not the year
             if not cols and rq.row is not None and re.search(r"\b(?:number|no\.?|#|row|entry)\s*\d", question, re.I):
                 cols = [c for c in t.columns if c not in prof.num_cols]  # "Which MIC is number 26": the whole row
             if not cols:
