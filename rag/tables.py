@@ -31,6 +31,8 @@ _PLACE_WORDS = {"where", "located", "location", "headquartered", "headquarters",
                 "region", "sited", "situated"}
 # Share of the question's words the table must account for before it answers by computation.
 MIN_EXPLAINED = 0.66
+_FUTURE = re.compile(r"\b(plan(?:s|ned)? to|will|would|goal|target(?:ed|s)?|aim(?:s|ed)? (?:to|for)|expect(?:s|ed)? to|"
+                     r"forecast|projected|by the end of)\b", re.I)
 _PLACE_STEMS = {stem(w) for w in ("city", "province", "location", "country", "region")}
 _COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b")
 _LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b"
@@ -58,7 +60,6 @@ _GENERIC_NAME_WORDS = {"national", "innovation", "center", "centre", "institute"
                        "the", "of", "and", "for", "&", "co", "china", "chinese"}
 
 
-_OP_STEMS = {stem(w) for w in _OP_WORDS | _YEAR_WORDS | _PLACE_WORDS}
 _GENERIC_NAME_STEMS = {stem(w) for w in _GENERIC_NAME_WORDS} | _GENERIC_NAME_WORDS
 
 
@@ -329,10 +330,8 @@ class TableQA:
                     if isinstance(v, str):
                         row_name_words |= set(_norm_words(v))
             known |= row_name_words | _initialisms(named_rows, prof)
-            # question words ("most", "established", "which year") say what to compute, not what about
-            op_stems = _OP_WORDS | _OP_STEMS | _YEAR_WORDS | _PLACE_WORDS
             content = [w for w in tokens(question) if not re.fullmatch(r"(19|20)\d\d", w)
-                       and w not in row_name_words and w not in op_stems
+                       and w not in row_name_words
                        and not any(w == stem(k.lower()) for a in self.acronyms for k in acronym_keys_simple(a.acronym))]
             explained = sum(1 for w in content if _known(w, known)) / len(content) if content else 1.0
             # a name the table does not know ("California", "NSF Engines") means the question is about something else
@@ -368,6 +367,8 @@ class TableQA:
         acr = self.answer_acronym(question)
         if acr:
             return acr
+        if _FUTURE.search(question):
+            return None  # plans, targets and forecasts are not in a table of what exists
         rq = self.read(question)
         if rq is None or rq.score < 1.0:
             return None
@@ -380,7 +381,9 @@ class TableQA:
 
         qset = set(words(question)) | set(_norm_words(question))
         filtered = (is_count or is_list) and bool(rq.filters or rq.year_range)
-        if rq.row is not None and filtered and rq.row_score < 1.0:
+        filter_cols = {c for c, _v in rq.filters}
+        other_cols = [c for c in rq.asked_cols if c not in prof.key_cols and c not in filter_cols]
+        if rq.row is not None and filtered and rq.row_score < 1.0 and not other_cols:
             rq.row = None  # "How many MICs focus on robotics": a filter on a category, not the one row named so
         rows_named = [r for _s, r in self._row_scores(question, t, prof)] if not filtered else []
         every = bool(re.search(r"\b(each|every|all three|all the|respectively|the three)\b", ql))
@@ -480,9 +483,10 @@ class TableQA:
 
     def _about_rows(self, question: str, t: Table, prof: TableProfile) -> bool:
         """Does the question count the table's own rows ("how many MICs are listed")?"""
-        qw = set(_norm_words(question))
-        name_words = set(_norm_words(prof.name_col or "")) | set(_norm_words(t.caption))
-        return bool(qw & (name_words - STOPWORDS - {"table", "national"}))
+        qw = set(_norm_words(question)) | self._acronym_words(question)
+        # the kind of entity the rows are ("Manufacturing Innovation Center"), all of its words
+        name_words = set(_norm_words(prof.name_col or "")) - STOPWORDS
+        return bool(name_words) and name_words <= qw
 
     def _group_col(self, question: str, prof: TableProfile, rq: ReadQuestion) -> str | None:
         qw = set(_norm_words(question)) | set(words(question))

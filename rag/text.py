@@ -30,6 +30,7 @@ def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[t
         pos = m.end()
     spans.append((pos, end))
     spans = [s for s in (_strip_span(text, a, b) for a, b in spans) if s[1] > s[0]]
+    spans = [piece for a, b in spans for piece in _split_title_line(text, a, b)]
     # a sentence broken by a page break ("... Science and\n\nTechnology, widely known ...") is one paragraph
     merged: list[tuple[int, int]] = []
     for a, b in spans:
@@ -44,6 +45,18 @@ def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[t
                 continue
         merged.append((a, b))
     return merged
+
+
+def _split_title_line(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """A short unpunctuated first line ("Beijing and Hefei: World Leaders in Electric Vehicles") is a title."""
+    nl = text.find("\n", a, b)
+    if nl == -1:
+        return [(a, b)]
+    first = text[a:nl].strip()
+    rest = text[nl + 1:b].lstrip()
+    if 0 < len(first) <= 80 and first[-1] not in ".:;,!?\"”')]" and rest[:1].isupper() and not first.startswith(("-", "•")):
+        return [(a, a + len(text[a:nl].rstrip())), _strip_span(text, nl + 1, b)]
+    return [(a, b)]
 
 
 _JOINERS = {"and", "or", "of", "the", "a", "an", "to", "in", "for", "with", "by", "on", "at", "from", "as", "that",
