@@ -240,6 +240,7 @@ def build_index(
             _write_build(settings, tmp, build_id, docs, all_sections, all_tables, all_refs, all_acr, all_chunks,
                          vectors, embedder_dim=vectors.shape[1], fingerprint=fingerprint)
             _write_sentence_vectors(settings, tmp, all_chunks, embedder, vectors.shape[1])
+            _write_document_frequencies(tmp, all_chunks)
             final = root / build_id
             tmp.rename(final)
             _validate(settings, final, build_id)
@@ -302,6 +303,13 @@ def _embed(settings: Settings, chunks: list[Chunk], progress: Progress | None, e
         if progress:
             progress(min(b + batch, total), total)
     return out, len(chunks) - total
+
+
+def _write_document_frequencies(tmp: Path, chunks: list[Chunk]) -> None:
+    """The answerer's term weights, computed once here instead of at every start-up."""
+    from rag.answer import document_frequencies
+
+    (tmp / "df.json").write_text(json.dumps(document_frequencies(chunks)))
 
 
 def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], embedder, dim: int) -> None:

@@ -85,15 +85,21 @@ class Drafted:
 
 
 class IDF:
-    def __init__(self, chunks: list[Chunk]) -> None:
-        df: Counter[str] = Counter()
-        for c in chunks:
-            df.update(set(tokens(c.embed_text)))
+    """Inverse document frequency over chunks (``document_frequencies`` is what ingest stores as df.json)."""
+
+    def __init__(self, chunks: list[Chunk], df: dict[str, int] | None = None) -> None:
         self.n = max(len(chunks), 1)
-        self.df = df
+        self.df = df if df is not None else document_frequencies(chunks)
 
     def __call__(self, tok: str) -> float:
         return math.log(1 + (self.n - self.df.get(tok, 0) + 0.5) / (self.df.get(tok, 0) + 0.5))
+
+
+def document_frequencies(chunks: list[Chunk]) -> dict[str, int]:
+    df: Counter[str] = Counter()
+    for c in chunks:
+        df.update(set(tokens(c.embed_text)))
+    return dict(df)
 
 
 def unit_spans(c: Chunk) -> list[tuple[int, int]]:
@@ -133,17 +139,12 @@ def units_of(sc: ScoredChunk, rank: int) -> list[Unit]:
 
 class GroundedAnswerer:
     def __init__(self, chunks: list[Chunk], references: dict[int, ReportReference],
-                 vectors: dict[str, np.ndarray] | None = None, expander=None) -> None:
+                 vectors: dict[str, np.ndarray] | None = None, expander=None, df: dict[str, int] | None = None) -> None:
         self.vectors = vectors or {}
         self.expander = expander
-        # acronyms written out, per chunk, so "U.S." in a passage meets "United States" in a question
+        # acronyms written out, per chunk (computed when a chunk is first scored, so start-up stays flat)
         self.chunk_extra: dict[str, set[str]] = {}
-        if expander is not None:
-            for c in chunks:
-                extra = expander.expansions(c.text)
-                if extra:
-                    self.chunk_extra[c.id] = set(tokens(" ".join(extra)))
-        self.idf = IDF(chunks)
+        self.idf = IDF(chunks, df)
         # a word the report never uses weighs no more than its rarest word: it may just be a synonym
         self.max_idf = self.idf("\x00never-seen") * 0.6
         self.references = references
@@ -172,6 +173,14 @@ class GroundedAnswerer:
         total = sum(weights.values()) or 1.0
         return sum(w for t, w in weights.items() if t in toks) / total
 
+    def _extra(self, chunk: Chunk) -> set[str]:
+        """Tokens of the acronyms a chunk uses, written out: "U.S." in a passage meets "United States"."""
+        got = self.chunk_extra.get(chunk.id)
+        if got is None:
+            got = set(tokens(" ".join(self.expander.expansions(chunk.text)))) if self.expander is not None else set()
+            self.chunk_extra[chunk.id] = got
+        return got
+
     def unit_sim(self, u: Unit, query_vec: np.ndarray | None) -> float:
         if query_vec is None:
             return 0.0
@@ -188,7 +197,7 @@ class GroundedAnswerer:
         about_sources = bool(_SOURCE_Q.search(question))
         scored: list[tuple[float, float, Unit]] = []
         for rank, sc in enumerate(contexts):
-            extra = self.chunk_extra.get(sc.chunk.id, set())
+            extra = self._extra(sc.chunk)
             chunk_toks = set(tokens(sc.chunk.embed_text)) | extra
             for u in units_of(sc, rank):
                 u.toks |= extra

@@ -89,12 +89,20 @@ class Engine:
         self.tables = TableQA(self.index.table_list, self.index.chunks, self.index.acronyms)
         self.answerer = GroundedAnswerer(self.index.chunks, self.index.references,
                                          vectors=_load_unit_vectors(self.index.build_dir),
-                                         expander=self.retriever.expander)
+                                         expander=self.retriever.expander, df=_load_df(self.index.build_dir))
         self.build_id = self.index.build_dir.name
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine of two short texts (used to tell which earlier name a follow-up replaces)."""
         return float(np.dot(self.embedder.embed_query(a), self.embedder.embed_query(b)))
+
+
+def _load_df(build_dir: Path) -> dict[str, int] | None:
+    """Document frequencies written at ingest (absent in older builds: then computed at start-up)."""
+    try:
+        return json.loads((build_dir / "df.json").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _load_unit_vectors(build_dir: Path) -> dict[str, np.ndarray]:

@@ -18,6 +18,7 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rag.records import Acronym, Chunk, Table, TableRow
 from rag.text import STOPWORDS, fold, stem, tokens, words
@@ -71,8 +72,10 @@ class TableAnswer:
     facts: list[str] = field(default_factory=list)  # plain statements, for the LLM prompt
 
 
-def _norm_words(s: str) -> list[str]:
-    return [stem(w) for w in words(s)]
+@lru_cache(maxsize=65536)
+def _norm_words(s: str) -> tuple[str, ...]:
+    # cached: table cells and column names are read again on every question
+    return tuple(stem(w) for w in words(s))
 
 
 def _year_like(values: list[object]) -> bool:
