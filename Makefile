@@ -36,8 +36,9 @@ eval: $(STAMP)
 	$(BIN)/micqa ingest
 	$(BIN)/micqa eval --baseline --json evals/latest.json --check
 
-bench: $(STAMP)
+bench: index browser-deps
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/app_latency.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
