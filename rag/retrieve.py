@@ -90,6 +90,8 @@ class LexicalIndex:
     def build(cls, chunks: list[Chunk]) -> LexicalIndex:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
+
         bm = bm25s.BM25()
         bm.index([tokens(c.embed_text) or ["_"] for c in chunks], show_progress=False)
         return cls(bm, [c.id for c in chunks])
@@ -105,6 +107,8 @@ class LexicalIndex:
         import json
 
         import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
 
         return cls(bm25s.BM25.load(str(path)), json.loads((path / "ids.json").read_text()))
 
