@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 import tomllib
 from datetime import UTC, datetime
@@ -203,7 +204,8 @@ def main_eval(
     thresholds_path: Path = DEFAULT_THRESHOLDS,
 ) -> int:
     """Run, print, write JSON and REPORT.md; 1 when ``check`` and a threshold fails, else 0."""
-    console = console or Console()
+    # wide enough for the by-kind table when output goes to a log (CI) rather than a terminal
+    console = console or Console(width=None if sys.stdout.isatty() else 150)
     result = run_eval(gold, settings, backend=backend, llm=llm, baseline=baseline)
     print_table(result, console)
     if json_out is not None:
