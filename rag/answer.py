@@ -123,17 +123,7 @@ def sentence_key(chunk_id: str, start: int, end: int) -> str:
 
 def units_of(sc: ScoredChunk, rank: int) -> list[Unit]:
     c = sc.chunk
-    if c.kind in ("prose", "figure_caption"):
-        spans = sentence_spans(c.text)
-    elif c.kind == "table":
-        spans = []
-        pos = 0
-        for line in c.text.split("\n"):
-            if line.strip():
-                spans.append((pos, pos + len(line)))
-            pos += len(line) + 1
-    else:
-        spans = [(0, len(c.text))]
+    spans = unit_spans(c)
     return [Unit(c, rank, a, b, set(tokens(c.text[a:b]))) for a, b in spans if b > a]
 
 

@@ -464,8 +464,8 @@ class TableQA:
             return "==", 1
         return None
 
-    def _having_answer(self, t: Table, prof: TableProfile, col: str, rq: ReadQuestion, having: tuple[str, int]):
-        op, n = having
+    def _groups(self, t: Table, prof: TableProfile, col: str, rq: ReadQuestion) -> dict[str, list[TableRow]]:
+        """Rows (after the question's filters) grouped by a column's values; multi-valued cells count for each."""
         rows = self._filter(t, prof, rq) if (rq.filters or rq.year_range) else list(t.rows)
         members: dict[str, list[TableRow]] = {}
         for r in rows:
@@ -474,6 +474,11 @@ class TableQA:
                 continue
             for p in _split_multi(str(v)) if col in prof.cat_cols else [str(v)]:
                 members.setdefault(p, []).append(r)
+        return members
+
+    def _having_answer(self, t: Table, prof: TableProfile, col: str, rq: ReadQuestion, having: tuple[str, int]):
+        op, n = having
+        members = self._groups(t, prof, col, rq)
         test = {">": lambda k: k > n, ">=": lambda k: k >= n, "<": lambda k: k < n, "==": lambda k: k == n}[op]
         hits = sorted(((v, m) for v, m in members.items() if test(len(m))), key=lambda x: (-len(x[1]), x[0]))
         if not hits:
@@ -568,16 +573,8 @@ class TableQA:
         return TableAnswer(text, rows, t, facts)
 
     def _group_answer(self, t: Table, prof: TableProfile, col: str, rq: ReadQuestion, least: bool):
-        rows = self._filter(t, prof, rq) if (rq.filters or rq.year_range) else list(t.rows)
-        counts: Counter[str] = Counter()
-        members: dict[str, list[TableRow]] = {}
-        for r in rows:
-            v = r.cells.get(col)
-            if v is None:
-                continue
-            for p in _split_multi(str(v)) if col in prof.cat_cols else [str(v)]:
-                counts[p] += 1
-                members.setdefault(p, []).append(r)
+        members = self._groups(t, prof, col, rq)
+        counts: Counter[str] = Counter({v: len(m) for v, m in members.items()})
         if not counts:
             return None
         target = min(counts.values()) if least else max(counts.values())
