@@ -84,11 +84,11 @@ class Engine:
                 f"The index was built with {m.model_id} ({m.dimension} dimensions) but the embedder is "
                 f"{self.embedder.model_id} ({self.embedder.dim}): index needs rebuild; run `micqa ingest`."
             )
+        unit_vectors = _load_unit_vectors(self.index.build_dir)
         self.retriever = HybridRetriever(self.index.chunks, self.lexical, self.collection, self.embedder,
-                                         self.index.acronyms)
+                                         self.index.acronyms, vectors=unit_vectors)
         self.tables = TableQA(self.index.table_list, self.index.chunks, self.index.acronyms)
-        self.answerer = GroundedAnswerer(self.index.chunks, self.index.references,
-                                         vectors=_load_unit_vectors(self.index.build_dir),
+        self.answerer = GroundedAnswerer(self.index.chunks, self.index.references, vectors=unit_vectors,
                                          expander=self.retriever.expander, df=_load_df(self.index.build_dir))
         self.build_id = self.index.build_dir.name
 

@@ -19,6 +19,7 @@ from rag.text import tokens
 log = logging.getLogger(__name__)
 
 RRF_K = 60
+EXACT_DENSE_MAX = 2000
 
 
 @dataclass
@@ -135,8 +136,10 @@ def top_n_stable(scores: np.ndarray, n: int) -> np.ndarray:
 
 
 class HybridRetriever:
-    def __init__(self, chunks: list[Chunk], lexical: LexicalIndex, collection, embedder, acronyms: list[Acronym]):
+    def __init__(self, chunks: list[Chunk], lexical: LexicalIndex, collection, embedder, acronyms: list[Acronym],
+                 vectors: dict[str, np.ndarray] | None = None):
         self.chunks = chunks
+        self.vectors = vectors or {}
         self.by_id = {c.id: c for c in chunks}
         self.lexical = lexical
         self.collection = collection
@@ -149,7 +152,13 @@ class HybridRetriever:
         ids = res["ids"][0]
         dists = res["distances"][0]
         # cosine space: similarity = 1 - distance
-        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=False)]
+        hits = [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=False)]
+        if self.vectors:
+            # HNSW is approximate and its near-ties can order differently from one process to the next;
+            # exact cosines over the candidates it returned make the ranking repeatable
+            hits = [(i, float(np.dot(self.vectors[i], query_vec)) if i in self.vectors else sim) for i, sim in hits]
+            hits.sort(key=lambda x: (-round(x[1], 6), x[0]))
+        return hits
 
     def search(self, question: str, k: int = 8, filters: Filters | None = None,
                query_vec: np.ndarray | None = None) -> list[ScoredChunk]:
@@ -164,7 +173,8 @@ class HybridRetriever:
             lex_rank[self.lexical.ids[int(i)]] = r + 1
         if query_vec is None:
             query_vec = self.embedder.embed_query(expanded)
-        dense = self.dense(query_vec, n)
+        # a small library is searched whole (exact, repeatable); a large one through HNSW's top n
+        dense = self.dense(query_vec, len(self.chunks) if len(self.chunks) <= EXACT_DENSE_MAX else n)[:n]
         dense_rank = {cid: r + 1 for r, (cid, _) in enumerate(dense)}
         dense_sim = dict(dense)
         fused: dict[str, float] = {}

@@ -29,13 +29,14 @@ log = logging.getLogger(__name__)
 _YEAR_WORDS = {"year", "when", "established", "establish", "founded", "found", "launched", "launch", "created",
                "create", "start", "started", "began", "begin", "set", "opened", "awarded", "formed", "date"}
 _PLACE_WORDS = {"where", "located", "location", "headquartered", "headquarters", "hq", "based", "city", "province",
+                "home", "host", "hosts", "hosted", "housed",
                 "region", "sited", "situated"}
 # Share of the question's words the table must account for before it answers by computation.
 MIN_EXPLAINED = 0.66
 _FUTURE = re.compile(r"\b(plan(?:s|ned)? to|will|would|goal|target(?:ed|s)?|aim(?:s|ed)? (?:to|for)|expect(?:s|ed)? to|"
                      r"forecast|projected|by the end of)\b", re.I)
 _PLACE_STEMS = {stem(w) for w in ("city", "province", "location", "country", "region")}
-_COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b")
+_COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b|^\s*(?:number|count) of\b")
 _LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b"
                    r"|^\s*what\s+(?!does\b|is\b|was\b|has\b|address\b|process\b)\w+s\b")
 _MOST = re.compile(r"\b(most|largest|highest|greatest|biggest|maximum|max|top|leading)\b")
@@ -261,8 +262,11 @@ class TableQA:
             return None, 0.0
         return scored[0][1], scored[0][0]
 
-    def _asked_cols(self, q: str, prof: TableProfile, exclude: set[str]) -> list[str]:
+    def _asked_cols(self, q: str, prof: TableProfile, exclude: set[str], row: TableRow | None = None) -> list[str]:
         qw = set(_norm_words(q)) | set(words(q))
+        if row is not None:  # the row's own name ("Silicon-Based ...") is not a column asked for
+            qw -= {w for col in prof.key_cols if isinstance(row.cells.get(col), str)
+                   for w in (*words(row.cells[col]), *_norm_words(row.cells[col]))}
         out: list[tuple[float, str]] = []
         for c in prof.table.columns:
             if c in exclude:
@@ -359,7 +363,7 @@ class TableQA:
                     if isinstance(v, str):
                         name_words |= set(_norm_words(v))
                 filters = [(c, v) for c, v in filters if not set(_norm_words(v)) <= name_words]
-            asked = self._asked_cols(question, prof, exclude=set(prof.key_cols) if row else set())
+            asked = self._asked_cols(question, prof, exclude=set(prof.key_cols) if row else set(), row=row)
             rq = ReadQuestion(t, prof, filters, yr, row, asked, score, row_score)
             if best is None or rq.score > best.score:
                 best = rq
@@ -383,6 +387,10 @@ class TableQA:
         prof, t = rq.prof, rq.table
 
         qset = set(words(question)) | set(_norm_words(question))
+        if rq.row is not None:
+            # words of the row's own name ("Silicon-Based ...") do not say which column is asked for
+            qset -= {w for col in prof.key_cols if isinstance(rq.row.cells.get(col), str)
+                     for w in (*words(rq.row.cells[col]), *_norm_words(rq.row.cells[col]))}
         filtered = (is_count or is_list) and bool(rq.filters or rq.year_range)
         filter_cols = {c for c, _v in rq.filters}
         other_cols = [c for c in rq.asked_cols if c not in prof.key_cols and c not in filter_cols]

@@ -210,3 +210,23 @@ def test_bad_questions_embed_nothing(fake_index, bad):
     with pytest.raises(BadQuestion):
         api.ask(bad, settings=settings, engine=eng)
     assert emb.calls == before
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many centers are in Guangdong?", "5 of the 33"),
+        ("Count the innovation centres located in Shanghai.", "3 of the 33"),
+        ("Number of manufacturing innovation centers in Anhui?", "3 of the 33"),
+        ("List every MIC founded from 2022 onwards.", "10 of the 33"),
+        ("Which city is home to the National Agriculture Machine Innovation Center?", "Luoyang"),
+        ("What industry does the Silicon-Based Heterogenous Integration National Innovation Center belong to?",
+         "Advanced electrical equipment"),
+        ("Whats the princpal sector of the smart sensor innovation centre?", "Aviation and spaceflight equipment"),
+        ("Which MIC is no. 13 in the table of Appendix A?", "National Advanced Functional Fiber Innovation Center"),
+    ],
+)
+def test_table_reader_takes_other_wordings(fake_engine, question, expected):
+    """Paraphrases, British spellings and typos read the same tables (none of these is in the gold set)."""
+    ans = ask(fake_engine, question)
+    assert not ans.refused and expected in ans.text
