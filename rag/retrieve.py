@@ -145,7 +145,6 @@ class HybridRetriever:
         self.collection = collection
         self.embedder = embedder
         self.expander = AcronymExpander(acronyms)
-        self._lex_pos = {cid: i for i, cid in enumerate(lexical.ids)}
 
     def dense(self, query_vec: np.ndarray, n: int) -> list[tuple[str, float]]:
         res = self.collection.query(query_embeddings=[query_vec.tolist()], n_results=n, include=["distances"])
