@@ -7,7 +7,6 @@ import logging
 import re
 import socket
 import time
-from pathlib import Path
 
 import pytest
 
@@ -375,9 +374,6 @@ def test_neutralise_fence_lookalikes():
 
 # ---------------------------------------------------------------------------- eval runner
 def test_eval_runner_with_llm(srv, fake_engine, llm_settings, tmp_path, monkeypatch):
-    runner_path = Path(__file__).resolve().parent.parent / "evals" / "runner.py"
-    if not runner_path.exists():
-        pytest.skip("evals/runner.py is not there yet")
     import rag.api
     from evals.runner import run_eval
 
@@ -402,9 +398,6 @@ def test_eval_runner_with_llm(srv, fake_engine, llm_settings, tmp_path, monkeypa
 
 def test_eval_runner_llm_flag_alone_selects_the_llm(srv, fake_engine, llm_settings, tmp_path, monkeypatch):
     """`micqa eval --llm openai:MODEL` passes llm= with backend=None."""
-    runner_path = Path(__file__).resolve().parent.parent / "evals" / "runner.py"
-    if not runner_path.exists():
-        pytest.skip("evals/runner.py is not there yet")
     import rag.api
     from evals.runner import run_eval
 

@@ -67,8 +67,7 @@ def _heartbeat(url: str) -> bool:
 
 @pytest.fixture
 def chroma_server(tmp_path: Path):
-    if not CHROMA.exists():
-        pytest.skip("the chroma CLI is not installed in this environment")
+    assert CHROMA.exists(), "the chroma CLI ships with chromadb and should be in the venv"
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(tmp_path / "chroma.log", "wb")  # noqa: SIM115 - closed in teardown
