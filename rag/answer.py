@@ -328,22 +328,20 @@ class GroundedAnswerer:
         return Drafted(text, " ".join(raw_parts), citations, False, [])
 
     def _table_answer(self, table: TableAnswer, row_chunk) -> Drafted | None:
+        if not table.rows:
+            return None  # "none match" is better said by the text path or a refusal
         citations: list[Citation] = []
         marker: dict[int, int] = {}
         for r in table.rows:
             ch = row_chunk(table.table, r)
-            if ch is None:
-                continue
-            cit = make_citation(len(citations) + 1, ch, ch.text, self.references)
+            cit = make_citation(len(citations) + 1, ch, ch.text, self.references) if ch is not None else None
             if cit is not None:
                 citations.append(cit)
                 marker[r.index] = cit.n
+        if not citations:
+            return None
         text = re.sub(r"\s?\{ROW:(\d+)\}", lambda m: f" [{marker[int(m.group(1))]}]" if int(m.group(1)) in marker
                       else "", table.text)
-        if table.rows and not citations:
-            return None
-        if not table.rows:
-            return None  # "none match" is better said by the text path or a refusal
         return Drafted(text, table.text, citations, False, [])
 
     def _reference_answer(self, question: str) -> Drafted | None:

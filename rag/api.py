@@ -30,7 +30,6 @@ from rag.tables import TableQA
 __all__ = ["CANNOT_ANSWER", "Engine", "Filters", "LookupResult", "ask", "get_engine", "lookup"]
 
 log = logging.getLogger(__name__)
-RERANK_POOL = 1
 MAX_REF_CHARS = 200  # the longest real ref (a chunk id, "Appendix A.1", "A.1/26") is far shorter
 qa_log = logging.getLogger("micqa.qa")
 
@@ -228,9 +227,7 @@ def ask(
     llm = backend if backend and backend != "default" else None
     table = eng.tables.answer(standalone)
     query_vec = eng.embedder.embed_query(eng.retriever.expander.expand(standalone))
-    # the default answerer re-ranks a wider pool by sentence scores, then keeps the best k
-    pool = k if llm else k * RERANK_POOL
-    contexts = eng.retriever.search(standalone, k=pool, filters=filters, query_vec=query_vec)
+    contexts = eng.retriever.search(standalone, k=k, filters=filters, query_vec=query_vec)
     if llm:
         from rag.llm import answer_with_llm
 

@@ -172,6 +172,8 @@ class TableQA:
         self.acronyms = acronyms
         # words naming each table's kind of entity ("Manufacturing Innovation Center"), singular or plural
         self._unique_cache: dict[tuple[int, str], bool] = {}
+        # acronyms the question may use ("MICs"): their expansions, not the letters, are what a table holds
+        self.acronym_stems = {stem(k.lower()) for a in acronyms for k in acronym_keys_simple(a.acronym)}
         self.entity_types = [set(_norm_words(p.name_col)) for p in self.profiles.values() if p.name_col]
 
     def row_chunk(self, table: Table, row: TableRow) -> Chunk | None:
@@ -339,7 +341,7 @@ class TableQA:
             known |= row_name_words | _initialisms(named_rows, prof)
             content = [w for w in tokens(question) if not re.fullmatch(r"(19|20)\d\d", w)
                        and w not in row_name_words
-                       and not any(w == stem(k.lower()) for a in self.acronyms for k in acronym_keys_simple(a.acronym))]
+                       and w not in self.acronym_stems]
             explained = sum(1 for w in content if _known(w, known)) / len(content) if content else 1.0
             # a name the table does not know ("California", "NSF Engines") means the question is about something else
             names = {stem(w.lower()) for i, w in enumerate(re.findall(r"[A-Za-z][\w&.-]*", question))
@@ -655,7 +657,7 @@ def acronym_variants(acr: str, expansion: str) -> set[str]:
         base = [m.group(1), m.group(1) + m.group(2)] if m else [part]
         for b in base:
             out |= {b, b.rstrip("."), b.replace(".", "")}
-    initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", re.sub(r"\(.*?\)", "", expansion)) if w[0].isupper() or True)
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", re.sub(r"\(.*?\)", "", expansion)))
     caps = "".join(w[0] for w in re.findall(r"[A-Za-z]+", expansion) if w[0].isupper())
     for v in list(out):
         fixed = v.replace("l", "I")
