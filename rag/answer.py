@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.citations import make_citation, strip_report_markers
+from rag.citations import make_citation, report_marker_numbers, strip_report_markers
 from rag.records import CANNOT_ANSWER, Chunk, Citation, ReportReference, ScoredChunk
 from rag.tables import TableAnswer
 from rag.text import sentence_spans, tokens
@@ -56,8 +56,34 @@ _QWORD = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"
 # center but asks for something the report never says.
 MIN_ATTRIBUTE_COVERAGE = 0.2
 MIN_ENTITY_COVERAGE = 0.34
+# Each name (run of capitalised words) of the question must be this much present in the passage.
+MIN_PHRASE_COVERAGE = 0.5
+# What the answer must hold, by the shape of the question (generic English, not tuned per question):
+# a quantity asked for ("what is the budget of ...", "what does it cost") needs a number in the answer.
+_QUANTITY_Q = re.compile(r"\b(?:what|how much)\s+(?:does|did|do|will|would)\s+(?:it|they|\w+)\s+cost\b|"
+                         r"\bwhat\s+(?:is|was|are|were)\s+(?:the\s+|its\s+|their\s+)?(?:\w+\s+)?"
+                         r"(?:budget|cost|price|revenue|population|gdp|salary|fee|fees)\b(?!\s+(?:model|structure|"
+                         r"process|mechanism|source|sources|plan|category|categories))", re.I)
+_NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+                          r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|"
+                          r"dozens|half|quarter|third|decade|decades)\b", re.I)
+_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b", re.I)
+# Acronym-list entries answer "what does X stand for", nothing else.
+_DEFINITION_Q = re.compile(r"\b(stand|stands|mean|means|meaning|acronym|abbreviation|abbreviate|short for|full name|"
+                           r"spelled out|spell out|expand|expansion|refer to|refers to|define|definition)\b", re.I)
 _REF_Q = re.compile(r"\b(?:reference|ref\.?|citation|source|footnote|entry)\s*(?:no\.?|number|#)?\s*\[?(\d{1,3})\]?"
                     r"|\[(\d{1,3})\]", re.I)
+
+
+def asks_number(question: str) -> bool:
+    """Questions whose answer is a figure: "how many", "what percent", "what is the budget of", "when"."""
+    return bool(_NUMERIC_Q.search(question) or _QUANTITY_Q.search(question))
+
+
+def has_number(text: str) -> bool:
+    """A figure in the text itself, not in the report's citation markers ("[41]")."""
+    t = strip_report_markers(text)
+    return bool(_HAS_NUM.search(t) or _NUMBER_WORD.search(t))
 
 
 @dataclass
@@ -134,6 +160,8 @@ class GroundedAnswerer:
         self.expander = expander
         # acronyms written out, per chunk (computed when a chunk is first scored, so start-up stays flat)
         self.chunk_extra: dict[str, set[str]] = {}
+        self.chunk_toks: dict[str, set[str]] = {}
+        self.chunk_src: dict[str, set[str]] = {}
         self.idf = IDF(chunks, df)
         # a word the report never uses weighs no more than its rarest word: it may just be a synonym
         self.max_idf = self.idf("\x00never-seen") * 0.6
@@ -148,16 +176,45 @@ class GroundedAnswerer:
 
     def split_terms(self, question: str) -> tuple[set[str], set[str]]:
         """(entity terms, attribute terms): capitalised names and acronyms vs the rest of the question."""
-        entity: set[str] = set()
-        for i, w in enumerate(re.findall(r"[A-Za-z][\w'&.-]*|\d+", question)):
-            if w.lower() in _QWORD:
-                continue
-            if w.isupper() and len(w) > 1 and all(self.idf.df.get(t, 0) == 0 for t in tokens(w)):
-                continue  # an unknown abbreviation ("CEO") is what is asked about, not a name the report uses
-            if (w[0].isupper() and i > 0) or (w.isupper() and len(w) > 1) or re.fullmatch(r"(19|20)\d\d", w):
-                entity.update(tokens(w))
+        entity = set().union(*self.entity_phrases(question)) if question else set()
         allt = set(tokens(question)) - {t for w in _QWORD for t in tokens(w)}
         return entity & allt, allt - entity
+
+    def entity_phrases(self, question: str) -> list[set[str]]:
+        """The names in a question, as runs of capitalised words, acronyms and years ("Manufacturing USA")."""
+        phrases: list[set[str]] = []
+        run: set[str] = set()
+        prev_end = -1
+        for i, m in enumerate(re.finditer(r"[A-Za-z][\w'&.-]*|\d+", question)):
+            w = m.group(0)
+            acronym = bool(re.fullmatch(r"[A-Z][A-Z0-9&.]+s?", w))
+            is_name = w.lower() not in _QWORD and not (
+                # an unknown abbreviation ("CEO", "KPIs") is what is asked about, not a name the report uses
+                acronym and all(self.idf.df.get(t, 0) == 0 for t in tokens(w))
+            ) and ((w[0].isupper() and i > 0) or acronym or re.fullmatch(r"(19|20)\d\d", w))
+            toks = set(tokens(w)) if is_name else set()
+            # a run continues over spaces and hyphens only ("GDP of Hubei" is two names)
+            if toks and run and question[prev_end:m.start()].strip(" -") == "":
+                run |= toks
+            elif toks:
+                if run:
+                    phrases.append(run)
+                run = set(toks)
+            elif run:
+                phrases.append(run)
+                run = set()
+            prev_end = m.end()
+        if run:
+            phrases.append(run)
+        return [p for p in phrases if p]
+
+    def asks_definition(self, question: str) -> bool:
+        """"What does CAE stand for?", "What is MIIT?": a question an acronym-list entry answers."""
+        if _DEFINITION_Q.search(question):
+            return True
+        rest = [w for w in re.findall(r"[A-Za-z][\w'&.-]*", question) if w.lower() not in _QWORD
+                and w.lower() not in ("is", "are", "was")]
+        return bool(rest) and all(w.isupper() for w in rest)
 
     def coverage(self, weights: dict[str, float], toks: set[str]) -> float:
         total = sum(weights.values()) or 1.0
@@ -169,6 +226,31 @@ class GroundedAnswerer:
         if got is None:
             got = set(tokens(" ".join(self.expander.expansions(chunk.text)))) if self.expander is not None else set()
             self.chunk_extra[chunk.id] = got
+        return got
+
+    def source_tokens(self, text: str) -> set[str]:
+        """Who a passage cites ("[25]" -> Conroy, *Nature*): "per the Nature article" names its source."""
+        out: set[str] = set()
+        for n in report_marker_numbers(text):
+            ref = self.references.get(n)
+            if ref is not None:
+                venue = " ".join(re.findall(r"\*([^*]+)\*", ref.text))
+                out.update(tokens(f"{ref.authors} {venue}"))
+        return out
+
+    def chunk_sources(self, chunk: Chunk) -> set[str]:
+        got = self.chunk_src.get(chunk.id)
+        if got is None:
+            got = self.source_tokens(chunk.text) if chunk.kind != "reference" else set()
+            self.chunk_src[chunk.id] = got
+        return got
+
+    def passage_tokens(self, chunk: Chunk) -> set[str]:
+        """Words of a passage (section path included), its acronyms written out, and the sources it cites."""
+        got = self.chunk_toks.get(chunk.id)
+        if got is None:
+            got = set(tokens(chunk.embed_text)) | self._extra(chunk) | self.chunk_sources(chunk)
+            self.chunk_toks[chunk.id] = got
         return got
 
     def unit_sim(self, u: Unit, query_vec: np.ndarray | None) -> float:
@@ -185,12 +267,15 @@ class GroundedAnswerer:
         weights = self._weights(question)
         numeric = bool(_NUMERIC_Q.search(question))
         about_sources = bool(_SOURCE_Q.search(question))
+        defines = self.asks_definition(question)
         scored: list[tuple[float, float, Unit]] = []
         for rank, sc in enumerate(contexts):
             extra = self._extra(sc.chunk)
-            chunk_toks = set(tokens(sc.chunk.embed_text)) | extra
+            chunk_toks = self.passage_tokens(sc.chunk)
             for u in units_of(sc, rank):
                 u.toks |= extra
+                if sc.chunk.kind != "reference":
+                    u.toks |= self.source_tokens(u.text)
                 u.sim = self.unit_sim(u, query_vec)
                 cov_s = self.coverage(weights, u.toks)
                 cov_c = self.coverage(weights, u.toks | chunk_toks)
@@ -202,6 +287,8 @@ class GroundedAnswerer:
                     s -= 0.1  # headings and fragments say little
                 if sc.chunk.kind == "reference" and not about_sources:
                     s -= 0.3  # bibliography entries repeat topic words but answer nothing by themselves
+                if sc.chunk.kind == "acronym" and not defines:
+                    s -= 0.3  # "GDP: Gross Domestic Product" says nothing about a region's GDP
                 scored.append((s, cov_c, u))
         scored.sort(key=lambda x: -x[0])
         return scored
@@ -281,15 +368,25 @@ class GroundedAnswerer:
         entity, attr = self.split_terms(question)
         ew = {t: self.idf(t) for t in entity}
         aw = {t: self.idf(t) for t in attr}
-        chunk_toks = {sc.chunk.id: set(tokens(sc.chunk.embed_text)) for sc in contexts}
-        # numbers and ordinals asked about ("15th", "2030") must be in the passage: near misses are not answers
+        chunk_toks = {sc.chunk.id: self.passage_tokens(sc.chunk) for sc in contexts}
+        # numbers and ordinals asked about ("15th", "2030", "first") must be in the passage: near misses are not answers
         numbers = {t for t in tokens(_PHRASING.sub(" ", question)) if any(ch.isdigit() for ch in t)}
+        numbers |= {m.lower() for m in _ORDINAL.findall(question)}
+        wants_number = asks_number(question)
+        phrases = [{t: self.idf(t) for t in p} for p in self.entity_phrases(question)]
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
             if numbers - toks:
                 continue
-            # the names must be in the sentence itself; the attribute may be anywhere in its passage
-            e_ok = not ew or self.coverage(ew, u.toks) >= MIN_ENTITY_COVERAGE
+            if wants_number and not has_number(u.text):
+                continue  # "What does it cost ...?" is not answered by a sentence without a figure
+            # every name asked about must be in the passage: "institutes in California" is not answered by
+            # a passage that only names the University of California
+            if any(self.coverage(p, toks) < MIN_PHRASE_COVERAGE for p in phrases):
+                continue
+            # the names must be in the sentence itself (or be the sources its passage quotes); the attribute
+            # may be anywhere in its passage
+            e_ok = not ew or self.coverage(ew, u.toks | self.chunk_sources(u.chunk)) >= MIN_ENTITY_COVERAGE
             a_ok = not aw or self.coverage(aw, toks) >= MIN_ATTRIBUTE_COVERAGE
             if e_ok and (a_ok or u.sim >= SIM_GROUNDED):
                 return True

@@ -145,6 +145,13 @@ class HybridRetriever:
         self.collection = collection
         self.embedder = embedder
         self.expander = AcronymExpander(acronyms)
+        # sentence vectors (keys "chunk_id:start:end") stacked per chunk, for the closest-sentence score
+        groups: dict[str, list[np.ndarray]] = {}
+        for key, v in self.vectors.items():
+            cid, sep, _rest = key.partition(":")
+            if sep:
+                groups.setdefault(cid, []).append(v)
+        self.sentences = {cid: np.stack(vs) for cid, vs in groups.items()}
 
     def dense(self, query_vec: np.ndarray, n: int) -> list[tuple[str, float]]:
         res = self.collection.query(query_embeddings=[query_vec.tolist()], n_results=n, include=["distances"])
@@ -156,8 +163,13 @@ class HybridRetriever:
             # HNSW is approximate and its near-ties can order differently from one process to the next;
             # exact cosines over the candidates it returned make the ranking repeatable
             hits = [(i, float(np.dot(self.vectors[i], query_vec)) if i in self.vectors else sim) for i, sim in hits]
-            hits.sort(key=lambda x: (-round(x[1], 6), x[0]))
+            # a passage is as close as its closest sentence: one fact in a long passage is not diluted
+            hits.sort(key=lambda x: (-round(self._max_sentence(x[0], x[1], query_vec), 6), x[0]))
         return hits
+
+    def _max_sentence(self, chunk_id: str, sim: float, query_vec: np.ndarray) -> float:
+        m = self.sentences.get(chunk_id)
+        return sim if m is None else max(sim, float((m @ query_vec).max()))
 
     def search(self, question: str, k: int = 8, filters: Filters | None = None,
                query_vec: np.ndarray | None = None) -> list[ScoredChunk]:

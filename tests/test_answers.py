@@ -134,6 +134,50 @@ def test_answerable_paraphrase_is_not_refused(real_index):
     assert not ans.refused and "9.2" in ans.text
 
 
+def test_answer_shape_gates(fake_engine):
+    from rag.answer import asks_number, has_number
+
+    a = fake_engine.answerer
+    # the names of a question, one run of capitalised words (or acronym, or year) each
+    assert a.entity_phrases("What is the GDP of Hubei province?") == [{"gdp"}, {"hubei"}]
+    assert {"manufactur", "usa"} in a.entity_phrases("How many Manufacturing USA institutes are in California?")
+    assert a.entity_phrases("who wrote it?") == []
+    # a quantity asked for needs a figure; citation markers are not figures
+    assert asks_number("What is the budget of the NSF Engines program?")
+    assert asks_number("What does it cost to join?") and asks_number("When did it start?")
+    assert not asks_number("What is the budget model of Fraunhofer?") and not asks_number("Who runs it?")
+    assert has_number("It grew 9.2 % in 2024.") and has_number("It has nine groups.")
+    assert not has_number("Energy storage and IoT [41] lead the sector. [43, 44]")
+    # acronym-list entries answer only "what does X stand for"
+    assert a.asks_definition("What does SCSP stand for?") and a.asks_definition("What is MIIT?")
+    assert not a.asks_definition("What is the GDP of Hubei province?")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the population of Wuhan?",  # a named city, an attribute the report never gives
+        "How big was the second phase of China's semiconductor fund?",  # the report gives the third phase only
+        "What is the GDP of Anhui province?",  # GDP and Anhui are both in the report, never together
+        "What is the annual budget of the National Graphene Innovation Center?",
+    ],
+)
+def test_near_misses_are_refused(real_index, question):
+    ans = ask(api.get_engine(real_index), question)
+    assert ans.refused and ans.text == CANNOT_ANSWER
+
+
+def test_named_source_and_single_sentence_facts_are_found(real_index):
+    eng = api.get_engine(real_index)
+    # "per the Nature article": the passage quotes reference [25] (Conroy, *Nature*)
+    ans = ask(eng, "Per the Nature article, when did the US start a trade war with China?")
+    assert not ans.refused and "2018" in ans.text
+    # one sentence of a long passage: the passage ranks by its closest sentence, not its average
+    ans = ask(eng, "How many members of the CAE and CAS are in Wuhan?")
+    assert not ans.refused and "over 60" in ans.text
+    assert "over 60 members" in ans.contexts[0].chunk.text
+
+
 # ------------------------------------------------------------------ follow-ups
 
 @pytest.mark.parametrize(
