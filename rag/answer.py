@@ -71,6 +71,17 @@ _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|
 # Acronym-list entries answer "what does X stand for", nothing else.
 _DEFINITION_Q = re.compile(r"\b(stand|stands|mean|means|meaning|acronym|abbreviation|abbreviate|short for|full name|"
                            r"spelled out|spell out|expand|expansion|refer to|refers to|define|definition)\b", re.I)
+# Common English abbreviations in names: "Co., Ltd." is a company.
+_ABBREVIATIONS = {"co": "company", "ltd": "limited", "corp": "corporation", "inc": "incorporated",
+                  "univ": "university", "govt": "government", "intl": "international", "assn": "association"}
+_ABBREV_RE = re.compile(r"\b(" + "|".join(_ABBREVIATIONS) + r")\.", re.I)
+# A sentence that refers back ("this MIC", "It") is about what the sentence before it names.
+_BACKREF = re.compile(r"\b(?:this|these|such|the same)\s+(?:\w+\s+)?(?:mics?|centers?|centres?|institutes?|"
+                      r"programs?|plans?|initiatives?|funds?|cit(?:y|ies)|compan(?:y|ies)|entit(?:y|ies)|models?|"
+                      r"groups?|networks?|hubs?|regions?|provinces?|sectors?|laborator(?:y|ies))\b"
+                      r"|^\W*(?:it|they|this|these)\b", re.I)
+# How much of what the sentence before names counts for a sentence that refers back to it.
+BACKREF_SHARE = 0.5
 _REF_Q = re.compile(r"\b(?:reference|ref\.?|citation|source|footnote|entry)\s*(?:no\.?|number|#)?\s*\[?(\d{1,3})\]?"
                     r"|\[(\d{1,3})\]", re.I)
 
@@ -272,12 +283,17 @@ class GroundedAnswerer:
         for rank, sc in enumerate(contexts):
             extra = self._extra(sc.chunk)
             chunk_toks = self.passage_tokens(sc.chunk)
+            prev: Unit | None = None
             for u in units_of(sc, rank):
                 u.toks |= extra
                 if sc.chunk.kind != "reference":
                     u.toks |= self.source_tokens(u.text)
+                u.toks |= {_ABBREVIATIONS[m.lower()] for m in _ABBREV_RE.findall(u.text)}
                 u.sim = self.unit_sim(u, query_vec)
                 cov_s = self.coverage(weights, u.toks)
+                if prev is not None and _BACKREF.search(u.text):
+                    cov_s += BACKREF_SHARE * self.coverage(weights, prev.toks - u.toks)
+                prev = u
                 cov_c = self.coverage(weights, u.toks | chunk_toks)
                 cov = 0.75 * cov_s + 0.25 * cov_c
                 s = (1 - SIM_WEIGHT) * cov + SIM_WEIGHT * max(u.sim, 0.0) + 0.08 / (1 + rank)
@@ -299,13 +315,14 @@ class GroundedAnswerer:
         ref = self._reference_answer(question)
         if ref is not None:
             return ref
-        if table is not None and row_chunk is not None:
+        scored = self.score_units(question, contexts, query_vec) if contexts else []
+        if table is not None and row_chunk is not None and not self._text_explains_more(question, table, scored,
+                                                                                       contexts):
             drafted = self._table_answer(table, row_chunk)
             if drafted is not None:
                 return drafted
         if not contexts:
             return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, [])
-        scored = self.score_units(question, contexts, query_vec)
         if not scored:
             return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, contexts[:3])
         reranked = self.rerank(contexts, scored)
@@ -334,6 +351,24 @@ class GroundedAnswerer:
         drafted = self._compose(self._with_list_items(chosen, contexts))
         drafted.contexts = reranked
         return drafted
+
+    def _text_explains_more(self, question: str, table: TableAnswer, scored: list[tuple[float, float, Unit]],
+                            contexts: list[ScoredChunk]) -> bool:
+        """A table answer leaves words of the question unaccounted for ("overtake", "nation"); the best
+        sentence, when it holds most of them and passes the grounding checks, answers what was asked."""
+        if not table.unexplained or not scored:
+            return False
+        _s, cov, best = scored[0]
+        if best.chunk.kind not in ("prose", "figure_caption") or cov < MIN_COVERAGE:
+            return False
+        # words the report never uses are paraphrases that neither the table nor the text can hold
+        weights = {t: self.idf(t) for t in table.unexplained if self.idf.df.get(t, 0)}
+        if not weights or self.coverage(weights, best.toks) < 0.5:
+            return False
+        label = re.match(r"\s*((?:table|appendix)\s+[\w.]+)", table.table.caption or "", re.I)
+        if label and label.group(1).lower().rstrip(".:") in best.text.lower():
+            return False  # "Table 2 below compares ..." introduces the table; it defers to it
+        return self._grounded(question, scored[:1], contexts)
 
     @staticmethod
     def rerank(contexts: list[ScoredChunk], scored: list[tuple[float, float, Unit]]) -> list[ScoredChunk]:

@@ -71,6 +71,8 @@ class TableAnswer:
     rows: list[TableRow]
     table: Table
     facts: list[str] = field(default_factory=list)  # plain statements, for the LLM prompt
+    # question words the table could not account for ("overtake", "company"): the text may answer better
+    unexplained: set[str] = field(default_factory=set)
 
 
 @lru_cache(maxsize=65536)
@@ -159,6 +161,7 @@ class ReadQuestion:
     asked_cols: list[str]
     score: float
     row_score: float = 0.0
+    unexplained: set[str] = field(default_factory=set)
 
 
 class TableQA:
@@ -366,7 +369,8 @@ class TableQA:
                         name_words |= set(_norm_words(v))
                 filters = [(c, v) for c, v in filters if not set(_norm_words(v)) <= name_words]
             asked = self._asked_cols(question, prof, exclude=set(prof.key_cols) if row else set(), row=row)
-            rq = ReadQuestion(t, prof, filters, yr, row, asked, score, row_score)
+            rq = ReadQuestion(t, prof, filters, yr, row, asked, score, row_score,
+                              {w for w in content if not _known(w, known)})
             if best is None or rq.score > best.score:
                 best = rq
         return best
@@ -376,9 +380,14 @@ class TableQA:
         acr = self.answer_acronym(question)
         if acr:
             return acr
-        if _FUTURE.search(question):
-            return None  # plans, targets and forecasts are not in a table of what exists
-        rq = self.read(question)
+        rq = self.read(question) if not _FUTURE.search(question) else None
+        ans = self._answer(question, rq)
+        if ans is not None and rq is not None and ans.table is rq.table:
+            ans.unexplained = set(rq.unexplained)
+        return ans
+
+    def _answer(self, question: str, rq: ReadQuestion | None) -> TableAnswer | None:
+        # rq is None for plans, targets and forecasts: they are not in a table of what exists
         if rq is None or rq.score < 1.0:
             return None
         ql = question.lower()
