@@ -57,7 +57,18 @@ _OP_WORDS = {"number", "count", "total", "list", "name", "most", "fewest", "leas
              "type", "kind", "many", "much", "amount", "value", "figure", "estimat", "est", "report", "state",
              "combin", "combined", "altogether", "together", "overall", "than", "more", "one", "single", "only",
              "just", "two", "multiple", "several", "host", "span", "spann", "cover", "appendix", "three", "all",
-             "every", "compare", "respectiv", "country", "countri", "program", "see", "get", "make", "take"}
+             "every", "compare", "respectiv", "country", "countri", "program", "see", "get", "make", "take",
+             # "work mainly on X" is how readers say "principal sector X"
+             "work", "mainly", "primarily", "primary", "chiefly", "specialize", "specializes", "concentrate",
+             "dedicated", "devoted", "deal",
+             "bigger", "larger", "higher", "greater", "smaller", "lower", "less", "fewer"}
+_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "i", "ii", "iii", "iv",
+                 "v", "vi", "vii", "viii", "ix", "x"}
+# "bigger", "more", "fewer": a comparison between the rows a question names
+_COMPARATIVE = re.compile(r"\b(bigger|larger|higher|greater|more|smaller|lower|less|fewer)\b")
+_SMALLER = {"smaller", "lower", "less", "fewer"}
+# "span more than one province": rows whose cell holds several values
+_MULTI = re.compile(r"\b(?:more than one|multiple|several|two or more|over one)\s+(\w+)")
 _GENERIC_NAME_WORDS = {"national", "innovation", "center", "centre", "institute", "manufacturing", "technology",
                        "the", "of", "and", "for", "&", "co", "china", "chinese"}
 
@@ -98,11 +109,14 @@ class TableProfile:
         self.name_col: str | None = None
         # the row-name column: all-distinct strings, the longest on average
         # (long free-text columns such as quotations are not names)
-        cands = [c for c in cols if strs[c] and len(set(strs[c])) == len(table.rows) and all(strs[c])
-                 and sum(len(x) for x in strs[c]) / len(strs[c]) <= 90]
-        if cands:
-            self.name_col = max(cands, key=lambda c: sum(len(s) for s in strs[c]) / len(strs[c]))
-        self.key_cols = cands  # columns whose values identify a row (Country, Program Name, ...)
+        filled = {c: [x for x in strs[c] if x.strip()] for c in cols}
+        # columns whose values identify a row (Country, Program Name, a title left blank in one row ...)
+        cands = [c for c in cols if filled[c] and len(set(filled[c])) == len(filled[c])
+                 and len(filled[c]) >= 0.8 * len(table.rows) and sum(len(x) for x in filled[c]) / len(filled[c]) <= 90]
+        full = [c for c in cands if len(filled[c]) == len(table.rows)]
+        if full or cands:
+            self.name_col = max(full or cands, key=lambda c: sum(len(s) for s in filled[c]) / len(filled[c]))
+        self.key_cols = cands
         self.cat_cols = [c for c in cols if strs[c] and c not in cands and len(set(strs[c])) < len(table.rows)]
         self.num_cols = [c for c in cols if c not in self.year_cols and any(isinstance(v, int | float) for v in vals[c])
                          and not any(isinstance(v, str) for v in vals[c])]
@@ -118,11 +132,18 @@ class TableProfile:
                     m.setdefault(p, set()).add(r.index)
             self.parts[c] = m
         self.col_words = {c: set(_norm_words(c)) for c in cols}
+        # words most values of a column share ("Part", "Section") name no row in particular
+        self.common_words: dict[str, set[str]] = {}
+        for c in cols:
+            df = Counter(w for x in strs[c] for w in set(_norm_words(x)))
+            self.common_words[c] = {w for w, n in df.items() if n >= 2 and n > len(table.rows) / 3}
         # a column is named by its distinctive words: not the caption's, not shared by half the columns
         caption = set(_norm_words(table.caption))
         freq = Counter(w for c in cols for w in self.col_words[c])
+        # "Owner" stems to "own", a stopword: a column's only word is its name all the same
+        self.col_name_words = {c: (self.col_words[c] - STOPWORDS) or self.col_words[c] for c in cols}
         self.col_key_words = {
-            c: {w for w in self.col_words[c] - STOPWORDS if w not in caption and freq[w] <= max(1, len(cols) // 3)}
+            c: {w for w in self.col_name_words[c] if w not in caption and freq[w] <= max(1, len(cols) // 3)}
             for c in cols
         }
 
@@ -132,8 +153,12 @@ def _split_multi(v: str) -> list[str]:
     return parts if len(parts) > 1 and all(len(p.split()) <= 3 for p in parts) else [v]
 
 
-def _mentions(question: str, value: str, column_values: list[str]) -> bool:
-    """Is this cell value mentioned? Whole value, or a word unique to this value within its column."""
+def _mentions(question: str, value: str, column_values: list[str], ignore: frozenset[str] = frozenset()) -> bool:
+    """Is this cell value mentioned? Whole value, or a word unique to this value within its column.
+
+    ``ignore``: words of the table's caption ("... References to Innovation Centers"), which a
+    question uses to name the table, not a value.
+    """
     q = fold(question)
     v = fold(value)
     if re.search(rf"(?<![\w]){re.escape(v)}(?![\w])", q):
@@ -143,7 +168,7 @@ def _mentions(question: str, value: str, column_values: list[str]) -> bool:
         return False
     qw = set(_norm_words(question))
     others = [set(_norm_words(o)) for o in column_values if o != value]
-    unique = [w for w in vw if not any(w in o for o in others)]
+    unique = [w for w in vw if not any(w in o for o in others) and w not in ignore]
     short_upper = [w for w in value.split() if w.isupper() and len(w) <= 3]
     for w in short_upper:  # "IT" must be written in capitals: "it" is a pronoun
         if re.search(rf"\b{re.escape(w)}\b", question):
@@ -234,8 +259,9 @@ class TableQA:
                 if re.search(rf"(?<![\w]){re.escape(fold(v))}(?![\w])", qfold):
                     score = max(score, 1.0)
                     continue
+                common = prof.common_words[col]
                 dist = [w for w in _norm_words(v) if w not in _GENERIC_NAME_STEMS and len(w) > 1
-                        and w not in col_words]
+                        and w not in col_words and w not in common]
                 if not dist:
                     continue
                 hit = sum(1 for w in dist if w in qwords)
@@ -243,7 +269,7 @@ class TableQA:
                     # share of the name matched, and how many words: "embodied ... robot" beats "robot" alone
                     sc = 0.5 * hit / len(dist) + 0.5 * min(1.0, hit / 2)
                     # a word that names this row alone ("graphene", "embodied") identifies it
-                    if any(w in qwords and self._unique_word(t, prof, w) for w in dist):
+                    if any(w in qwords and w not in _NUMBER_WORDS and self._unique_word(t, prof, w) for w in dist):
                         sc += 0.3
                     score = max(score, min(sc, 0.99))
             if score >= 0.6:
@@ -267,17 +293,35 @@ class TableQA:
             return None, 0.0
         return scored[0][1], scored[0][0]
 
+    def _naming_cols(self, q: str, prof: TableProfile, row: TableRow) -> set[str]:
+        """The key columns through which the question names this row (its distinctive words are in the question)."""
+        qw = set(_norm_words(q))
+        out = {c for c in prof.key_cols if isinstance(row.cells.get(c), str)
+               and (set(_norm_words(row.cells[c])) - prof.common_words[c] - _GENERIC_NAME_STEMS) & qw}
+        return out or set(prof.key_cols)
+
     def _asked_cols(self, q: str, prof: TableProfile, exclude: set[str], row: TableRow | None = None) -> list[str]:
         qw = set(_norm_words(q)) | set(words(q))
         if row is not None:  # the row's own name ("Silicon-Based ...") is not a column asked for
-            qw -= {w for col in prof.key_cols if isinstance(row.cells.get(col), str)
+            qw -= {w for col in self._naming_cols(q, prof, row) if isinstance(row.cells.get(col), str)
                    for w in (*words(row.cells[col]), *_norm_words(row.cells[col]))}
         out: list[tuple[float, str]] = []
         for c in prof.table.columns:
             if c in exclude:
                 continue
-            cw = prof.col_key_words[c] or (prof.col_words[c] - STOPWORDS)
+            # "which part, article and section": words the values of a short column share say it is asked
+            shared = len((prof.common_words[c] - STOPWORDS) & qw) if c in prof.key_cols + prof.cat_cols else 0
+            if row is not None and c in prof.key_cols:
+                # another name of a row named in the question is asked by its own words or its values' words
+                hit = len(prof.col_key_words[c] & qw)
+                if hit or shared >= 2:
+                    out.append((hit + 0.4 * shared, c))
+                continue
+            cw = prof.col_key_words[c] or prof.col_name_words[c]
             hit = len(cw & qw)
+            if not hit and shared >= 2:
+                out.append((0.4 * shared, c))
+                continue
             bonus = 0.0
             if c in prof.year_cols and qw & _YEAR_WORDS:
                 bonus = 1.5
@@ -307,16 +351,21 @@ class TableQA:
                 continue  # acronyms have their own reader
             prof = self.profiles[id(t)]
             filters: list[tuple[str, str]] = []
+            caption_only = frozenset(_norm_words(t.caption))
             for c in prof.cat_cols:
                 vals = list(prof.parts[c])
                 for v in vals:
-                    if _mentions(question, v, vals):
+                    if _mentions(question, v, vals, caption_only):
                         filters.append((c, v))
             row, row_score = self._match_row(question, t, prof)
             yr = self._year_range(question) if prof.year_cols else None
+            header_text = " ".join(t.columns) + " " + t.caption
+            asked_years = re.findall(r"\b((?:19|20)\d\d)\b", question)
+            if yr and asked_years and all(y in header_text for y in asked_years):
+                yr = None  # "the 2023 budget" names a column ("Est. Total 2023 Annual Program Budget")
             caption_words = set(_norm_words(t.caption)) - STOPWORDS - {"table"}
             for c in t.columns:
-                caption_words |= prof.col_words[c] - STOPWORDS
+                caption_words |= prof.col_name_words[c]
             vocab_hits = len(qw & caption_words)
             score = vocab_hits * 0.5 + len(filters) + (2 * row_score) + (0.5 if yr else 0)
             if _names_table(question, t):
@@ -368,7 +417,8 @@ class TableQA:
                     if isinstance(v, str):
                         name_words |= set(_norm_words(v))
                 filters = [(c, v) for c, v in filters if not set(_norm_words(v)) <= name_words]
-            asked = self._asked_cols(question, prof, exclude=set(prof.key_cols) if row else set(), row=row)
+            asked = self._asked_cols(question, prof, exclude=self._naming_cols(question, prof, row) if row else set(),
+                                     row=row)
             rq = ReadQuestion(t, prof, filters, yr, row, asked, score, row_score,
                               {w for w in content if not _known(w, known)})
             if best is None or rq.score > best.score:
@@ -420,7 +470,16 @@ class TableQA:
             if rq.row is not None:
                 return self._cell_answer(t, prof, rq.row, cols)
             rows = rows_named if len(rows_named) > 1 and not every else list(t.rows)
-            return self._cells_answer(t, prof, rows, cols)
+            ans = self._cells_answer(t, prof, rows, cols)
+            cmp = _COMPARATIVE.search(ql)
+            num = next((c for c in cols if c in prof.num_cols), None)
+            if cmp and num and len(rows) > 1:
+                ans = self._compared(ans, prof, rows, num, smaller=cmp.group(1) in _SMALLER)
+            return ans
+
+        multi = self._multi_col(ql, prof)
+        if multi and rq.row is None:
+            return self._multi_answer(t, prof, multi, rq)
 
         having = self._having(ql)
         if having is not None and not rq.row:
@@ -442,10 +501,64 @@ class TableQA:
             return self._rows_answer(t, prof, rq, rows, count=is_count)
         if is_count and self._about_rows(question, t, prof):
             return self._rows_answer(t, prof, rq, list(t.rows), count=True)
+        if is_list and rq.row is None:
+            col = self._plural_col(question, prof, rq)
+            if col:
+                return self._values_answer(t, prof, col, rq)
         return None
 
+    def _plural_col(self, question: str, prof: TableProfile, rq: ReadQuestion) -> str | None:
+        """"Which categories ...", "what sectors ...": a categorical column asked for in the plural."""
+        plural = {stem(w) for w in words(question) if len(w) > 3 and w.endswith("s") and not w.endswith("ss")}
+        return next((c for c in rq.asked_cols if c in prof.cat_cols and prof.col_name_words[c] & plural), None)
+
+    def _values_answer(self, t: Table, prof: TableProfile, col: str, rq: ReadQuestion) -> TableAnswer:
+        members = self._groups(t, prof, col, rq)
+        total = sum(len(m) for m in members.values())
+        # every row is cited when the counts are stated; a long table cites one row per value
+        if total <= 12:
+            parts = [f"{v} ({len(m)}) " + "".join(f"{{ROW:{r.index}}}" for r in m) for v, m in members.items()]
+            used = [r for m in members.values() for r in m]
+        else:
+            parts = [f"{v} {{ROW:{m[0].index}}}" for v, m in members.items()]
+            used = [m[0] for m in members.values()]
+        text = f"{_caption(t)} has {len(members)} {col} values: " + "; ".join(parts) + "."
+        return TableAnswer(text, used, t, [f"{col} values: " + "; ".join(members)])
+
+    def _multi_col(self, ql: str, prof: TableProfile) -> str | None:
+        m = _MULTI.search(ql)
+        if not m:
+            return None
+        w = stem(m.group(1))
+        return next((c for c in prof.cat_cols if w in prof.col_words[c]), None)
+
+    def _multi_answer(self, t: Table, prof: TableProfile, col: str, rq: ReadQuestion) -> TableAnswer | None:
+        base = self._filter(t, prof, rq) if (rq.filters or rq.year_range) else list(t.rows)
+        rows = [r for r in base if isinstance(r.cells.get(col), str) and len(_split_multi(r.cells[col])) > 1]
+        if not rows:
+            return None
+        items = "; ".join(f"{self._label(prof, r)}: {r.raw_cells.get(col)} {{ROW:{r.index}}}" for r in rows)
+        text = f"{len(rows)} of the {len(t.rows)} entries in {_caption(t)} list more than one {col}: {items}."
+        return TableAnswer(text, rows, t, [re.sub(r" \{ROW:\d+\}", "", text)])
+
+    @staticmethod
+    def _compared(ans: TableAnswer, prof: TableProfile, rows: list[TableRow], col: str, smaller: bool) -> TableAnswer:
+        """Lead a comparison of named rows with the one that has the bigger (or smaller) value."""
+        vals = [(r.cells.get(col), r) for r in rows if isinstance(r.cells.get(col), int | float)]
+        if len(vals) < 2:
+            return ans
+        _v, win = (min if smaller else max)(vals, key=lambda x: x[0])
+        key = prof.key_cols[0] if prof.key_cols else None
+        who = win.cells.get(prof.name_col) if prof.name_col else win.cells.get(key)
+        lead = f"{who} has the {'smaller' if smaller else 'larger'} {col} ({win.raw_cells.get(col)}). "
+        return TableAnswer(lead + ans.text, ans.rows, ans.table, [lead.strip()] + ans.facts)
+
     def _cell_cols(self, question: str, prof: TableProfile, rq: ReadQuestion, qset: set[str]) -> list[str]:
-        cols = [c for c in rq.asked_cols if c not in prof.key_cols]
+        # a row named in the question is named by its key columns; across rows ("each country's owner") a key
+        # column other than the one that labels the rows may be what is asked
+        label_cols = (self._naming_cols(question, prof, rq.row) if rq.row is not None
+                      else {prof.key_cols[0], prof.name_col} & set(prof.key_cols))
+        cols = [c for c in rq.asked_cols if c not in label_cols]
         picked: list[str] = []
         if qset & _PLACE_WORDS:
             picked += [c for c in cols if prof.col_words[c] & _PLACE_STEMS]
@@ -504,7 +617,7 @@ class TableQA:
             return None
         parts = [f"{v} ({len(m)}) " + "".join(f"{{ROW:{r.index}}}" for r in m) for v, m in hits]
         said = {">": "more than", ">=": "at least", "<": "fewer than", "==": "exactly"}[op]
-        text = f"{col} values with {said} {n} entr{'y' if n == 1 else 'ies'} in {t.caption or t.id}: " + "; ".join(parts) + "."
+        text = f"{col} values with {said} {n} entr{'y' if n == 1 else 'ies'} in {_caption(t)}: " + "; ".join(parts) + "."
         used = [r for _v, m in hits for r in m]
         return TableAnswer(text, used, t, [f"{v}: {len(m)}" for v, m in hits])
 
@@ -578,7 +691,7 @@ class TableQA:
 
     def _rows_answer(self, t: Table, prof: TableProfile, rq: ReadQuestion, rows: list[TableRow], count: bool):
         what = self._describe(prof, rq)
-        where = f"{t.caption}" if t.caption else t.id
+        where = _caption(t)
         if not rows:
             text = f"None of the {len(t.rows)} rows of {where} match {what}."
             return TableAnswer(text, [], t, [text])
@@ -609,8 +722,8 @@ class TableQA:
             lines.append(f"{v}: {len(members[v])} {refs}")
         runner = [f"{v} ({n})" for v, n in counts.most_common() if v not in winners][:3]
         text = (f"{ties} {'have' if len(winners) > 1 else 'has'} the {word} entries by {col} in "
-                f"{t.caption or t.id}{scope}, with {target} each" if len(winners) > 1 else
-                f"{ties} has the {word} entries by {col} in {t.caption or t.id}{scope}, with {target}")
+                f"{_caption(t)}{scope}, with {target} each" if len(winners) > 1 else
+                f"{ties} has the {word} entries by {col} in {_caption(t)}{scope}, with {target}")
         text += ": " + "; ".join(lines) + "."
         if runner and not least:
             text += " Next: " + ", ".join(runner) + "."
@@ -703,6 +816,11 @@ def _known(w: str, known: set[str]) -> bool:
     import difflib
 
     return bool(difflib.get_close_matches(w, [k for k in known if abs(len(k) - len(w)) <= 2], n=1, cutoff=0.85))
+
+
+def _caption(t: Table) -> str:
+    """The caption as an answer shows it: the report's own markers ("[4]") would read as our citations."""
+    return re.sub(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]", "", t.caption).strip() or t.id
 
 
 def _names_table(question: str, t: Table) -> bool:

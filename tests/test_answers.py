@@ -274,3 +274,31 @@ def test_table_reader_takes_other_wordings(fake_engine, question, expected):
     """Paraphrases, British spellings and typos read the same tables (none of these is in the gold set)."""
     ans = ask(fake_engine, question)
     assert not ans.refused and expected in ans.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # the distinct values of a column asked for in the plural
+        ("What categories does Table 1 have?", ["Technology Innovation", "Regional Hubs", "Societal Norms"]),
+        # rows whose cell holds several values
+        ("Which centers are located in more than one province?", ["Robot", "Rare Earth", "Ultra HD"]),
+        # a comparison between the rows a question names leads with the winner
+        ("Which had the larger 2023 budget: Fraunhofer or Manufacturing USA?",
+         ["Fraunhofer Institutes has the larger", "540", "3,225"]),
+        # "each": a key column other than the row label ("Owner" stems to a stopword)
+        ("What is the owner of each program in Table 2?",
+         ["Government Agencies", "Government of China", "Fraunhofer Society"]),
+        # "work mainly on" is how readers say "principal sector"
+        ("Which MICs work mainly on aviation and spaceflight equipment?", ["Smart Sensor Innovation Center"]),
+        # a row named by its title; the column asked for by the words its values share
+        ("Which part, article and section of the plan covers national health protection projects?",
+         ["Part Thirteen, Article XLIV"]),
+    ],
+)
+def test_table_operations(fake_engine, question, expected):
+    ans = ask(fake_engine, question)
+    assert not ans.refused
+    for e in expected:
+        assert e in ans.text
+    assert "[4]" not in ans.text.split("[1]")[0]  # the caption's own report marker is not shown as a citation
