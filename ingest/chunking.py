@@ -86,6 +86,11 @@ def prose_chunks(
     return chunks
 
 
+def _introduces(unit: str) -> bool:
+    u = unit.rstrip()
+    return u.endswith(":") or (len(u) <= 100 and u[-1:] not in ".!?\"”')]" and "\n" not in u)
+
+
 def _pack(doc, text, sec, units, max_chars, page_of_offset) -> Iterable[Chunk]:
     cur: list[tuple[int, int]] = []
 
@@ -101,10 +106,15 @@ def _pack(doc, text, sec, units, max_chars, page_of_offset) -> Iterable[Chunk]:
 
     for ua, ub in units:
         if cur and (ub - cur[0][0]) > max_chars:
+            # a sentence that introduces what follows ("... makes a similar observation:") or a title line
+            # goes with what it introduces, so a quotation keeps its attribution
+            carry = cur[-1:] if len(cur) > 1 and _introduces(text[cur[-1][0]:cur[-1][1]]) else []
+            if carry:
+                cur = cur[:-1]
             c = flush()
             if c:
                 yield c
-            cur = []
+            cur = list(carry)
         cur.append((ua, ub))
     c = flush()
     if c:

@@ -71,6 +71,12 @@ _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|
 # Acronym-list entries answer "what does X stand for", nothing else.
 _DEFINITION_Q = re.compile(r"\b(stand|stands|mean|means|meaning|acronym|abbreviation|abbreviate|short for|full name|"
                            r"spelled out|spell out|expand|expansion|refer to|refers to|define|definition)\b", re.I)
+# A question about where a statement comes from: the answer names the report's references it cites.
+_ASKS_SOURCE = re.compile(r"\b(?:which|what|whose)\s+(?:\w+\s+)?(?:source|sources|reference|study|studies|survey|"
+                          r"article|paper|database)\b|\b(?:cite|cites|cited|citation|according to whom|"
+                          r"who (?:reported|found|says|said|estimated))\b|\bwhere\s+(?:do|does|did)\b.*\bcome from\b", re.I)
+MAX_SOURCE_REFS = 3
+_SOURCE_WORDS = set(tokens("source sources cite cites cited citation citations reference references"))
 # Common English abbreviations in names: "Co., Ltd." is a company.
 _ABBREVIATIONS = {"co": "company", "ltd": "limited", "corp": "corporation", "inc": "incorporated",
                   "univ": "university", "govt": "government", "intl": "international", "assn": "association"}
@@ -139,10 +145,23 @@ def document_frequencies(chunks: list[Chunk]) -> dict[str, int]:
     return dict(df)
 
 
+_SOURCE_LINE = re.compile(r"^(?:Data\s+)?Sources?:", re.I | re.M)
+
+
 def unit_spans(c: Chunk) -> list[tuple[int, int]]:
-    """The answerable units of a chunk: sentences of prose, lines of a whole table, else the whole chunk."""
+    """The answerable units of a chunk: sentences of prose, lines of a whole table, else the whole chunk.
+
+    A figure's "Source: ..." line is one unit: its full stops end bibliographic fields, not sentences.
+    """
     if c.kind in ("prose", "figure_caption"):
-        return [(a, b) for a, b in sentence_spans(c.text) if b > a]
+        spans = [(a, b) for a, b in sentence_spans(c.text) if b > a]
+        for m in _SOURCE_LINE.finditer(c.text):
+            end = c.text.find("\n", m.start())
+            end = len(c.text) if end == -1 else end
+            inside = [(a, b) for a, b in spans if m.start() <= a < end]
+            if len(inside) > 1:
+                spans = [x for x in spans if x not in inside] + [(inside[0][0], max(b for _a, b in inside))]
+        return sorted(spans)
     if c.kind == "table":
         spans = []
         pos = 0
@@ -178,12 +197,19 @@ class GroundedAnswerer:
         self.max_idf = self.idf("\x00never-seen") * 0.6
         self.references = references
         self.ref_chunks = {c.row_index: c for c in chunks if c.kind == "reference" and c.row_index is not None}
+        # the prose passage that continues each one (same document and section), for lists split between passages
+        prose = sorted((c for c in chunks if c.kind == "prose"), key=lambda c: (c.doc_id, c.start))
+        self.next_prose = {a.id: b for a, b in zip(prose, prose[1:], strict=False)
+                           if a.doc_id == b.doc_id and a.section_path == b.section_path}
 
     # ------------------------------------------------------------------ scoring
     def _weights(self, question: str) -> dict[str, float]:
         # "how fast", "so far", "to date" shape the question; the passage will not repeat them
         q = _PHRASING.sub(" ", question)
-        return {t: min(self.idf(t), self.max_idf) for t in set(tokens(q))}
+        toks = set(tokens(q))
+        if _ASKS_SOURCE.search(question):
+            toks -= _SOURCE_WORDS  # "which source is cited for X": the passage says X, not "source"
+        return {t: min(self.idf(t), self.max_idf) for t in toks}
 
     def split_terms(self, question: str) -> tuple[set[str], set[str]]:
         """(entity terms, attribute terms): capitalised names and acronyms vs the rest of the question."""
@@ -279,6 +305,7 @@ class GroundedAnswerer:
         numeric = bool(_NUMERIC_Q.search(question))
         about_sources = bool(_SOURCE_Q.search(question))
         defines = self.asks_definition(question)
+        about_source = bool(_ASKS_SOURCE.search(question))
         scored: list[tuple[float, float, Unit]] = []
         for rank, sc in enumerate(contexts):
             extra = self._extra(sc.chunk)
@@ -303,6 +330,8 @@ class GroundedAnswerer:
                     s -= 0.1  # headings and fragments say little
                 if sc.chunk.kind == "reference" and not about_sources:
                     s -= 0.3  # bibliography entries repeat topic words but answer nothing by themselves
+                if about_source and (_SOURCE_LINE.match(u.text) or report_marker_numbers(u.text)):
+                    s += 0.1  # "where does the data come from": the line that names the source
                 if sc.chunk.kind == "acronym" and not defines:
                     s -= 0.3  # "GDP: Gross Domestic Product" says nothing about a region's GDP
                 scored.append((s, cov_c, u))
@@ -348,8 +377,25 @@ class GroundedAnswerer:
                 covered |= u.toks
         # keep the report's reading order within a passage
         chosen.sort(key=lambda u: (u.rank, u.start))
-        drafted = self._compose(self._with_list_items(chosen, contexts))
+        drafted = self._compose(self._with_attribution(self._with_list_items(chosen, contexts), contexts))
+        if _ASKS_SOURCE.search(question):
+            drafted = self._with_sources(drafted)
         drafted.contexts = reranked
+        return drafted
+
+    @staticmethod
+    def _with_sources(drafted: Drafted) -> Drafted:
+        """"Which source does the report cite for X": the answer names the entries the cited sentences cite."""
+        seen: set[int] = set()
+        lines: list[str] = []
+        for c in drafted.citations:
+            for ref in c.references:
+                if ref.number not in seen and len(seen) < MAX_SOURCE_REFS:
+                    seen.add(ref.number)
+                    lines.append(f"Reference [{ref.number}]: {ref.text} [{c.n}]")
+        if not lines:
+            return drafted
+        drafted.text = f"{drafted.text} Cited there: " + " ".join(lines)
         return drafted
 
     def _text_explains_more(self, question: str, table: TableAnswer, scored: list[tuple[float, float, Unit]],
@@ -391,11 +437,27 @@ class GroundedAnswerer:
             if sc is None:
                 continue
             following = [x for x in units_of(sc, u.rank) if x.start >= u.end]
-            for x in following[:10]:
-                if x.text.lstrip()[:1] in "-•o*" or x.text.lstrip()[:2] == " -":
-                    out.append(x)
-                else:
+            nxt = self.next_prose.get(sc.chunk.id)
+            if nxt is not None:  # the list may run on into the next passage
+                following += units_of(ScoredChunk(nxt, 0.0), u.rank)
+            taken = 0
+            for x in following:
+                if taken >= 10 or not (x.text.lstrip()[:1] in "-•o*" or x.text.lstrip()[:2] == " -"):
                     break
+                out.append(x)
+                taken += 1
+        return out
+
+    def _with_attribution(self, chosen: list[Unit], contexts: list[ScoredChunk]) -> list[Unit]:
+        """A quotation is shown after the sentence that says whose it is ("A 2025 IMD study makes ... :")."""
+        out: list[Unit] = []
+        for u in chosen:
+            if u.text.lstrip()[:1] in "\"“":
+                sc = next((c for c in contexts if c.chunk.id == u.chunk.id), None)
+                before = [x for x in units_of(sc, u.rank) if x.end <= u.start] if sc is not None else []
+                if before and before[-1].text.rstrip().endswith(":") and not self._same(before[-1], chosen + out):
+                    out.append(before[-1])
+            out.append(u)
         return out
 
     def _grounded(self, question: str, top: list[tuple[float, float, Unit]], contexts: list[ScoredChunk]) -> bool:

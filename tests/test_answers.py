@@ -167,6 +167,21 @@ def test_near_misses_are_refused(real_index, question):
     assert ans.refused and ans.text == CANNOT_ANSWER
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which source is cited for the net lending figures?", "Bradsher"),  # the entry the sentence cites
+        ("Which study says China remains highly dependent on imported machine tools?", "IMD study"),  # attribution
+        ("Where does the data in Figure 2 come from?", "National Accounts Main Aggregates Database"),
+        # a list that runs on into the next passage is shown whole
+        ("What tasks does the Implementation Guide give the MICs?", "entrepreneurship"),
+    ],
+)
+def test_sources_attributions_and_lists(real_index, question, expected):
+    ans = ask(api.get_engine(real_index), question)
+    assert not ans.refused and expected in ans.text
+
+
 def test_named_source_and_single_sentence_facts_are_found(real_index):
     eng = api.get_engine(real_index)
     # "per the Nature article": the passage quotes reference [25] (Conroy, *Nature*)

@@ -60,3 +60,21 @@ def test_every_chunk_knows_where_it_came_from(fake_engine):
     assert fin.page is None
     table2 = next(c for c in idx.chunks if c.kind == "table" and c.table_id == "table-2")
     assert table2.page == 13
+
+
+def test_a_passage_does_not_end_on_what_introduces_the_next(fake_engine):
+    """"A 2025 IMD study [48] makes a similar observation:" stays with the quotation it introduces."""
+    from rag.answer import unit_spans
+
+    prose = sorted((c for c in fake_engine.index.chunks if c.kind == "prose"), key=lambda c: c.start)
+    for c, nxt in zip(prose, prose[1:], strict=False):
+        if nxt.section_path != c.section_path or len(unit_spans(c)) < 2:
+            continue
+        a, b = unit_spans(c)[-1]
+        assert not c.text[a:b].rstrip().endswith(":"), c.text[a:b]
+    imd = next(c for c in prose if "IMD study" in c.text)
+    assert "highly dependent on imported high-end machine tools" in imd.text
+    # a figure's source line is one unit, full stops of its bibliographic fields notwithstanding
+    fig1 = next(c for c in fake_engine.index.chunks if c.kind == "figure_caption" and "Trade in Value Added" in c.text)
+    assert any(fig1.text[a:b].startswith("Data Source: Organisation") and fig1.text[a:b].endswith("[7]")
+               for a, b in unit_spans(fig1))
