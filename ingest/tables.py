@@ -378,8 +378,8 @@ def extract_tables(doc_id: str, text: str, sections: list[Section], toc: Toc | N
             consumed.update(ln.start for ln in [lines[j], *rows])
             if "*" in lines[j].text:
                 notes = _footnotes(lines, table.end, limit, caption_starts)
+                # kept in the text flow too (not a hole), so the notes are searchable and citable as prose
                 table.notes = [_note_text(n.text) for n in notes]
-                spans.extend((n.start, n.end) for n in notes)
         else:
             table = _entry_table(table_id, doc_id, cap, lines, limit, sec, page)
         if table is None or not table.rows:

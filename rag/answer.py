@@ -77,6 +77,7 @@ _ASKS_SOURCE = re.compile(r"\b(?:which|what|whose)\s+(?:\w+\s+)?(?:source|source
                           r"who (?:reported|found|says|said|estimated))\b|\bwhere\s+(?:do|does|did)\b.*\bcome from\b", re.I)
 MAX_SOURCE_REFS = 3
 _SOURCE_WORDS = set(tokens("source sources cite cites cited citation citations reference references"))
+_PART_REF = re.compile(r"\b(?:table|figure|fig\.|section|appendix|chapter|part|box)\s+[A-Z]?\d+(?:\.\d+)*\b", re.I)
 # Common English abbreviations in names: "Co., Ltd." is a company.
 _ABBREVIATIONS = {"co": "company", "ltd": "limited", "corp": "corporation", "inc": "incorporated",
                   "univ": "university", "govt": "government", "intl": "international", "assn": "association"}
@@ -320,7 +321,8 @@ class GroundedAnswerer:
                 cov_s = self.coverage(weights, u.toks)
                 if prev is not None and _BACKREF.search(u.text):
                     cov_s += BACKREF_SHARE * self.coverage(weights, prev.toks - u.toks)
-                prev = u
+                if not u.text.startswith("^{"):  # a footnote set in the text flow is not what "this" refers to
+                    prev = u
                 cov_c = self.coverage(weights, u.toks | chunk_toks)
                 cov = 0.75 * cov_s + 0.25 * cov_c
                 s = (1 - SIM_WEIGHT) * cov + SIM_WEIGHT * max(u.sim, 0.0) + 0.08 / (1 + rank)
@@ -467,7 +469,9 @@ class GroundedAnswerer:
         aw = {t: self.idf(t) for t in attr}
         chunk_toks = {sc.chunk.id: self.passage_tokens(sc.chunk) for sc in contexts}
         # numbers and ordinals asked about ("15th", "2030", "first") must be in the passage: near misses are not answers
-        numbers = {t for t in tokens(_PHRASING.sub(" ", question)) if any(ch.isdigit() for ch in t)}
+        # ("Table 2", "Figure 1" name a part of the report, not a figure the passage must hold)
+        bare = _PART_REF.sub(" ", _PHRASING.sub(" ", question))
+        numbers = {t for t in tokens(bare) if any(ch.isdigit() for ch in t)}
         numbers |= {m.lower() for m in _ORDINAL.findall(question)}
         wants_number = asks_number(question)
         phrases = [{t: self.idf(t) for t in p} for p in self.entity_phrases(question)]

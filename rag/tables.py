@@ -203,6 +203,18 @@ class TableQA:
         # acronyms the question may use ("MICs"): their expansions, not the letters, are what a table holds
         self.acronym_stems = {stem(k.lower()) for a in acronyms for k in acronym_keys_simple(a.acronym)}
         self.entity_types = [set(_norm_words(p.name_col)) for p in self.profiles.values() if p.name_col]
+        self.acronym_spellings: dict[str, list[set[str]]] = {}
+        for a in acronyms:
+            spellings = {x for x in acronym_variants(a.acronym, a.expansion) if len(x) >= 2 and x.isupper()}
+            for x in spellings:
+                self.acronym_spellings.setdefault(x, []).append(spellings - {x})
+
+    def _same_acronym(self, value: str, question: str) -> bool:
+        """"US" in a question names the row "USA": spellings of one entry of the acronym list are one name."""
+        for variants in self.acronym_spellings.get(value, ()):
+            if any(re.search(rf"(?<![\w.]){re.escape(x)}(?![\w])", question) for x in variants):
+                return True
+        return False
 
     def row_chunk(self, table: Table, row: TableRow) -> Chunk | None:
         return self.row_chunks.get((table.doc_id, table.id, row.index))
@@ -256,7 +268,7 @@ class TableQA:
                 vw = set(_norm_words(v))
                 if vw and any(vw == names for names in self.entity_types):
                     continue  # "Manufacturing Innovation Centers" names a kind of thing, not one row
-                if re.search(rf"(?<![\w]){re.escape(fold(v))}(?![\w])", qfold):
+                if re.search(rf"(?<![\w]){re.escape(fold(v))}(?![\w])", qfold) or self._same_acronym(v, q):
                     score = max(score, 1.0)
                     continue
                 common = prof.common_words[col]

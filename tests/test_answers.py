@@ -173,6 +173,8 @@ def test_near_misses_are_refused(real_index, question):
         ("Which source is cited for the net lending figures?", "Bradsher"),  # the entry the sentence cites
         ("Which study says China remains highly dependent on imported machine tools?", "IMD study"),  # attribution
         ("Where does the data in Figure 2 come from?", "National Accounts Main Aggregates Database"),
+        # a table's footnote is searchable; "Table 2" names a part of the report, not a figure to find
+        ("When were the GDP numbers in Table 2 accessed?", "17 March 2025"),
         # a list that runs on into the next passage is shown whole
         ("What tasks does the Implementation Guide give the MICs?", "entrepreneurship"),
     ],
@@ -304,6 +306,9 @@ def test_table_reader_takes_other_wordings(fake_engine, question, expected):
         # "each": a key column other than the row label ("Owner" stems to a stopword)
         ("What is the owner of each program in Table 2?",
          ["Government Agencies", "Government of China", "Fraunhofer Society"]),
+        # "US" names the row "USA": spellings of one entry of the acronym list
+        ("What was the US program's 2023 government base funding in Table 2?",
+         ["Manufacturing USA — Est. 2023 Government Program Base Funding (USD millions): \\$160"]),
         # "work mainly on" is how readers say "principal sector"
         ("Which MICs work mainly on aviation and spaceflight equipment?", ["Smart Sensor Innovation Center"]),
         # a row named by its title; the column asked for by the words its values share

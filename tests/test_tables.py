@@ -145,7 +145,9 @@ def test_spans(text: str, parsed: ParsedTables) -> None:
         assert covered(t.start) and covered(t.end - 1)
     for r in parsed.references:
         assert covered(r.start)
-    assert covered(text.index("^{**2023}"))  # table footnote
+    # a table's footnotes stay in the text flow (searchable, citable as prose) and on the table as notes
+    assert not covered(text.index("^{**2023}"))
+    assert any("17 March 2025" in n for t in parsed.tables for n in t.notes)
     assert not covered(text.index("Continuing this effort, China released"))  # prose
 
 
