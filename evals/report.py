@@ -117,6 +117,12 @@ def render_markdown(result: dict[str, Any], chart_name: str | None) -> str:
     ]
     lines += [f"| {m} | {o} | {b} | {r} |" for m, o, b, r in headline_rows(result)]
 
+    ret = result.get("retriever") or {}
+    if ret:
+        lines += ["", "Retrieval figures above are over the contexts `ask --json` returns: the hybrid retriever's "
+                  "passages re-ranked by their best sentence, with the passages the answer cites first. The "
+                  "hybrid retriever alone (same standalone questions, before the answer): "
+                  + ", ".join(f"{m} {fmt(ret.get(m), m)}" for m in RETRIEVAL_METRICS) + "."]
     lines += ["", "## By kind", ""]
     base_by_kind = (result.get("baseline") or {}).get("by_kind", {})
     header = ["kind", "n", *KIND_COLUMNS] + (["baseline recall@5"] if base_by_kind else [])

@@ -91,6 +91,21 @@ def _error_result(item: dict[str, Any], error: str, t0: float) -> dict[str, Any]
     }
 
 
+def _retriever_alone(items: list[dict[str, Any]], results: list[dict[str, Any]], settings: Settings,
+                     k: int) -> dict[str, Any]:
+    """Retrieval figures of the hybrid retriever by itself (the standalone question, before the answer
+    re-ranks passages and puts the ones it cites first), so the two can be told apart in the report."""
+    from rag import api
+
+    eng = api.get_engine(settings)
+    ranked = []
+    for item, res in zip(items, results, strict=True):
+        q = res.get("standalone_question") or item["question"]
+        ranked.append({"contexts": [{"chunk_id": sc.chunk.id, "text": sc.chunk.text}
+                                    for sc in eng.retriever.search(q, k=k)]})
+    return score(items, ranked, retrieval_only=True)
+
+
 def _ratios(ours: dict[str, Any], base: dict[str, Any]) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for metric in RETRIEVAL_METRICS:
@@ -128,6 +143,7 @@ def run_eval(
         "run_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "duration_s": round(time.perf_counter() - started, 1),
     }
+    result["retriever"] = _retriever_alone(items, results, settings, k)
     if baseline:
         from evals.baseline import run_baseline
 
@@ -167,6 +183,10 @@ def print_table(result: dict[str, Any], console: Console) -> None:
             cells.append(fmt((base_by_kind.get(kind) or {}).get("recall@5")))
         kinds.add_row(*cells)
     console.print(kinds)
+    ret = result.get("retriever") or {}
+    if ret:
+        console.print("hybrid retriever alone (before the answer re-ranks): "
+                      + ", ".join(f"{m} {fmt(ret.get(m), m)}" for m in RETRIEVAL_METRICS))
     console.print(f"{len(result.get('failures', []))} failure(s); see the report for details.")
 
 

@@ -90,6 +90,7 @@ class Engine:
         self.answerer = GroundedAnswerer(self.index.chunks, self.index.references, vectors=unit_vectors,
                                          expander=self.retriever.expander, df=_load_df(self.index.build_dir))
         self.build_id = self.index.build_dir.name
+        self.table_chunks = {c.table_id: c for c in self.index.chunks if c.kind == "table" and c.table_id}
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine of two short texts (used to tell which earlier name a follow-up replaces)."""
@@ -258,14 +259,31 @@ def ask(
 
 
 def _evidence_first(citations, contexts: list, eng: Engine) -> list:
-    """Computed answers (table rows, a reference entry) rest on chunks retrieval may rank low: list them first."""
+    """The passages the answer cites come first, in citation order, then the rest in retrieval order.
+
+    A computed answer (table rows, a reference entry) rests on chunks retrieval may rank low. An
+    answer over table rows also brings its whole table: before the rows when it used several (a
+    count or a list rests on the table), after the row when it used one.
+    """
     from rag.records import ScoredChunk
 
-    have = {sc.chunk.id for sc in contexts}
+    by_id = eng.index.chunk_by_id
+    cited = list(dict.fromkeys(c.chunk_id for c in citations if c.chunk_id in by_id))
+    row_tables = list(dict.fromkeys(by_id[i].table_id for i in cited if by_id[i].kind == "table_row"))
+    whole = [eng.table_chunks[t] for t in row_tables if t in eng.table_chunks]
+    rows = sum(1 for i in cited if by_id[i].kind == "table_row")
+    order = [w.id for w in whole] + cited if rows > 1 else cited + [w.id for w in whole]
+    order = list(dict.fromkeys(order))
+    if not order:
+        return contexts
+    have = {sc.chunk.id: sc for sc in contexts}
     top = contexts[0].score if contexts else 1.0
-    lead = [ScoredChunk(eng.index.chunk_by_id[c.chunk_id], top + 1.0 / (1 + c.n)) for c in citations
-            if c.chunk_id not in have and c.chunk_id in eng.index.chunk_by_id]
-    return lead + contexts if lead else contexts
+    lead = []
+    for n, i in enumerate(order):  # scores above the rest, so the list stays in score order
+        old = have.get(i)
+        lead.append(ScoredChunk(by_id[i], top + 1.0 / (2 + n), old.lexical_rank if old else None,
+                                old.dense_rank if old else None, old.dense_sim if old else None))
+    return lead + [sc for sc in contexts if sc.chunk.id not in set(order)]
 
 
 def lookup(ref: str, settings: Settings | None = None) -> LookupResult:
