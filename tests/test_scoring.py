@@ -351,3 +351,18 @@ def test_main_eval_writes_json_report_and_chart(tiny_gold, fake_ask, tmp_path):
     assert (tmp_path / "chart.png").read_bytes()[:4] == b"\x89PNG"
     assert "micqa evaluation" in console.export_text()
     assert runner.main_eval(tiny_gold, Settings(), None, None, None, False, False, **kwargs) == 0
+
+
+def test_run_eval_also_scores_the_retriever_alone(real_index, tmp_path):
+    """The report separates the hybrid retriever by itself from the contexts an answer returns."""
+    from evals.report import render_markdown
+
+    settings = real_index
+    gold = tmp_path / "gold.jsonl"
+    item = {"id": "fact-001", "question": "How many active institutes does Manufacturing USA have?",
+            "answer": "18.", "key_facts": [["18"]], "evidence": [["has 18 active institutes"]],
+            "answerable": True, "kind": "fact"}
+    gold.write_text(json.dumps(item) + "\n")
+    out = runner.run_eval(gold, settings, k=10)
+    assert out["recall@1"] == 1.0 and out["retriever"]["recall@10"] == 1.0
+    assert "hybrid retriever alone" in render_markdown(out, None)
