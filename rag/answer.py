@@ -67,6 +67,8 @@ _QUANTITY_Q = re.compile(r"\b(?:what|how much)\s+(?:does|did|do|will|would)\s+(?
 _NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
                           r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|"
                           r"dozens|half|quarter|third|decade|decades)\b", re.I)
+_MONEY = re.compile(r"[$€£¥]|\b(?:usd|cny|eur|rmb|dollars?|yuan|euros?|million|billion|trillion)\b", re.I)
+_MONEY_Q = re.compile(r"\b(?:cost|costs|price|fee|fees|budget|revenue|salary|spend|spent|funding)\b", re.I)
 _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b", re.I)
 # Acronym-list entries answer "what does X stand for", nothing else.
 _DEFINITION_Q = re.compile(r"\b(stand|stands|mean|means|meaning|acronym|abbreviation|abbreviate|short for|full name|"
@@ -98,9 +100,15 @@ def asks_number(question: str) -> bool:
     return bool(_NUMERIC_Q.search(question) or _QUANTITY_Q.search(question))
 
 
-def has_number(text: str) -> bool:
-    """A figure in the text itself, not in the report's citation markers ("[41]")."""
+def has_number(text: str, money: bool = False) -> bool:
+    """A figure in the text itself, not in the report's citation markers ("[41]").
+
+    ``money``: "what does it cost" wants an amount of money ("$540", "300 billion CNY"), not "Ten
+    years later" or "in 2014".
+    """
     t = strip_report_markers(text)
+    if money:
+        return bool(_MONEY.search(t))
     return bool(_HAS_NUM.search(t) or _NUMBER_WORD.search(t))
 
 
@@ -361,13 +369,19 @@ class GroundedAnswerer:
         top_dense = max((sc.dense_sim or 0.0) for sc in contexts[:3])
         if best_cov < MIN_COVERAGE and not (top_dense >= DENSE_RESCUE and best_cov >= MIN_COVERAGE_DENSE):
             return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, reranked[:3], reranked)
-        if not self._grounded(question, scored[:5], contexts):
+        lead = self._grounded_unit(question, scored[:5], contexts)
+        if lead is None:
             return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, reranked[:3], reranked)
+        # the answer leads with the best sentence that holds what was asked (a figure, the names ...)
+        best_s = next(s_ for s_, _c, u_ in scored if u_ is lead)
+        best = lead
 
         weights = self._weights(question)
         chosen = [best]
         covered = set(best.toks)
-        for s, _cov, u in scored[1:40]:
+        for s, _cov, u in scored[:40]:
+            if u is best:
+                continue
             if len(chosen) >= MAX_SENTENCES:
                 break
             gain = sum(w for t, w in weights.items() if t in u.toks and t not in covered)
@@ -416,7 +430,7 @@ class GroundedAnswerer:
         label = re.match(r"\s*((?:table|appendix)\s+[\w.]+)", table.table.caption or "", re.I)
         if label and label.group(1).lower().rstrip(".:") in best.text.lower():
             return False  # "Table 2 below compares ..." introduces the table; it defers to it
-        return self._grounded(question, scored[:1], contexts)
+        return self._grounded_unit(question, scored[:1], contexts) is not None
 
     @staticmethod
     def rerank(contexts: list[ScoredChunk], scored: list[tuple[float, float, Unit]]) -> list[ScoredChunk]:
@@ -462,8 +476,9 @@ class GroundedAnswerer:
             out.append(u)
         return out
 
-    def _grounded(self, question: str, top: list[tuple[float, float, Unit]], contexts: list[ScoredChunk]) -> bool:
-        """Some top passage must cover both the names and the asked-for attribute of the question."""
+    def _grounded_unit(self, question: str, top: list[tuple[float, float, Unit]],
+                       contexts: list[ScoredChunk]) -> Unit | None:
+        """The best of the top sentences that covers both the names and the asked-for attribute, if any."""
         entity, attr = self.split_terms(question)
         ew = {t: self.idf(t) for t in entity}
         aw = {t: self.idf(t) for t in attr}
@@ -474,12 +489,13 @@ class GroundedAnswerer:
         numbers = {t for t in tokens(bare) if any(ch.isdigit() for ch in t)}
         numbers |= {m.lower() for m in _ORDINAL.findall(question)}
         wants_number = asks_number(question)
+        wants_money = bool(_QUANTITY_Q.search(question) and _MONEY_Q.search(question))
         phrases = [{t: self.idf(t) for t in p} for p in self.entity_phrases(question)]
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
             if numbers - toks:
                 continue
-            if wants_number and not has_number(u.text):
+            if wants_number and not has_number(u.text, money=wants_money):
                 continue  # "What does it cost ...?" is not answered by a sentence without a figure
             # every name asked about must be in the passage: "institutes in California" is not answered by
             # a passage that only names the University of California
@@ -490,8 +506,8 @@ class GroundedAnswerer:
             e_ok = not ew or self.coverage(ew, u.toks | self.chunk_sources(u.chunk)) >= MIN_ENTITY_COVERAGE
             a_ok = not aw or self.coverage(aw, toks) >= MIN_ATTRIBUTE_COVERAGE
             if e_ok and (a_ok or u.sim >= SIM_GROUNDED):
-                return True
-        return False
+                return u
+        return None
 
     def _same(self, u: Unit, chosen: list[Unit]) -> bool:
         return any(c.chunk.id == u.chunk.id and c.start == u.start for c in chosen) or any(

@@ -148,6 +148,9 @@ def test_answer_shape_gates(fake_engine):
     assert not asks_number("What is the budget model of Fraunhofer?") and not asks_number("Who runs it?")
     assert has_number("It grew 9.2 % in 2024.") and has_number("It has nine groups.")
     assert not has_number("Energy storage and IoT [41] lead the sector. [43, 44]")
+    # "what does it cost" wants money, not "Ten years later" or a year
+    assert has_number("CDB pledged 300 billion CNY.", money=True) and has_number("It spent \\$540.", money=True)
+    assert not has_number("Ten years later, in 2024, it grew.", money=True)
     # acronym-list entries answer only "what does X stand for"
     assert a.asks_definition("What does SCSP stand for?") and a.asks_definition("What is MIIT?")
     assert not a.asks_definition("What is the GDP of Hubei province?")
@@ -160,6 +163,7 @@ def test_answer_shape_gates(fake_engine):
         "How big was the second phase of China's semiconductor fund?",  # the report gives the third phase only
         "What is the GDP of Anhui province?",  # GDP and Anhui are both in the report, never together
         "What is the annual budget of the National Graphene Innovation Center?",
+        "How much does it cost to join the Fraunhofer Society?",  # a sentence with a year is not a price
     ],
 )
 def test_near_misses_are_refused(real_index, question):
