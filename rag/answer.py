@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.citations import make_citation, report_marker_numbers, strip_report_markers
+from rag.frontmatter import FrontMatter
 from rag.records import CANNOT_ANSWER, Chunk, Citation, ReportReference, ScoredChunk
 from rag.tables import TableAnswer
 from rag.text import sentence_spans, tokens
@@ -194,7 +195,9 @@ def units_of(sc: ScoredChunk, rank: int) -> list[Unit]:
 
 class GroundedAnswerer:
     def __init__(self, chunks: list[Chunk], references: dict[int, ReportReference],
-                 vectors: dict[str, np.ndarray] | None = None, expander=None, df: dict[str, int] | None = None) -> None:
+                 vectors: dict[str, np.ndarray] | None = None, expander=None, df: dict[str, int] | None = None,
+                 front: FrontMatter | None = None) -> None:
+        self.front = front
         self.vectors = vectors or {}
         self.expander = expander
         # acronyms written out, per chunk (computed when a chunk is first scored, so start-up stays flat)
@@ -351,7 +354,7 @@ class GroundedAnswerer:
     # ------------------------------------------------------------------ answering
     def answer(self, question: str, contexts: list[ScoredChunk], table: TableAnswer | None = None,
                row_chunk=None, query_vec: np.ndarray | None = None) -> Drafted:
-        ref = self._reference_answer(question)
+        ref = self._reference_answer(question) or self._front_answer(question)
         if ref is not None:
             return ref
         scored = self.score_units(question, contexts, query_vec) if contexts else []
@@ -557,6 +560,16 @@ class GroundedAnswerer:
         text = re.sub(r"\s?\{ROW:(\d+)\}", lambda m: f" [{marker[int(m.group(1))]}]" if int(m.group(1)) in marker
                       else "", table.text)
         return Drafted(text, table.text, citations, False, [])
+
+    def _front_answer(self, question: str) -> Drafted | None:
+        """Authors, publication date, contact, DOI: from the front matter, quoted and cited."""
+        fact = self.front.answer(question) if self.front is not None else None
+        if fact is None:
+            return None
+        cit = make_citation(1, fact.chunk, fact.quote, self.references)
+        if cit is None:
+            return None
+        return Drafted(f"{fact.text} [1]", fact.quote, [cit], False, [])
 
     def _reference_answer(self, question: str) -> Drafted | None:
         m = _REF_Q.search(question)

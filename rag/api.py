@@ -20,6 +20,7 @@ import numpy as np
 from rag.answer import GroundedAnswerer
 from rag.conversation import condense
 from rag.errors import BadQuestion, IndexNeedsRebuild, MicqaError
+from rag.frontmatter import FrontMatter
 from rag.records import CANNOT_ANSWER, Answer, Chunk, ReportReference, TableRow, Turn
 from rag.retrieve import Filters
 from rag.sanitize import clean_question, clean_text
@@ -88,7 +89,8 @@ class Engine:
                                          self.index.acronyms, vectors=unit_vectors)
         self.tables = TableQA(self.index.table_list, self.index.chunks, self.index.acronyms)
         self.answerer = GroundedAnswerer(self.index.chunks, self.index.references, vectors=unit_vectors,
-                                         expander=self.retriever.expander, df=_load_df(self.index.build_dir))
+                                         expander=self.retriever.expander, df=_load_df(self.index.build_dir),
+                                         front=FrontMatter(self.index.chunks, self.index.acronyms))
         self.build_id = self.index.build_dir.name
         self.table_chunks = {c.table_id: c for c in self.index.chunks if c.kind == "table" and c.table_id}
 

@@ -326,3 +326,33 @@ def test_table_operations(fake_engine, question, expected):
     for e in expected:
         assert e in ans.text
     assert "[4]" not in ans.text.split("[1]")[0]  # the caption's own report marker is not shown as a citation
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who wrote this report?", "Michael Molnar, Kelley Rogers"),
+        ("Who's the first author of the China MIC report?", "Michael Molnar"),
+        ("When was the benchmarking report published?", "May 2025"),
+        ("How do I contact the authors by email?", "manufacturingusa@nist.gov"),
+        ("What is the report's DOI?", "https://doi.org/10.6028/NIST.AMS.600-17"),
+    ],
+)
+def test_front_matter_facts(fake_engine, question, expected):
+    ans = ask(fake_engine, question)
+    assert not ans.refused and expected in ans.text
+    cit = ans.citations[0]
+    assert cit.quote in fake_engine.index.chunk_by_id[cit.chunk_id].text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When was Made in China 2025 published?",  # another publication
+        "Who are the authors of reference [11]?",
+        "Which of the authors belongs to the Engineering Laboratory?",  # more than the publication itself
+        "How can I contact the Fraunhofer Society?",
+    ],
+)
+def test_front_matter_reader_keeps_to_the_publication(fake_engine, question):
+    assert fake_engine.answerer.front.answer(question) is None

@@ -1,0 +1,94 @@
+"""Facts about the publication itself, read from its front matter: authors, date, contact, DOI.
+
+"Who wrote the report?", "When was it published?", "How can I contact the authors?" ask about the
+document, not its subject, and their answers sit in front-matter lines that share no words with
+the question ("May 2025", "manufacturingusa@nist.gov"). This reader takes them from the
+unnumbered passages before the first numbered section, with generic patterns (an e-mail
+address, a DOI link, "Name: ORCID iD" pairs, a line holding only a month and year), so any report
+laid out the usual way gets the same behaviour. Every fact keeps its verbatim quote and chunk.
+
+It answers only when the question is about the publication as a whole: after the words that
+ask for the fact, what is left must name the report (words of its title or "report", "paper" ...).
+"Which of the authors belongs to the Engineering Laboratory?" asks more than that and goes to
+the text path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.records import Acronym, Chunk
+from rag.text import tokens
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_DOI = re.compile(r"https?://doi\.org/\S+[\w/]")
+_ORCID = re.compile(r"([A-Z][\w'.-]+(?: [A-Z][\w'.-]+){1,3}): (\d{4}-\d{4}-\d{4}-\d{3}[\dX])")
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE_LINE = re.compile(rf"^\s*((?:{_MONTHS}) (?:19|20)\d\d)\s*$", re.M)
+
+# What a question asks for, and the words that ask it (removed before checking what is left).
+_INTENTS: list[tuple[str, re.Pattern[str]]] = [
+    ("email", re.compile(r"\b(e-?mail(?: address)?|contact(?:ed)?|reach|write to)\b", re.I)),
+    ("lead_author", re.compile(r"\b(lead|first|main|principal|primary|corresponding) author\b", re.I)),
+    ("authors", re.compile(r"\b(who (?:wrote|authored|are the authors of)|authors?|written by|authored by)\b", re.I)),
+    ("date", re.compile(r"\b(when was|what (?:date|month|year) was|publication date|date of publication|"
+                        r"published|released|issued|come out|came out)\b", re.I)),
+    ("doi", re.compile(r"\b(doi|digital object identifier)\b", re.I)),
+]
+# Words that name "the report" in general; together with the title's words they may be left over.
+_REPORT_WORDS = set(tokens("report publication paper document study benchmarking this the nist address use can i "
+                           "who what when which how is was are were its it"))
+
+
+@dataclass
+class FrontFact:
+    kind: str
+    text: str  # the answer sentence, without citation markers
+    chunk: Chunk
+    quote: str  # verbatim in chunk.text
+
+
+class FrontMatter:
+    def __init__(self, chunks: list[Chunk], acronyms: list[Acronym] | None = None) -> None:
+        numbered = [c.start for c in chunks if c.kind == "prose" and c.section_number]
+        first = min(numbered) if numbered else None
+        front = sorted((c for c in chunks if c.kind == "prose" and not c.section_number
+                        and (first is None or c.start < first)), key=lambda c: c.start)
+        self.facts: dict[str, FrontFact] = {}
+        title_words: set[str] = set()
+        for c in front:
+            if c is front[0]:
+                # the title block: the first lines of the first passage
+                title_words |= set(tokens(" ".join(c.text.split("\n\n")[:4])))
+            self._read(c)
+        # an acronym of the title's words names the report too ("MIC" for Manufacturing Innovation Center)
+        short = {t for a in acronyms or [] if set(tokens(a.expansion)) <= title_words for t in tokens(a.acronym)}
+        self.allowed = title_words | _REPORT_WORDS | short
+
+    def _read(self, c: Chunk) -> None:
+        t = c.text
+        if "email" not in self.facts and (m := _EMAIL.search(t)):
+            self.facts["email"] = FrontFact("email", f"Contact: {m.group(0)}", c, m.group(0))
+        if "doi" not in self.facts and (m := _DOI.search(t)):
+            self.facts["doi"] = FrontFact("doi", f"DOI: {m.group(0)}", c, m.group(0))
+        if "date" not in self.facts and (m := _DATE_LINE.search(t)):
+            self.facts["date"] = FrontFact("date", f"Published {m.group(1)}", c, m.group(1))
+        pairs = list(_ORCID.finditer(t))
+        if pairs and "authors" not in self.facts:
+            quote = t[pairs[0].start():pairs[-1].end()]
+            names = [p.group(1) for p in pairs]
+            self.facts["authors"] = FrontFact("authors", "Authors: " + ", ".join(names), c, quote)
+            self.facts["lead_author"] = FrontFact("lead_author", f"Lead (first-listed) author: {names[0]}", c,
+                                                  pairs[0].group(0))
+
+    def answer(self, question: str) -> FrontFact | None:
+        asked = [kind for kind, pat in _INTENTS if pat.search(question) and kind in self.facts]
+        if not asked:
+            return None
+        rest = question
+        for _kind, pat in _INTENTS:
+            rest = pat.sub(" ", rest)
+        if set(tokens(rest)) - self.allowed:
+            return None  # the question asks about more than the publication itself
+        return self.facts[asked[0]]
