@@ -79,6 +79,8 @@ _ASKS_SOURCE = re.compile(r"\b(?:which|what|whose)\s+(?:\w+\s+)?(?:source|source
                           r"article|paper|database)\b|\b(?:cite|cites|cited|citation|according to whom|"
                           r"who (?:reported|found|says|said|estimated))\b|\bwhere\s+(?:do|does|did)\b.*\bcome from\b", re.I)
 MAX_SOURCE_REFS = 3
+_FRAMING_WORDS = set(tokens("compare compared comparison comparing differ differs difference differences versus vs "
+                            "contrast contrasted"))
 _SOURCE_WORDS = set(tokens("source sources cite cites cited citation citations reference references"))
 _PART_REF = re.compile(r"\b(?:table|figure|fig\.|section|appendix|chapter|part|box)\s+[A-Z]?\d+(?:\.\d+)*\b", re.I)
 # Common English abbreviations in names: "Co., Ltd." is a company.
@@ -221,6 +223,7 @@ class GroundedAnswerer:
         toks = set(tokens(q))
         if _ASKS_SOURCE.search(question):
             toks -= _SOURCE_WORDS  # "which source is cited for X": the passage says X, not "source"
+        toks -= _FRAMING_WORDS  # "how does X differ from Y": the answer states X and Y, it need not say "differ"
         return {t: min(self.idf(t), self.max_idf) for t in toks}
 
     def split_terms(self, question: str) -> tuple[set[str], set[str]]:

@@ -179,6 +179,8 @@ def test_near_misses_are_refused(real_index, question):
         ("Where does the data in Figure 2 come from?", "National Accounts Main Aggregates Database"),
         # a table's footnote is searchable; "Table 2" names a part of the report, not a figure to find
         ("When were the GDP numbers in Table 2 accessed?", "17 March 2025"),
+        # "how does X compare with Y": the answer states X and Y; it need not say "compare"
+        ("How does the way China finances its MICs compare with Manufacturing USA?", "non-federal funding"),
         # a list that runs on into the next passage is shown whole
         ("What tasks does the Implementation Guide give the MICs?", "entrepreneurship"),
     ],
