@@ -44,7 +44,8 @@ _NUMERIC_Q = re.compile(r"\b(how many|how much|what percent|what percentage|what
                         r"what is the value|what was the value|what rate|by how much|growth rate)\b", re.I)
 _HAS_NUM = re.compile(r"\d")
 _PHRASING = re.compile(r"\bhow\s+(fast|big|large|much|many|long|often|quickly|far|high|old|significant|"
-                       r"important|strong|well)\b|\b(so far|to date|as of now|these days|nowadays|in total)\b", re.I)
+                       r"important|strong|well)\b|\b(so far|to date|as of now|these days|nowadays|in total|besides|"
+                       r"apart from|other than|rather than|in addition to|except)\b", re.I)
 _SOURCE_Q = re.compile(r"\b(reference|references|source|sources|cite|cites|cited|citation|author|authors|published|"
                        r"publication|journal|article|paper|url|link|available at)\b", re.I)
 _QWORD = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "does", "do", "did", "is", "are",
@@ -83,6 +84,19 @@ _FRAMING_WORDS = set(tokens("compare compared comparison comparing differ differ
                             "contrast contrasted"))
 _SOURCE_WORDS = set(tokens("source sources cite cites cited citation citations reference references"))
 _PART_REF = re.compile(r"\b(?:table|figure|fig\.|section|appendix|chapter|part|box)\s+[A-Z]?\d+(?:\.\d+)*\b", re.I)
+MAX_LIST_UNITS = 12
+
+
+def _in_bullet(u: Unit) -> bool:
+    """Is this unit part of a bullet paragraph ("- item. Its second sentence.")?"""
+    text = u.chunk.text
+    para_start = max(text.rfind("\n\n", 0, u.start), text.rfind("\n-", 0, u.start), text.rfind("\n•", 0, u.start))
+    head = text[para_start:u.start].lstrip() if para_start >= 0 else text[:u.start].lstrip()
+    first = head or u.text.lstrip()
+    return first[:1] in "-•*" or first[:2] == "o "
+
+
+_INTRODUCES_LIST = re.compile(r"\b(?:the following|as follows)\b", re.I)
 # Common English abbreviations in names: "Co., Ltd." is a company.
 _ABBREVIATIONS = {"co": "company", "ltd": "limited", "corp": "corporation", "inc": "incorporated",
                   "univ": "university", "govt": "government", "intl": "international", "assn": "association"}
@@ -449,11 +463,16 @@ class GroundedAnswerer:
                             contexts[i].dense_rank, contexts[i].dense_sim) for i in order]
 
     def _with_list_items(self, chosen: list[Unit], contexts: list[ScoredChunk]) -> list[Unit]:
-        """A sentence that introduces a list ("... namely:") is followed by the list it introduces."""
+        """A sentence that introduces a list ("... namely:", "The following ...") is followed by its items.
+
+        An item is a bullet paragraph with all its sentences; one plain sentence may stand between
+        "The following ..." and the list ("These resources can be found at ...").
+        """
         out: list[Unit] = []
         for u in chosen:
             out.append(u)
-            if not u.text.rstrip().endswith(":"):
+            colon = u.text.rstrip().endswith(":")
+            if not (colon or _INTRODUCES_LIST.search(u.text)):
                 continue
             sc = next((c for c in contexts if c.chunk.id == u.chunk.id), None)
             if sc is None:
@@ -462,12 +481,18 @@ class GroundedAnswerer:
             nxt = self.next_prose.get(sc.chunk.id)
             if nxt is not None:  # the list may run on into the next passage
                 following += units_of(ScoredChunk(nxt, 0.0), u.rank)
-            taken = 0
+            items: list[Unit] = []
+            skipped = 0
             for x in following:
-                if taken >= 10 or not (x.text.lstrip()[:1] in "-•o*" or x.text.lstrip()[:2] == " -"):
+                if len(items) >= MAX_LIST_UNITS:
                     break
-                out.append(x)
-                taken += 1
+                if _in_bullet(x):
+                    items.append(x)
+                elif not items and not colon and skipped == 0:
+                    skipped += 1  # the one sentence allowed between "The following ..." and its list
+                else:
+                    break
+            out += [x for x in items if not self._same(x, out)]
         return out
 
     def _with_attribution(self, chosen: list[Unit], contexts: list[ScoredChunk]) -> list[Unit]:

@@ -85,6 +85,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             word = re.search(r"([A-Za-z.]+)\.$", before)
             if word and word.group(1).lower().rstrip(".") in _ABBREV:
                 continue
+            if re.search(r"(?:^|\s)[A-Z]\.$", before):
+                continue  # a middle initial ("Karen M. Sutter") does not end a sentence
             nxt = text[m.end() : m.end() + 1]
             if nxt and not (nxt.isupper() or nxt.isdigit() or nxt in "\"“[(*'"):
                 continue
@@ -119,7 +121,7 @@ STOPWORDS = frozenset(
     """a an the and or of to in on for by with as at from into is are was were be been being it its this that these
     those what which who whom whose when where why how do does did has have had not no yes can could would should
     will shall may might must than then there their they them he she his her we our you your i me my about over
-    under between among per also any all some such each other more most much many few very so if but only own same
+    under between among per also any all some such each other more most much many few very so if but only same
     too s t just via up out off again further once here both either neither nor whether while during before after
     above below against through until upon within without report according tell please give list name say said
     let us whats what's""".split()
@@ -199,5 +201,8 @@ def words(text: str) -> list[str]:
 
 
 def tokens(text: str) -> list[str]:
-    """Stemmed content tokens used by BM25 and by the answerer's overlap scores."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS]
+    """Stemmed content tokens used by BM25 and by the answerer's overlap scores.
+
+    Stopwords are dropped before and after stemming ("reports" stems to the stopword "report").
+    """
+    return [s for s in (stem(w) for w in words(text) if w not in STOPWORDS) if s not in STOPWORDS]

@@ -181,6 +181,10 @@ def test_near_misses_are_refused(real_index, question):
         ("When were the GDP numbers in Table 2 accessed?", "17 March 2025"),
         # "how does X compare with Y": the answer states X and Y; it need not say "compare"
         ("How does the way China finances its MICs compare with Manufacturing USA?", "non-federal funding"),
+        # "The following ..." brings its bullet items, each item whole (initials do not split it)
+        ("What Congressional Research Service reports does Appendix C list?", "U.S.-China Trade Relations"),
+        # "besides" frames the question; the passage need not say it
+        ("Besides the central government, which governments also set up innovation centers?", "22 provinces"),
         # a list that runs on into the next passage is shown whole
         ("What tasks does the Implementation Guide give the MICs?", "entrepreneurship"),
     ],

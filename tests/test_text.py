@@ -1,0 +1,29 @@
+"""Sentence spans and tokens: the units every answer is made of."""
+
+from __future__ import annotations
+
+from rag.text import sentence_spans, tokens
+
+
+def _sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def test_middle_initials_and_abbreviations_do_not_end_sentences():
+    text = "Written by Karen M. Sutter and Michael D. Sutherland. The U.S. program began in 2014. It grew."
+    assert _sentences(text) == [
+        "Written by Karen M. Sutter and Michael D. Sutherland.",
+        "The U.S. program began in 2014.",
+        "It grew.",
+    ]
+
+
+def test_report_markers_stay_with_their_sentence():
+    assert _sentences("Funding rose sharply. [38] Staff grew too.") == ["Funding rose sharply. [38]", "Staff grew too."]
+
+
+def test_stopwords_are_dropped_before_and_after_stemming():
+    # "reports" stems to "report", a stopword: neither a question nor a passage is matched on it
+    toks = tokens("Which reports discuss tariffs?")
+    assert "report" not in toks and "tariff" in toks
+    assert tokens("who owns the IP") == ["own", "ip"]  # "owns" is content: who owns what
