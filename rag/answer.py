@@ -231,19 +231,22 @@ class GroundedAnswerer:
                            if a.doc_id == b.doc_id and a.section_path == b.section_path}
 
     # ------------------------------------------------------------------ scoring
-    def _weights(self, question: str) -> dict[str, float]:
-        # "how fast", "so far", "to date" shape the question; the passage will not repeat them
-        q = _PHRASING.sub(" ", question)
-        toks = set(tokens(q))
+    @staticmethod
+    def content_tokens(question: str) -> set[str]:
+        """The question's terms a passage should hold: without the words that only frame the question."""
+        # "how fast", "so far", "besides" shape the question; the passage will not repeat them
+        toks = set(tokens(_PHRASING.sub(" ", question)))
         if _ASKS_SOURCE.search(question):
             toks -= _SOURCE_WORDS  # "which source is cited for X": the passage says X, not "source"
-        toks -= _FRAMING_WORDS  # "how does X differ from Y": the answer states X and Y, it need not say "differ"
-        return {t: min(self.idf(t), self.max_idf) for t in toks}
+        return toks - _FRAMING_WORDS  # "how does X differ from Y": the answer states X and Y, not "differ"
+
+    def _weights(self, question: str) -> dict[str, float]:
+        return {t: min(self.idf(t), self.max_idf) for t in self.content_tokens(question)}
 
     def split_terms(self, question: str) -> tuple[set[str], set[str]]:
         """(entity terms, attribute terms): capitalised names and acronyms vs the rest of the question."""
         entity = set().union(*self.entity_phrases(question)) if question else set()
-        allt = set(tokens(question)) - {t for w in _QWORD for t in tokens(w)}
+        allt = self.content_tokens(question) - {t for w in _QWORD for t in tokens(w)}
         return entity & allt, allt - entity
 
     def entity_phrases(self, question: str) -> list[set[str]]:

@@ -31,6 +31,8 @@ _YEAR_WORDS = {"year", "when", "established", "establish", "founded", "found", "
 _PLACE_WORDS = {"where", "located", "location", "headquartered", "headquarters", "hq", "based", "city", "province",
                 "home", "host", "hosts", "hosted", "housed",
                 "region", "sited", "situated"}
+# A second column asked almost as strongly as the first (this share of its score) is shown too.
+CLOSE_COLUMN = 0.8
 # Share of the question's words the table must account for before it answers by computation.
 MIN_EXPLAINED = 0.66
 _FUTURE = re.compile(r"\b(plan(?:s|ned)? to|will|would|goal|target(?:ed|s)?|aim(?:s|ed)? (?:to|for)|expect(?:s|ed)? to|"
@@ -61,7 +63,11 @@ _OP_WORDS = {"number", "count", "total", "list", "name", "most", "fewest", "leas
              # "work mainly on X" is how readers say "principal sector X"
              "work", "mainly", "primarily", "primary", "chiefly", "specialize", "specializes", "concentrate",
              "dedicated", "devoted", "deal",
-             "bigger", "larger", "higher", "greater", "smaller", "lower", "less", "fewer"}
+             "bigger", "larger", "higher", "greater", "smaller", "lower", "less", "fewer",
+             # how readers name a percentage column
+             "share", "percent", "percentage", "proportion", "fraction", "portion"}
+# Words a reader uses for a "Percent ..." column.
+_PERCENT_WORDS = {"share", "shar", "proportion", "fraction", "percentage", "portion", "%"}
 _NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "i", "ii", "iii", "iv",
                  "v", "vi", "vii", "viii", "ix", "x"}
 # "bigger", "more", "fewer": a comparison between the rows a question names
@@ -131,7 +137,8 @@ class TableProfile:
                 for p in _split_multi(v):
                     m.setdefault(p, set()).add(r.index)
             self.parts[c] = m
-        self.col_words = {c: set(_norm_words(c)) for c in cols}
+        # "%" in a column name reads "percent"
+        self.col_words = {c: set(_norm_words(c)) | ({"percent"} if "%" in c else set()) for c in cols}
         # words most values of a column share ("Part", "Section") name no row in particular
         self.common_words: dict[str, set[str]] = {}
         for c in cols:
@@ -187,6 +194,7 @@ class ReadQuestion:
     score: float
     row_score: float = 0.0
     unexplained: set[str] = field(default_factory=set)
+    asked_scores: dict[str, float] = field(default_factory=dict)
 
 
 class TableQA:
@@ -313,7 +321,14 @@ class TableQA:
         return out or set(prof.key_cols)
 
     def _asked_cols(self, q: str, prof: TableProfile, exclude: set[str], row: TableRow | None = None) -> list[str]:
+        return [c for _s, c in self._asked_scored(q, prof, exclude, row)]
+
+    def _asked_scored(self, q: str, prof: TableProfile, exclude: set[str],
+                      row: TableRow | None = None) -> list[tuple[float, str]]:
+        """Columns the question asks for, best first, with how strongly each is asked."""
         qw = set(_norm_words(q)) | set(words(q))
+        if qw & _PERCENT_WORDS:
+            qw.add("percent")  # "Germany's share of GDP" asks the "Percent ... GDP" column
         if row is not None:  # the row's own name ("Silicon-Based ...") is not a column asked for
             qw -= {w for col in self._naming_cols(q, prof, row) if isinstance(row.cells.get(col), str)
                    for w in (*words(row.cells[col]), *_norm_words(row.cells[col]))}
@@ -342,7 +357,7 @@ class TableQA:
             if hit or bonus:
                 out.append((hit / max(len(cw), 1) + hit * 0.5 + bonus, c))
         out.sort(reverse=True)
-        return [c for _, c in out]
+        return out
 
     def _acronym_words(self, question: str) -> set[str]:
         """Words of the expansions of acronyms the question uses ("MICs" -> manufacturing, innovation, center)."""
@@ -429,10 +444,11 @@ class TableQA:
                     if isinstance(v, str):
                         name_words |= set(_norm_words(v))
                 filters = [(c, v) for c, v in filters if not set(_norm_words(v)) <= name_words]
-            asked = self._asked_cols(question, prof, exclude=self._naming_cols(question, prof, row) if row else set(),
-                                     row=row)
+            asked_scored = self._asked_scored(question, prof, row=row,
+                                              exclude=self._naming_cols(question, prof, row) if row else set())
+            asked = [c for _s, c in asked_scored]
             rq = ReadQuestion(t, prof, filters, yr, row, asked, score, row_score,
-                              {w for w in content if not _known(w, known)})
+                              {w for w in content if not _known(w, known)}, {c: sc for sc, c in asked_scored})
             if best is None or rq.score > best.score:
                 best = rq
         return best
@@ -508,6 +524,10 @@ class TableQA:
             if num_col:
                 return self._numeric_extreme(t, prof, num_col, least=is_least)
 
+        if is_list and not is_count and (rq.filters or rq.year_range) and rq.row is None:
+            col = self._plural_col(question, prof, rq)
+            if col and col not in {c for c, _v in rq.filters}:
+                return self._values_answer(t, prof, col, rq)  # "which sectors do the Guangdong MICs cover"
         if (is_count or is_list) and (rq.filters or rq.year_range):
             rows = self._filter(t, prof, rq)
             return self._rows_answer(t, prof, rq, rows, count=is_count)
@@ -534,6 +554,7 @@ class TableQA:
         else:
             parts = [f"{v} {{ROW:{m[0].index}}}" for v, m in members.items()]
             used = [m[0] for m in members.values()]
+        used = list({r.index: r for r in used}.values())  # a row with two values is cited once
         text = f"{_caption(t)} has {len(members)} {col} values: " + "; ".join(parts) + "."
         return TableAnswer(text, used, t, [f"{col} values: " + "; ".join(members)])
 
@@ -579,6 +600,9 @@ class TableQA:
         others = [c for c in cols if c not in picked]
         if not picked:
             picked = others[:2] if " and " in question.lower() else others[:1]
+            sc = rq.asked_scores
+            if len(others) > 1 and others[1] not in picked and sc.get(others[1], 0) >= CLOSE_COLUMN * sc.get(others[0], 0):
+                picked.append(others[1])  # two columns asked almost equally ("share of GDP"): show both
         elif " and " in question.lower() and others and others[0] not in picked:
             named = prof.col_key_words[others[0]] & qset
             if named:

@@ -319,6 +319,10 @@ def test_table_reader_takes_other_wordings(fake_engine, question, expected):
         # "US" names the row "USA": spellings of one entry of the acronym list
         ("What was the US program's 2023 government base funding in Table 2?",
          ["Manufacturing USA — Est. 2023 Government Program Base Funding (USD millions): \\$160"]),
+        # "share" asks a "Percent ..." column; two columns asked almost equally are both shown
+        ("What is Germany's manufacturing share of GDP?", ["Percent 2023 GDP From Manufacturing: 19%"]),
+        # the values of one column over the rows another filters
+        ("Which sectors do the Guangdong MICs cover?", ["has 4 Principal Industry Sector values", "New energy vehicles"]),
         # "work mainly on" is how readers say "principal sector"
         ("Which MICs work mainly on aviation and spaceflight equipment?", ["Smart Sensor Innovation Center"]),
         # a row named by its title; the column asked for by the words its values share
@@ -332,6 +336,8 @@ def test_table_operations(fake_engine, question, expected):
     for e in expected:
         assert e in ans.text
     assert "[4]" not in ans.text.split("[1]")[0]  # the caption's own report marker is not shown as a citation
+    markers = sorted({int(m) for m in re.findall(r"\[(\d+)\]", ans.text)})
+    assert markers == list(range(1, len(markers) + 1))  # a row with two values is cited once, numbers run on
 
 
 @pytest.mark.parametrize(
