@@ -409,8 +409,9 @@ class GroundedAnswerer:
                 break
             gain = sum(w for t, w in weights.items() if t in u.toks and t not in covered)
             total = sum(weights.values()) or 1.0
-            # a runner-up almost as good as the best is shown too: the reader sees both candidates, cited
-            close = len(chosen) == 1 and s >= CLOSE_SECOND * best_s
+            # a runner-up almost as good as the lead is shown too: the reader sees both candidates, cited
+            # (a sentence that scored higher but failed the grounding checks is no candidate)
+            close = len(chosen) == 1 and CLOSE_SECOND * best_s <= s <= best_s
             if (close or (gain / total >= 0.2 and s >= 0.6 * best_s)) and not self._same(u, chosen):
                 chosen.append(u)
                 covered |= u.toks

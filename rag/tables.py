@@ -524,10 +524,11 @@ class TableQA:
             if num_col:
                 return self._numeric_extreme(t, prof, num_col, least=is_least)
 
-        if is_list and not is_count and (rq.filters or rq.year_range) and rq.row is None:
-            col = self._plural_col(question, prof, rq)
+        if not is_count and (rq.filters or rq.year_range) and rq.row is None and re.match(r"\s*(what|which)\b", ql):
+            col = self._plural_col(question, prof, rq, singular=True)
             if col and col not in {c for c, _v in rq.filters}:
-                return self._values_answer(t, prof, col, rq)  # "which sectors do the Guangdong MICs cover"
+                # "which sectors do the Guangdong MICs cover", "what sector is the Nanjing MIC in"
+                return self._values_answer(t, prof, col, rq)
         if (is_count or is_list) and (rq.filters or rq.year_range):
             rows = self._filter(t, prof, rq)
             return self._rows_answer(t, prof, rq, rows, count=is_count)
@@ -539,10 +540,13 @@ class TableQA:
                 return self._values_answer(t, prof, col, rq)
         return None
 
-    def _plural_col(self, question: str, prof: TableProfile, rq: ReadQuestion) -> str | None:
-        """"Which categories ...", "what sectors ...": a categorical column asked for in the plural."""
-        plural = {stem(w) for w in words(question) if len(w) > 3 and w.endswith("s") and not w.endswith("ss")}
-        return next((c for c in rq.asked_cols if c in prof.cat_cols and prof.col_name_words[c] & plural), None)
+    def _plural_col(self, question: str, prof: TableProfile, rq: ReadQuestion, singular: bool = False) -> str | None:
+        """"Which categories ...", "what sectors ...": a categorical column asked for in the plural.
+
+        ``singular``: over rows a filter picks, "which province is Zhuzhou in" asks that column too.
+        """
+        asked = {stem(w) for w in words(question) if singular or (len(w) > 3 and w.endswith("s") and not w.endswith("ss"))}
+        return next((c for c in rq.asked_cols if c in prof.cat_cols and prof.col_name_words[c] & asked), None)
 
     def _values_answer(self, t: Table, prof: TableProfile, col: str, rq: ReadQuestion) -> TableAnswer:
         members = self._groups(t, prof, col, rq)
@@ -555,7 +559,10 @@ class TableQA:
             parts = [f"{v} {{ROW:{m[0].index}}}" for v, m in members.items()]
             used = [m[0] for m in members.values()]
         used = list({r.index: r for r in used}.values())  # a row with two values is cited once
-        text = f"{_caption(t)} has {len(members)} {col} values: " + "; ".join(parts) + "."
+        what = self._describe(prof, rq)
+        head = (f"{col} of the entries in {_caption(t)} that match {what}" if what else
+                f"{_caption(t)} has {len(members)} {col} value{'s' if len(members) != 1 else ''}")
+        text = f"{head}: " + "; ".join(parts) + "."
         return TableAnswer(text, used, t, [f"{col} values: " + "; ".join(members)])
 
     def _multi_col(self, ql: str, prof: TableProfile) -> str | None:

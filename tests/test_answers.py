@@ -322,7 +322,9 @@ def test_table_reader_takes_other_wordings(fake_engine, question, expected):
         # "share" asks a "Percent ..." column; two columns asked almost equally are both shown
         ("What is Germany's manufacturing share of GDP?", ["Percent 2023 GDP From Manufacturing: 19%"]),
         # the values of one column over the rows another filters
-        ("Which sectors do the Guangdong MICs cover?", ["has 4 Principal Industry Sector values", "New energy vehicles"]),
+        ("Which sectors do the Guangdong MICs cover?", ["Principal Industry Sector of the entries", "New energy vehicles"]),
+        ("Which province is Zhuzhou in?", ["Province of the entries", "Hunan"]),
+        ("What sector is the Nanjing MIC in?", ["Advanced materials"]),
         # "work mainly on" is how readers say "principal sector"
         ("Which MICs work mainly on aviation and spaceflight equipment?", ["Smart Sensor Innovation Center"]),
         # a row named by its title; the column asked for by the words its values share
