@@ -58,9 +58,23 @@ def names_in(text: str) -> list[str]:
         phrase = " ".join(toks).rstrip(".,;:!?'’")
         if phrase.endswith(("'s", "’s")):
             phrase = phrase[:-2]
-        if phrase and not phrase.isdigit() and phrase not in out:
+        if phrase and not phrase.split()[0].isdigit() and phrase not in out:  # "1 of the 33" is no name
             out.append(phrase)
     return out
+
+
+def answer_names(answer: str) -> list[str]:
+    """The names an answer gives, the items it lists first.
+
+    An answer that introduces a list ("3 of the 33 entries in <table> match City Ningbo: <names>",
+    "City values with more than 1 entry ...: Beijing (4); ...") names its items after the colon.
+    """
+    head, sep, tail = answer.partition(": ")
+    if sep and len(head) <= 250:
+        items = names_in(tail)
+        if items:
+            return items + [n for n in names_in(head) if n not in items]
+    return names_in(answer)
 
 
 def subject_of(text: str) -> str | None:
@@ -85,7 +99,7 @@ def _conversation_subject(users: list[str], answers: list[str]) -> str | None:
     something ("Which MIC works on graphene?"), else the name in the last question ("Who runs <X>?")."""
     last_q = users[-1] if users else ""
     last_a = answers[-1] if answers else ""
-    a_names = [n for n in names_in(last_a) if n not in last_q] if last_a else []
+    a_names = [n for n in answer_names(last_a) if n not in last_q] if last_a else []
     if a_names and (_IDENTIFY.match(last_q) or not names_in(last_q)):
         return a_names[0]
     for u in reversed(users):
@@ -115,7 +129,7 @@ def condense(question: str, history: Sequence[Turn] | None, similar: Similarity 
 
     om = _ORDINAL.search(question)
     if om and answers:
-        listed = names_in(answers[-1])
+        listed = answer_names(answers[-1])
         if listed:
             i = _ORD_N[om.group(1).lower()]
             if i < len(listed):
@@ -154,8 +168,11 @@ def _swap(prev_q: str, new_part: str, similar: Similarity | None) -> str:
     # "Germany's program" -> swap in "Germany"; keep the rest of the earlier question's wording
     new = re.sub(r"(?:'s|’s)\b.*$", "", new).strip() or new
     old = [n for n in names_in(prev_q)]
-    # short forms of the old names ("US" inside "What share ... the US get") count too
-    old += [w for w in re.findall(r"\b[A-Z][A-Za-z.]{1,}\b", prev_q) if w not in old and w not in _SKIP_START]
+    # short forms ("US" inside "What share ... the US get") count too, unless part of a longer name found
+    # ("Manufacturing" of "Manufacturing USA": "And Fraunhofer?" swaps the whole name)
+    old += [w for w in re.findall(r"\b[A-Z][A-Za-z.]{1,}\b", prev_q)
+            if w not in old and w not in _SKIP_START and not any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", n)
+                                                                 for n in old)]
     if not old or not new:
         return f"{prev_q.rstrip(' ?')} ({new_part})?"
     if similar is not None:

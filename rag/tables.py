@@ -60,6 +60,8 @@ _OP_WORDS = {"number", "count", "total", "list", "name", "most", "fewest", "leas
              "combin", "combined", "altogether", "together", "overall", "than", "more", "one", "single", "only",
              "just", "two", "multiple", "several", "host", "span", "spann", "cover", "appendix", "three", "all",
              "every", "compare", "respectiv", "country", "countri", "program", "see", "get", "make", "take",
+             # light verbs carry no content of their own ("what share comes from", "what does it put into")
+             "come", "comes", "came", "put", "go", "goes", "went", "give", "gave", "use", "used",
              # "work mainly on X" is how readers say "principal sector X"
              "work", "mainly", "primarily", "primary", "chiefly", "specialize", "specializes", "concentrate",
              "dedicated", "devoted", "deal",

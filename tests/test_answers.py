@@ -220,6 +220,16 @@ def test_named_source_and_single_sentence_facts_are_found(real_index):
          "How many MICs were established in 2021?"),
         (["Which city is called the pilot city for Made in China 2025?", "Wuhan, in Hubei province [1]."],
          "How many universities does the city have?", "How many universities does Wuhan have?"),
+        # a table answer names its items after the colon; "1 of the 33" is no name
+        (["Which MIC is in Ningbo?", "1 of the 33 entries in A.1. Table of Manufacturing Innovation Centers match "
+          "City Ningbo: National Graphene Innovation Center (2022) [1]."],
+         "When was it established?", "When was National Graphene Innovation Center established?"),
+        (["Which cities host more than one MIC?", "City values with more than 1 entry in A.1. Table of "
+          "Manufacturing Innovation Centers: Beijing (4) [1]; Shanghai (3) [2]."],
+         "How many universities does the second one have?", "How many universities does Shanghai have?"),
+        # the whole name is swapped, not a word of it
+        (["How many institutes does Manufacturing USA have?", "Manufacturing USA — # of Institutes: 18 [1]."],
+         "And Fraunhofer?", "How many institutes does Fraunhofer have?"),
     ],
 )
 def test_follow_up_rewriting(history, question, expected):
@@ -370,3 +380,11 @@ def test_front_matter_facts(fake_engine, question, expected):
 )
 def test_front_matter_reader_keeps_to_the_publication(fake_engine, question):
     assert fake_engine.answerer.front.answer(question) is None
+
+
+def test_ellipsis_swaps_a_whole_name_even_when_a_word_of_it_is_most_alike():
+    turns = [Turn("user", "How many institutes does Manufacturing USA have?"),
+             Turn("assistant", "Manufacturing USA — # of Institutes: 18 [1].")]
+    # a similarity that prefers the bare word "Manufacturing": it is part of a longer name, so no candidate
+    prefers_word = lambda a, b: 1.0 if a == "Manufacturing" else 0.5  # noqa: E731
+    assert condense("And Fraunhofer?", turns, similar=prefers_word) == "How many institutes does Fraunhofer have?"
