@@ -129,7 +129,7 @@ STOPWORDS = frozenset(
 
 # Question words that carry meaning for matching but not for retrieval scoring.
 _SUFFIXES = ("ational", "ations", "ation", "ments", "ment", "ingly", "ings", "ing", "ities", "ity", "ies", "ied",
-             "ers", "er", "ed", "es", "ly", "s")
+             "ships", "ship", "ers", "er", "ed", "es", "ly", "s")
 
 
 def fold(text: str) -> str:
@@ -175,6 +175,10 @@ def stem(word: str) -> str:
             return word
         if word.endswith(suf) and len(word) - len(suf) >= 3:
             base = word[: -len(suf)]
+            if suf in ("ship", "ships"):
+                if len(base) < 4:
+                    continue  # "worship" is not "wor" + "ship"
+                return stem(base)  # "membership" -> "member" -> the stem of "members"
             if suf in ("ies", "ied", "ities"):
                 base += "y" if suf != "ities" else ""
             return _drop_e(base)

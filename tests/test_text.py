@@ -27,3 +27,10 @@ def test_stopwords_are_dropped_before_and_after_stemming():
     toks = tokens("Which reports discuss tariffs?")
     assert "report" not in toks and "tariff" in toks
     assert tokens("who owns the IP") == ["own", "ip"]  # "owns" is content: who owns what
+
+
+def test_stems_meet_across_word_forms():
+    from rag.text import stem
+
+    assert stem("membership") == stem("members") and stem("ownership") == stem("owners")
+    assert stem("worship") != "wor"
