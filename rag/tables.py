@@ -213,6 +213,8 @@ class TableQA:
         # acronyms the question may use ("MICs"): their expansions, not the letters, are what a table holds
         self.acronym_stems = {stem(k.lower()) for a in acronyms for k in acronym_keys_simple(a.acronym)}
         self.entity_types = [set(_norm_words(p.name_col)) for p in self.profiles.values() if p.name_col]
+        # words the report never uses anywhere: a question that needs one is not a table computation
+        self.vocab = {t for c in chunks for t in _norm_words(c.embed_text)}
         self.acronym_spellings: dict[str, list[set[str]]] = {}
         for a in acronyms:
             spellings = {x for x in acronym_variants(a.acronym, a.expansion) if len(x) >= 2 and x.isupper()}
@@ -476,6 +478,10 @@ class TableQA:
         is_least = bool(_LEAST.search(ql))
         is_list = bool(_LIST.search(ql))
         prof, t = rq.prof, rq.table
+        if any(w not in self.vocab for w in rq.unexplained):
+            return None  # a word the report never uses ("biotechnology"): nothing here can compute it
+        if (is_most or is_least) and not self._groups_by_known(ql, prof):
+            return None  # "which state has the most ...": the table has no such column to group by
 
         qset = set(words(question)) | set(_norm_words(question))
         if rq.row is not None:
@@ -493,6 +499,9 @@ class TableQA:
             cols = self._cell_cols(question, prof, rq, qset)
             if re.match(r"\s*how\s+(much|many)\b", ql) and cols and all(c in prof.year_cols for c in cols):
                 return None  # "how much funding ... when it was created" asks an amount, not the year
+            if re.match(r"\s*who(?:m|se)?\b", ql) and cols and all(c in prof.year_cols or c in prof.num_cols
+                                                                    for c in cols):
+                return None  # "who founded ..." asks for a person or a body, not a year or a figure
             if not cols and rq.row is not None and re.search(r"\b(?:number|no\.?|#|row|entry)\s*\d", question, re.I):
                 cols = [c for c in t.columns if c not in prof.num_cols]  # "Which MIC is number 26": the whole row
             if not cols:
@@ -541,6 +550,15 @@ class TableQA:
             if col:
                 return self._values_answer(t, prof, col, rq)
         return None
+
+    def _groups_by_known(self, ql: str, prof: TableProfile) -> bool:
+        """"Which sector has the most": the noun asked for is a column, the rows' kind, or a year/place word."""
+        m = re.match(r"\s*(?:which|what)\s+(\w+)", ql)
+        if not m or m.group(1) in ("of", "one", "is", "are", "was", "were", "has", "have", "had", "do", "does", "did"):
+            return True
+        w = stem(m.group(1))
+        known = set().union(*prof.col_words.values()) | set(_norm_words(prof.name_col or "")) | self.acronym_stems
+        return w in known or m.group(1) in _YEAR_WORDS | _PLACE_WORDS or w in {stem(x) for x in _YEAR_WORDS | _PLACE_WORDS}
 
     def _plural_col(self, question: str, prof: TableProfile, rq: ReadQuestion, singular: bool = False) -> str | None:
         """"Which categories ...", "what sectors ...": a categorical column asked for in the plural.

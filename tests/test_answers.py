@@ -164,6 +164,8 @@ def test_answer_shape_gates(fake_engine):
         "What is the GDP of Anhui province?",  # GDP and Anhui are both in the report, never together
         "What is the annual budget of the National Graphene Innovation Center?",
         "How much does it cost to join the Fraunhofer Society?",  # a sentence with a year is not a price
+        "Who founded the Fraunhofer Society?",  # "who" does not ask the table's "Year Started"
+        "How many Manufacturing USA institutes focus on biotechnology?",  # a word the report never uses
     ],
 )
 def test_near_misses_are_refused(real_index, question):
@@ -388,3 +390,9 @@ def test_ellipsis_swaps_a_whole_name_even_when_a_word_of_it_is_most_alike():
     # a similarity that prefers the bare word "Manufacturing": it is part of a longer name, so no candidate
     prefers_word = lambda a, b: 1.0 if a == "Manufacturing" else 0.5  # noqa: E731
     assert condense("And Fraunhofer?", turns, similar=prefers_word) == "How many institutes does Fraunhofer have?"
+
+
+def test_table_does_not_group_by_what_it_lacks(fake_engine):
+    # "which state has the most": no column holds states, so the table does not answer
+    assert fake_engine.tables.answer("Which US state has the most Manufacturing USA institutes?") is None
+    assert fake_engine.tables.answer("Which sector has the most MICs?") is not None
