@@ -213,8 +213,6 @@ class TableQA:
         # acronyms the question may use ("MICs"): their expansions, not the letters, are what a table holds
         self.acronym_stems = {stem(k.lower()) for a in acronyms for k in acronym_keys_simple(a.acronym)}
         self.entity_types = [set(_norm_words(p.name_col)) for p in self.profiles.values() if p.name_col]
-        # words the report never uses anywhere: a question that needs one is not a table computation
-        self.vocab = {t for c in chunks for t in _norm_words(c.embed_text)}
         self.acronym_spellings: dict[str, list[set[str]]] = {}
         for a in acronyms:
             spellings = {x for x in acronym_variants(a.acronym, a.expansion) if len(x) >= 2 and x.isupper()}
@@ -478,8 +476,6 @@ class TableQA:
         is_least = bool(_LEAST.search(ql))
         is_list = bool(_LIST.search(ql))
         prof, t = rq.prof, rq.table
-        if any(w not in self.vocab for w in rq.unexplained):
-            return None  # a word the report never uses ("biotechnology"): nothing here can compute it
         if (is_most or is_least) and not self._groups_by_known(ql, prof):
             return None  # "which state has the most ...": the table has no such column to group by
 
