@@ -45,7 +45,8 @@ _NUMERIC_Q = re.compile(r"\b(how many|how much|what percent|what percentage|what
 _HAS_NUM = re.compile(r"\d")
 _PHRASING = re.compile(r"\bhow\s+(fast|big|large|much|many|long|often|quickly|far|high|old|significant|"
                        r"important|strong|well)\b|\b(so far|to date|as of now|these days|nowadays|in total|besides|"
-                       r"apart from|other than|rather than|in addition to|except)\b", re.I)
+                       r"apart from|other than|rather than|in addition to|except|typically|usually|generally|"
+                       r"normally|commonly)\b", re.I)
 _SOURCE_Q = re.compile(r"\b(reference|references|source|sources|cite|cites|cited|citation|author|authors|published|"
                        r"publication|journal|article|paper|url|link|available at)\b", re.I)
 _QWORD = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "does", "do", "did", "is", "are",

@@ -62,6 +62,8 @@ _OP_WORDS = {"number", "count", "total", "list", "name", "most", "fewest", "leas
              "every", "compare", "respectiv", "country", "countri", "program", "see", "get", "make", "take",
              # light verbs carry no content of their own ("what share comes from", "what does it put into")
              "come", "comes", "came", "put", "go", "goes", "went", "give", "gave", "use", "used",
+             # qualifiers and collective nouns that leave the rows as they are ("active institutes", "MIC network")
+             "active", "current", "currently", "existing", "operating", "today", "now", "network", "system",
              # "work mainly on X" is how readers say "principal sector X"
              "work", "mainly", "primarily", "primary", "chiefly", "specialize", "specializes", "concentrate",
              "dedicated", "devoted", "deal",
@@ -495,8 +497,8 @@ class TableQA:
             cols = self._cell_cols(question, prof, rq, qset)
             if re.match(r"\s*how\s+(much|many)\b", ql) and cols and all(c in prof.year_cols for c in cols):
                 return None  # "how much funding ... when it was created" asks an amount, not the year
-            if re.match(r"\s*who(?:m|se)?\b", ql) and cols and all(c in prof.year_cols or c in prof.num_cols
-                                                                    for c in cols):
+            if re.match(r"\s*who(?:m|se)?\b", ql) and len(rows_named) < 2 and cols and \
+                    all(c in prof.year_cols or c in prof.num_cols for c in cols):
                 return None  # "who founded ..." asks for a person or a body, not a year or a figure
             if not cols and rq.row is not None and re.search(r"\b(?:number|no\.?|#|row|entry)\s*\d", question, re.I):
                 cols = [c for c in t.columns if c not in prof.num_cols]  # "Which MIC is number 26": the whole row
@@ -509,7 +511,8 @@ class TableQA:
             cmp = _COMPARATIVE.search(ql)
             num = next((c for c in cols if c in prof.num_cols), None)
             if cmp and num and len(rows) > 1:
-                ans = self._compared(ans, prof, rows, num, smaller=cmp.group(1) in _SMALLER)
+                ans = self._compared(ans, prof, rows, num, smaller=cmp.group(1) in _SMALLER,
+                                     difference=bool(re.search(r"\bby how (?:many|much)\b", ql)))
             return ans
 
         multi = self._multi_col(ql, prof)
@@ -598,16 +601,24 @@ class TableQA:
         return TableAnswer(text, rows, t, [re.sub(r" \{ROW:\d+\}", "", text)])
 
     @staticmethod
-    def _compared(ans: TableAnswer, prof: TableProfile, rows: list[TableRow], col: str, smaller: bool) -> TableAnswer:
+    def _compared(ans: TableAnswer, prof: TableProfile, rows: list[TableRow], col: str, smaller: bool,
+                  difference: bool = False) -> TableAnswer:
         """Lead a comparison of named rows with the one that has the bigger (or smaller) value."""
         vals = [(r.cells.get(col), r) for r in rows if isinstance(r.cells.get(col), int | float)]
         if len(vals) < 2:
             return ans
-        _v, win = (min if smaller else max)(vals, key=lambda x: x[0])
+        v, win = (min if smaller else max)(vals, key=lambda x: x[0])
         key = prof.key_cols[0] if prof.key_cols else None
         who = win.cells.get(prof.name_col) if prof.name_col else win.cells.get(key)
-        lead = f"{who} has the {'smaller' if smaller else 'larger'} {col} ({win.raw_cells.get(col)}). "
-        return TableAnswer(lead + ans.text, ans.rows, ans.table, [lead.strip()] + ans.facts)
+        by = ""
+        if difference and len(vals) == 2:
+            other = next(x for x, r in vals if r is not win)
+            gap = abs(v - other)
+            by = f", by {gap:g}" if isinstance(gap, int) or float(gap).is_integer() else f", by {gap:.3g}"
+        cites = "".join(f"{{ROW:{r.index}}}" for _x, r in vals)  # the lead sentence is cited like the rest
+        lead = f"{who} has the {'smaller' if smaller else 'larger'} {col} ({win.raw_cells.get(col)}{by}) {cites}. "
+        fact = re.sub(r" ?\{ROW:\d+\}", "", lead).strip()
+        return TableAnswer(lead + ans.text, ans.rows, ans.table, [fact] + ans.facts)
 
     def _cell_cols(self, question: str, prof: TableProfile, rq: ReadQuestion, qset: set[str]) -> list[str]:
         # a row named in the question is named by its key columns; across rows ("each country's owner") a key

@@ -324,6 +324,9 @@ def test_table_reader_takes_other_wordings(fake_engine, question, expected):
         # a comparison between the rows a question names leads with the winner
         ("Which had the larger 2023 budget: Fraunhofer or Manufacturing USA?",
          ["Fraunhofer Institutes has the larger", "540", "3,225"]),
+        # "who has more ..., A or B, and by how many": the winner, the gap, both cells; "active" qualifies nothing
+        ("Who has more active institutes, Fraunhofer or Manufacturing USA, and by how many?",
+         ["Fraunhofer Institutes has the larger # of Institutes (76, by 58)", "18"]),
         # "each": a key column other than the row label ("Owner" stems to a stopword)
         ("What is the owner of each program in Table 2?",
          ["Government Agencies", "Government of China", "Fraunhofer Society"]),
