@@ -360,7 +360,8 @@ def test_run_eval_also_scores_the_retriever_alone(real_index, tmp_path):
     settings = real_index
     gold = tmp_path / "gold.jsonl"
     item = {"id": "fact-001", "question": "How many active institutes does Manufacturing USA have?",
-            "answer": "18.", "key_facts": [["18"]], "evidence": [["has 18 active institutes"]],
+            "answer": "18.", "key_facts": [["18"]],
+            "evidence": [["has 18 active institutes"], ["Country: USA", "# of Institutes: 18"]],
             "answerable": True, "kind": "fact"}
     gold.write_text(json.dumps(item) + "\n")
     out = runner.run_eval(gold, settings, k=10)
