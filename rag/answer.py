@@ -97,6 +97,12 @@ def _in_bullet(u: Unit) -> bool:
     return first[:1] in "-•*" or first[:2] == "o "
 
 
+_WHO_VERB = re.compile(r"^\s*who\s+(?:(?:typically|usually|jointly|actually|currently|first)\s+)?([a-z]+(?:s|ed))\b",
+                       re.I)
+_NOT_VERBS = {"is", "was", "has", "does", "has", "was", "says", "thinks", "means", "makes", "gets", "goes", "uses"}
+# "Who heads X?" is answered by "the director of X": verbs and nouns of leading something
+_ROLE = set(tokens("head heads direct directs director chair chairs chairman chairwoman president presides chief "
+                   "manage manages manager run runs"))
 _INTRODUCES_LIST = re.compile(r"\b(?:the following|as follows)\b", re.I)
 # Common English abbreviations in names: "Co., Ltd." is a company.
 _ABBREVIATIONS = {"co": "company", "ltd": "limited", "corp": "corporation", "inc": "incorporated",
@@ -277,6 +283,15 @@ class GroundedAnswerer:
         if run:
             phrases.append(run)
         return [p for p in phrases if p]
+
+    @staticmethod
+    def asked_verb(question: str) -> str | None:
+        """The verb of a "Who <verb>s ...?" question ("chairs", "convenes"), stemmed: the answer must say it."""
+        m = _WHO_VERB.match(question)
+        if not m or m.group(1).lower() in _NOT_VERBS:
+            return None
+        toks = tokens(m.group(1))
+        return toks[0] if toks else None
 
     def asks_definition(self, question: str) -> bool:
         """"What does CAE stand for?", "What is MIIT?": a question an acronym-list entry answers."""
@@ -525,12 +540,15 @@ class GroundedAnswerer:
         numbers = {t for t in tokens(bare) if any(ch.isdigit() for ch in t)}
         numbers |= {m.lower() for m in _ORDINAL.findall(question)}
         wants_number = asks_number(question)
+        verb = self.asked_verb(question)
         wants_money = bool(_QUANTITY_Q.search(question) and _MONEY_Q.search(question))
         phrases = [{t: self.idf(t) for t in p} for p in self.entity_phrases(question)]
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
             if numbers - toks:
                 continue
+            if verb and verb not in u.toks and u.sim < SIM_GROUNDED and not (verb in _ROLE and u.toks & _ROLE):
+                continue  # "Who chairs the Senate?" is not answered by a sentence that does not say who chairs
             if wants_number and not has_number(u.text, money=wants_money):
                 continue  # "What does it cost ...?" is not answered by a sentence without a figure
             # every name asked about must be in the passage: "institutes in California" is not answered by

@@ -151,6 +151,10 @@ def test_answer_shape_gates(fake_engine):
     # "what does it cost" wants money, not "Ten years later" or a year
     assert has_number("CDB pledged 300 billion CNY.", money=True) and has_number("It spent \\$540.", money=True)
     assert not has_number("Ten years later, in 2024, it grew.", money=True)
+    # "Who <verb>s ...?": the answer must say that verb (or, for leading something, name the role)
+    assert a.asked_verb("Who chairs the Fraunhofer Senate?") == "chair"
+    assert a.asked_verb("Who jointly initiated the center?") == "initiat"
+    assert a.asked_verb("Who was the Commerce Secretary?") is None and a.asked_verb("Who is Marina Zhang?") is None
     # acronym-list entries answer only "what does X stand for"
     assert a.asks_definition("What does SCSP stand for?") and a.asks_definition("What is MIIT?")
     assert not a.asks_definition("What is the GDP of Hubei province?")
@@ -165,6 +169,7 @@ def test_answer_shape_gates(fake_engine):
         "What is the annual budget of the National Graphene Innovation Center?",
         "How much does it cost to join the Fraunhofer Society?",  # a sentence with a year is not a price
         "Who founded the Fraunhofer Society?",  # "who" does not ask the table's "Year Started"
+        "Who chairs the Fraunhofer Senate?",  # the Senate appoints the Board; no sentence says who chairs it
     ],
 )
 def test_near_misses_are_refused(real_index, question):
