@@ -99,7 +99,7 @@ def _in_bullet(u: Unit) -> bool:
 
 _WHO_VERB = re.compile(r"^\s*who\s+(?:(?:typically|usually|jointly|actually|currently|first)\s+)?([a-z]+(?:s|ed))\b",
                        re.I)
-_NOT_VERBS = {"is", "was", "has", "does", "has", "was", "says", "thinks", "means", "makes", "gets", "goes", "uses"}
+_NOT_VERBS = {"is", "was", "has", "does", "says", "thinks", "means", "makes", "gets", "goes", "uses"}
 # "Who heads X?" is answered by "the director of X": verbs and nouns of leading something
 _ROLE = set(tokens("head heads direct directs director chair chairs chairman chairwoman president presides chief "
                    "manage manages manager run runs"))
