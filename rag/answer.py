@@ -103,6 +103,9 @@ _NOT_VERBS = {"is", "was", "has", "does", "says", "thinks", "means", "makes", "g
 # "Who heads X?" is answered by "the director of X": verbs and nouns of leading something
 _ROLE = set(tokens("head heads direct directs director chair chairs chairman chairwoman president presides chief "
                    "manage manages manager run runs"))
+_WHEN_Q = re.compile(r"^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:year|date|month|decade)\b|since when\b)", re.I)
+_DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d)s?\b|\b(?:January|February|March|April|May|June|July|August|September|"
+                   r"October|November|December)\b|\b(?:decade|century)\b", re.I)
 _INTRODUCES_LIST = re.compile(r"\b(?:the following|as follows)\b", re.I)
 # Common English abbreviations in names: "Co., Ltd." is a company.
 _ABBREVIATIONS = {"co": "company", "ltd": "limited", "corp": "corporation", "inc": "incorporated",
@@ -541,6 +544,7 @@ class GroundedAnswerer:
         numbers |= {m.lower() for m in _ORDINAL.findall(question)}
         wants_number = asks_number(question)
         verb = self.asked_verb(question)
+        wants_date = bool(_WHEN_Q.match(question))
         wants_money = bool(_QUANTITY_Q.search(question) and _MONEY_Q.search(question))
         phrases = [{t: self.idf(t) for t in p} for p in self.entity_phrases(question)]
         for _s, _c, u in top:
@@ -549,6 +553,8 @@ class GroundedAnswerer:
                 continue
             if verb and verb not in u.toks and u.sim < SIM_GROUNDED and not (verb in _ROLE and u.toks & _ROLE):
                 continue  # "Who chairs the Senate?" is not answered by a sentence that does not say who chairs
+            if wants_date and not _DATE.search(strip_report_markers(u.text)):
+                continue  # "When ...?" is answered by a year or a date, not "four other MICs"
             if wants_number and not has_number(u.text, money=wants_money):
                 continue  # "What does it cost ...?" is not answered by a sentence without a figure
             # every name asked about must be in the passage: "institutes in California" is not answered by

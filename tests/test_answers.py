@@ -170,6 +170,8 @@ def test_answer_shape_gates(fake_engine):
         "How much does it cost to join the Fraunhofer Society?",  # a sentence with a year is not a price
         "Who founded the Fraunhofer Society?",  # "who" does not ask the table's "Year Started"
         "Who chairs the Fraunhofer Senate?",  # the Senate appoints the Board; no sentence says who chairs it
+        # "when" wants a year or a date, not "four other MICs"
+        "When will the National Power Battery Manufacturing Innovation Center open a third plant?",
     ],
 )
 def test_near_misses_are_refused(real_index, question):
