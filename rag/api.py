@@ -91,6 +91,7 @@ class Engine:
         self.answerer = GroundedAnswerer(self.index.chunks, self.index.references, vectors=unit_vectors,
                                          expander=self.retriever.expander, df=_load_df(self.index.build_dir),
                                          front=FrontMatter(self.index.chunks, self.index.acronyms))
+        self.retriever.sentence_weights = self.answerer._weights
         self.build_id = self.index.build_dir.name
         self.table_chunks = {c.table_id: c for c in self.index.chunks if c.kind == "table" and c.table_id}
 

@@ -405,3 +405,21 @@ def test_table_does_not_group_by_what_it_lacks(fake_engine):
     # "which state has the most": no column holds states, so the table does not answer
     assert fake_engine.tables.answer("Which US state has the most Manufacturing USA institutes?") is None
     assert fake_engine.tables.answer("Which sector has the most MICs?") is not None
+
+
+def test_retriever_ranks_a_passage_by_its_best_sentence_too(real_index):
+    """One sentence that holds the question's terms lifts its long passage (the third fused list)."""
+    eng = api.get_engine(real_index)
+    q = "What share of production by domestic supply chains did Made in China 2025 aim for?"
+
+    def rank() -> int:
+        hits = [i for i, sc in enumerate(eng.retriever.search(q, k=10)) if "80 %" in sc.chunk.text]
+        return hits[0] if hits else 99
+
+    with_list = rank()
+    weights, eng.retriever.sentence_weights = eng.retriever.sentence_weights, None
+    try:
+        without = rank()
+    finally:
+        eng.retriever.sentence_weights = weights
+    assert with_list < without
