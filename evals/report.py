@@ -122,7 +122,9 @@ def render_markdown(result: dict[str, Any], chart_name: str | None) -> str:
         lines += ["", "Retrieval figures above are over the contexts `ask --json` returns: the hybrid retriever's "
                   "passages re-ranked by their best sentence, with the passages the answer cites first. The "
                   "hybrid retriever alone (same standalone questions, before the answer): "
-                  + ", ".join(f"{m} {fmt(ret.get(m), m)}" for m in RETRIEVAL_METRICS) + "."]
+                  + ", ".join(f"{m} {fmt(ret.get(m), m)}" for m in RETRIEVAL_METRICS) + "; BM25 alone over the "
+                  "same chunks and tokens: "
+                  + ", ".join(f"{m} {fmt((ret.get('bm25') or {}).get(m), m)}" for m in RETRIEVAL_METRICS) + "."]
     lines += ["", "## By kind", ""]
     base_by_kind = (result.get("baseline") or {}).get("by_kind", {})
     header = ["kind", "n", *KIND_COLUMNS] + (["baseline recall@5"] if base_by_kind else [])

@@ -96,18 +96,25 @@ def _retriever_alone(items: list[dict[str, Any]], results: list[dict[str, Any]],
     """Retrieval figures of the hybrid retriever by itself (the standalone question, before the answer
     re-ranks passages and puts the ones it cites first), so the two can be told apart in the report."""
     from rag import api
+    from rag.retrieve import top_n_stable
 
     try:
         eng = api.get_engine(settings)
     except MicqaError as exc:  # answers came from elsewhere (a test's stand-in): nothing to compare
         logger.warning("No index to score the retriever alone (%s)", exc)
         return {}
-    ranked = []
+    ranked, lexical = [], []
+    ret = eng.retriever
     for item, res in zip(items, results, strict=True):
         q = res.get("standalone_question") or item["question"]
-        ranked.append({"contexts": [{"chunk_id": sc.chunk.id, "text": sc.chunk.text}
-                                    for sc in eng.retriever.search(q, k=k)]})
-    return score(items, ranked, retrieval_only=True)
+        ranked.append({"contexts": [{"chunk_id": sc.chunk.id, "text": sc.chunk.text} for sc in ret.search(q, k=k)]})
+        # BM25 by itself over the same chunks and tokens (acronyms expanded), for comparison
+        scores = ret.lexical.scores(ret.expander.expand(q))
+        top = [ret.lexical.ids[int(i)] for i in top_n_stable(scores, k)]
+        lexical.append({"contexts": [{"chunk_id": cid, "text": ret.by_id[cid].text} for cid in top]})
+    out = score(items, ranked, retrieval_only=True)
+    out["bm25"] = score(items, lexical, retrieval_only=True)
+    return out
 
 
 def _ratios(ours: dict[str, Any], base: dict[str, Any]) -> dict[str, float | None]:
@@ -191,6 +198,8 @@ def print_table(result: dict[str, Any], console: Console) -> None:
     if ret:
         console.print("hybrid retriever alone (before the answer re-ranks): "
                       + ", ".join(f"{m} {fmt(ret.get(m), m)}" for m in RETRIEVAL_METRICS))
+        bm = ret.get("bm25") or {}
+        console.print("BM25 alone over the same chunks: " + ", ".join(f"{m} {fmt(bm.get(m), m)}" for m in RETRIEVAL_METRICS))
     console.print(f"{len(result.get('failures', []))} failure(s); see the report for details.")
 
 
