@@ -264,13 +264,13 @@ class GroundedAnswerer:
         phrases: list[set[str]] = []
         run: set[str] = set()
         prev_end = -1
-        for i, m in enumerate(re.finditer(r"[A-Za-z][\w'&.-]*|\d+", question)):
+        for i, m in enumerate(re.finditer(r"[A-Za-z][\w'&.-]*|\d+(?:st|nd|rd|th)?\b|\d+", question)):
             w = m.group(0)
             acronym = bool(re.fullmatch(r"[A-Z][A-Z0-9&.]+s?", w))
             is_name = w.lower() not in _QWORD and not (
                 # an unknown abbreviation ("CEO", "KPIs") is what is asked about, not a name the report uses
                 acronym and all(self.idf.df.get(t, 0) == 0 for t in tokens(w))
-            ) and ((w[0].isupper() and i > 0) or acronym or re.fullmatch(r"(19|20)\d\d", w))
+            ) and ((w[0].isupper() and i > 0) or acronym or re.fullmatch(r"(19|20)\d\d|\d+(?:st|nd|rd|th)", w))
             toks = set(tokens(w)) if is_name else set()
             # a run continues over spaces and hyphens only ("GDP of Hubei" is two names)
             if toks and run and question[prev_end:m.start()].strip(" -") == "":

@@ -142,6 +142,8 @@ def test_answer_shape_gates(fake_engine):
     assert a.entity_phrases("What is the GDP of Hubei province?") == [{"gdp"}, {"hubei"}]
     assert {"manufactur", "usa"} in a.entity_phrases("How many Manufacturing USA institutes are in California?")
     assert a.entity_phrases("who wrote it?") == []
+    # an ordinal belongs to the name it precedes: the 13th plan is not the 14th
+    assert a.entity_phrases("What did the 13th Five-Year Plan allocate?") == [{"13th", "five", "year", "plan"}]
     # a quantity asked for needs a figure; citation markers are not figures
     assert asks_number("What is the budget of the NSF Engines program?")
     assert asks_number("What does it cost to join?") and asks_number("When did it start?")
