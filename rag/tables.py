@@ -625,7 +625,7 @@ class TableQA:
         # column other than the one that labels the rows may be what is asked
         label_cols = (self._naming_cols(question, prof, rq.row) if rq.row is not None
                       else {prof.key_cols[0], prof.name_col} & set(prof.key_cols))
-        cols = [c for c in rq.asked_cols if c not in label_cols]
+        cols = [c for c in rq.asked_cols if c not in label_cols and self._column_fits(c, prof, qset)]
         picked: list[str] = []
         if qset & _PLACE_WORDS:
             picked += [c for c in cols if prof.col_words[c] & _PLACE_STEMS]
@@ -642,6 +642,13 @@ class TableQA:
             if named:
                 picked.append(others[0])
         return list(dict.fromkeys(picked))
+
+    @staticmethod
+    def _column_fits(col: str, prof: TableProfile, qset: set[str]) -> bool:
+        """A percent column answers only a question about a share ("What is the GDP of Germany?" does not
+        ask "Percent 2023 GDP From Manufacturing")."""
+        q = qset | ({"percent"} if qset & _PERCENT_WORDS else set())
+        return "percent" not in prof.col_words[col] or "percent" in q
 
     def _cells_answer(self, t: Table, prof: TableProfile, rows: list[TableRow], cols: list[str]) -> TableAnswer:
         key = prof.key_cols[0] if prof.key_cols else None

@@ -425,3 +425,10 @@ def test_retriever_ranks_a_passage_by_its_best_sentence_too(real_index):
     finally:
         eng.retriever.sentence_weights = weights
     assert with_list < without
+
+
+def test_a_percent_column_answers_only_a_question_about_a_share(fake_engine):
+    ans = fake_engine.tables.answer("What is the GDP of Germany?")
+    assert ans is None or "Percent 2023 GDP" not in ans.text
+    share = fake_engine.tables.answer("What share of Germany's GDP comes from manufacturing?")
+    assert share is not None and "Percent 2023 GDP From Manufacturing: 19%" in share.text
