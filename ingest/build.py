@@ -317,7 +317,7 @@ def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], 
 
     Keys are ``chunk_id:start:end``; vectors of unchanged sentences are copied from the current build.
     """
-    from rag.answer import sentence_key, unit_spans
+    from rag.units import sentence_key, unit_spans
 
     keys: list[str] = []
     texts: list[str] = []

@@ -24,7 +24,8 @@ from rag.citations import make_citation, report_marker_numbers, strip_report_mar
 from rag.frontmatter import FrontMatter
 from rag.records import CANNOT_ANSWER, Chunk, Citation, ReportReference, ScoredChunk
 from rag.tables import TableAnswer
-from rag.text import sentence_spans, tokens
+from rag.text import tokens
+from rag.units import SOURCE_LINE, sentence_key, unit_tokens
 
 # Refuse when the best sentence (with its passage) covers less than this share of the question.
 MIN_COVERAGE = 0.50
@@ -181,42 +182,9 @@ def document_frequencies(chunks: list[Chunk]) -> dict[str, int]:
     return dict(df)
 
 
-_SOURCE_LINE = re.compile(r"^(?:Data\s+)?Sources?:", re.I | re.M)
-
-
-def unit_spans(c: Chunk) -> list[tuple[int, int]]:
-    """The answerable units of a chunk: sentences of prose, lines of a whole table, else the whole chunk.
-
-    A figure's "Source: ..." line is one unit: its full stops end bibliographic fields, not sentences.
-    """
-    if c.kind in ("prose", "figure_caption"):
-        spans = [(a, b) for a, b in sentence_spans(c.text) if b > a]
-        for m in _SOURCE_LINE.finditer(c.text):
-            end = c.text.find("\n", m.start())
-            end = len(c.text) if end == -1 else end
-            inside = [(a, b) for a, b in spans if m.start() <= a < end]
-            if len(inside) > 1:
-                spans = [x for x in spans if x not in inside] + [(inside[0][0], max(b for _a, b in inside))]
-        return sorted(spans)
-    if c.kind == "table":
-        spans = []
-        pos = 0
-        for line in c.text.split("\n"):
-            if line.strip():
-                spans.append((pos, pos + len(line)))
-            pos += len(line) + 1
-        return spans
-    return [(0, len(c.text))]
-
-
-def sentence_key(chunk_id: str, start: int, end: int) -> str:
-    return f"{chunk_id}:{start}:{end}"
-
-
 def units_of(sc: ScoredChunk, rank: int) -> list[Unit]:
     c = sc.chunk
-    spans = unit_spans(c)
-    return [Unit(c, rank, a, b, set(tokens(c.text[a:b]))) for a, b in spans if b > a]
+    return [Unit(c, rank, a, b, set(toks)) for a, b, toks in unit_tokens(c.kind, c.text)]
 
 
 class GroundedAnswerer:
@@ -356,7 +324,7 @@ class GroundedAnswerer:
         numeric = bool(_NUMERIC_Q.search(question))
         about_sources = bool(_SOURCE_Q.search(question))
         defines = self.asks_definition(question)
-        about_source = bool(_ASKS_SOURCE.search(question))
+        asks_source = bool(_ASKS_SOURCE.search(question))
         scored: list[tuple[float, float, Unit]] = []
         for rank, sc in enumerate(contexts):
             extra = self._extra(sc.chunk)
@@ -382,7 +350,7 @@ class GroundedAnswerer:
                     s -= 0.1  # headings and fragments say little
                 if sc.chunk.kind == "reference" and not about_sources:
                     s -= 0.3  # bibliography entries repeat topic words but answer nothing by themselves
-                if about_source and (_SOURCE_LINE.match(u.text) or report_marker_numbers(u.text)):
+                if asks_source and (SOURCE_LINE.match(u.text) or report_marker_numbers(u.text)):
                     s += 0.1  # "where does the data come from": the line that names the source
                 if sc.chunk.kind == "acronym" and not defines:
                     s -= 0.3  # "GDP: Gross Domestic Product" says nothing about a region's GDP

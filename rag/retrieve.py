@@ -19,6 +19,7 @@ import numpy as np
 
 from rag.records import Acronym, Chunk, ScoredChunk
 from rag.text import tokens
+from rag.units import sentence_key, unit_spans, unit_tokens
 
 log = logging.getLogger(__name__)
 
@@ -153,14 +154,8 @@ class HybridRetriever:
         self.embedder = embedder
         self.expander = AcronymExpander(acronyms)
         self.sentence_weights = None  # question -> {term: weight}; set by the engine (the answerer's IDF)
-        self._sent_toks: dict[str, list[set[str]]] = {}
-        # sentence vectors (keys "chunk_id:start:end") stacked per chunk, for the closest-sentence score
-        groups: dict[str, list[np.ndarray]] = {}
-        for key, v in self.vectors.items():
-            cid, sep, _rest = key.partition(":")
-            if sep:
-                groups.setdefault(cid, []).append(v)
-        self.sentences = {cid: np.stack(vs) for cid, vs in groups.items()}
+        # sentence vectors stacked per chunk for the closest-sentence score, on first use (start-up stays flat)
+        self._sentences: dict[str, np.ndarray | None] = {}
 
     def dense(self, query_vec: np.ndarray, n: int) -> list[tuple[str, float]]:
         res = self.collection.query(query_embeddings=[query_vec.tolist()], n_results=n, include=["distances"])
@@ -176,18 +171,20 @@ class HybridRetriever:
             hits.sort(key=lambda x: (-round(self._max_sentence(x[0], x[1], query_vec), 6), x[0]))
         return hits
 
-    def _sentence_tokens(self, chunk_id: str) -> list[set[str]]:
-        got = self._sent_toks.get(chunk_id)
-        if got is None:
-            from rag.answer import unit_spans  # the answerer's units, so both stages read sentences alike
+    def _sentence_tokens(self, chunk_id: str) -> list[frozenset[str]]:
+        c = self.by_id[chunk_id]  # the answerer's units, so both stages read sentences alike
+        return [toks for _a, _b, toks in unit_tokens(c.kind, c.text)]
 
-            c = self.by_id[chunk_id]
-            got = [set(tokens(c.text[a:b])) for a, b in unit_spans(c)] or [set(tokens(c.text))]
-            self._sent_toks[chunk_id] = got
-        return got
+    def _sentence_matrix(self, chunk_id: str) -> np.ndarray | None:
+        if chunk_id not in self._sentences:
+            c = self.by_id.get(chunk_id)
+            rows = [] if c is None or c.kind not in ("prose", "figure_caption") else [
+                v for a, b in unit_spans(c) if (v := self.vectors.get(sentence_key(c.id, a, b))) is not None]
+            self._sentences[chunk_id] = np.stack(rows) if rows else None
+        return self._sentences[chunk_id]
 
     def _max_sentence(self, chunk_id: str, sim: float, query_vec: np.ndarray) -> float:
-        m = self.sentences.get(chunk_id)
+        m = self._sentence_matrix(chunk_id)
         return sim if m is None else max(sim, float((m @ query_vec).max()))
 
     def search(self, question: str, k: int = 8, filters: Filters | None = None,

@@ -38,6 +38,8 @@ MIN_EXPLAINED = 0.66
 _FUTURE = re.compile(r"\b(plan(?:s|ned)? to|will|would|goal|target(?:ed|s)?|aim(?:s|ed)? (?:to|for)|expect(?:s|ed)? to|"
                      r"forecast|projected|by the end of)\b", re.I)
 _PLACE_STEMS = {stem(w) for w in ("city", "province", "location", "country", "region")}
+# "which year / where ...": nouns that ask a year or place column by kind, as written and stemmed
+_KIND_WORDS = _YEAR_WORDS | _PLACE_WORDS | {stem(w) for w in _YEAR_WORDS | _PLACE_WORDS}
 _COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b|^\s*(?:number|count) of\b")
 _LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b"
                    r"|^\s*what\s+(?!does\b|is\b|was\b|has\b|address\b|process\b)\w+s\b")
@@ -324,9 +326,6 @@ class TableQA:
                and (set(_norm_words(row.cells[c])) - prof.common_words[c] - _GENERIC_NAME_STEMS) & qw}
         return out or set(prof.key_cols)
 
-    def _asked_cols(self, q: str, prof: TableProfile, exclude: set[str], row: TableRow | None = None) -> list[str]:
-        return [c for _s, c in self._asked_scored(q, prof, exclude, row)]
-
     def _asked_scored(self, q: str, prof: TableProfile, exclude: set[str],
                       row: TableRow | None = None) -> list[tuple[float, str]]:
         """Columns the question asks for, best first, with how strongly each is asked."""
@@ -425,11 +424,12 @@ class TableQA:
             content = [w for w in tokens(question) if not re.fullmatch(r"(19|20)\d\d", w)
                        and w not in row_name_words
                        and w not in self.acronym_stems]
-            explained = sum(1 for w in content if _known(w, known)) / len(content) if content else 1.0
+            unknown = {w for w in content if not _known(w, known)}  # _known may run difflib: once per word
+            explained = sum(1 for w in content if w not in unknown) / len(content) if content else 1.0
             # a name the table does not know ("California", "NSF Engines") means the question is about something else
             names = {stem(w.lower()) for i, w in enumerate(re.findall(r"[A-Za-z][\w&.-]*", question))
                      if i > 0 and w[0].isupper()} & set(content)
-            if any(not _known(n, known) for n in names):
+            if names & unknown:
                 explained = 0.0
             if yr and prof.year_cols:
                 ys = [v for v in (r.cells.get(prof.year_cols[0]) for r in t.rows) if isinstance(v, int)]
@@ -451,8 +451,8 @@ class TableQA:
             asked_scored = self._asked_scored(question, prof, row=row,
                                               exclude=self._naming_cols(question, prof, row) if row else set())
             asked = [c for _s, c in asked_scored]
-            rq = ReadQuestion(t, prof, filters, yr, row, asked, score, row_score,
-                              {w for w in content if not _known(w, known)}, {c: sc for sc, c in asked_scored})
+            rq = ReadQuestion(t, prof, filters, yr, row, asked, score, row_score, unknown,
+                              {c: sc for sc, c in asked_scored})
             if best is None or rq.score > best.score:
                 best = rq
         return best
@@ -535,7 +535,7 @@ class TableQA:
                 return self._numeric_extreme(t, prof, num_col, least=is_least)
 
         if not is_count and (rq.filters or rq.year_range) and rq.row is None and re.match(r"\s*(what|which)\b", ql):
-            col = self._plural_col(question, prof, rq, singular=True)
+            col = self._value_col(question, prof, rq, plural=False)
             if col and col not in {c for c, _v in rq.filters}:
                 # "which sectors do the Guangdong MICs cover", "what sector is the Nanjing MIC in"
                 return self._values_answer(t, prof, col, rq)
@@ -545,7 +545,7 @@ class TableQA:
         if is_count and self._about_rows(question, t, prof):
             return self._rows_answer(t, prof, rq, list(t.rows), count=True)
         if is_list and rq.row is None:
-            col = self._plural_col(question, prof, rq)
+            col = self._value_col(question, prof, rq)
             if col:
                 return self._values_answer(t, prof, col, rq)
         return None
@@ -557,14 +557,14 @@ class TableQA:
             return True
         w = stem(m.group(1))
         known = set().union(*prof.col_words.values()) | set(_norm_words(prof.name_col or "")) | self.acronym_stems
-        return w in known or m.group(1) in _YEAR_WORDS | _PLACE_WORDS or w in {stem(x) for x in _YEAR_WORDS | _PLACE_WORDS}
+        return w in known or m.group(1) in _KIND_WORDS or w in _KIND_WORDS
 
-    def _plural_col(self, question: str, prof: TableProfile, rq: ReadQuestion, singular: bool = False) -> str | None:
-        """"Which categories ...", "what sectors ...": a categorical column asked for in the plural.
+    def _value_col(self, question: str, prof: TableProfile, rq: ReadQuestion, plural: bool = True) -> str | None:
+        """The categorical column whose values are asked for: "which categories ...", "what sectors ...".
 
-        ``singular``: over rows a filter picks, "which province is Zhuzhou in" asks that column too.
+        ``plural=False``: over rows a filter picks, "which province is Zhuzhou in" asks that column too.
         """
-        asked = {stem(w) for w in words(question) if singular or (len(w) > 3 and w.endswith("s") and not w.endswith("ss"))}
+        asked = {stem(w) for w in words(question) if not plural or (len(w) > 3 and w.endswith("s") and not w.endswith("ss"))}
         return next((c for c in rq.asked_cols if c in prof.cat_cols and prof.col_name_words[c] & asked), None)
 
     def _values_answer(self, t: Table, prof: TableProfile, col: str, rq: ReadQuestion) -> TableAnswer:

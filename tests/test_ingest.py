@@ -64,7 +64,7 @@ def test_every_chunk_knows_where_it_came_from(fake_engine):
 
 def test_a_passage_does_not_end_on_what_introduces_the_next(fake_engine):
     """"A 2025 IMD study [48] makes a similar observation:" stays with the quotation it introduces."""
-    from rag.answer import unit_spans
+    from rag.units import unit_spans
 
     prose = sorted((c for c in fake_engine.index.chunks if c.kind == "prose"), key=lambda c: c.start)
     for c, nxt in zip(prose, prose[1:], strict=False):
