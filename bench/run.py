@@ -12,6 +12,7 @@ deterministic perturbations instead of embedding ~235k chunks with MiniLM on two
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -186,21 +187,24 @@ def worker_warm(data_dir: str, n: int, rounds: int) -> dict[str, Any]:
     }
 
 
+def _timed(store: dict[str, float], key: str, fn):
+    """``fn``, adding its wall time to ``store[key]`` on every call."""
+    def wrap(*a, **k):
+        t = time.perf_counter()
+        try:
+            return fn(*a, **k)
+        finally:
+            store[key] = store.get(key, 0.0) + time.perf_counter() - t
+    return wrap
+
+
 def _time_engine_parts() -> dict[str, float]:
     """Wrap the steps of rag.api.Engine.__init__ so the warm worker can say what its open time is made of."""
     import rag.api as api_mod
     import rag.retrieve as retrieve_mod
 
     parts: dict[str, float] = {}
-
-    def timed(key: str, fn):
-        def wrap(*a, **k):
-            t = time.perf_counter()
-            try:
-                return fn(*a, **k)
-            finally:
-                parts[key] = parts.get(key, 0.0) + time.perf_counter() - t
-        return wrap
+    timed = functools.partial(_timed, parts)
 
     steps = {"records (open_index)": "open_index", "chroma open": "chroma_reader",
              "query embedder (ONNX session)": "load_query_embedder", "table reader": "TableQA",
@@ -262,15 +266,7 @@ def worker_scale(src_data_dir: str, out_data_dir: str, factor: int) -> dict[str,
     t_make = time.perf_counter() - t0
 
     timings = {"bm25_s": 0.0, "chroma_add_s": 0.0}
-
-    def timed(key: str, fn):
-        def wrap(*a, **k):
-            t = time.perf_counter()
-            try:
-                return fn(*a, **k)
-            finally:
-                timings[key] += time.perf_counter() - t
-        return wrap
+    timed = functools.partial(_timed, timings)
 
     retrieve.LexicalIndex.build = classmethod(timed("bm25_s", retrieve.LexicalIndex.build.__func__))
     chroma_collection.Collection.add = timed("chroma_add_s", chroma_collection.Collection.add)

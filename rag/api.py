@@ -286,7 +286,8 @@ def _evidence_first(citations, contexts: list, eng: Engine) -> list:
         old = have.get(i)
         lead.append(ScoredChunk(by_id[i], top + 1.0 / (2 + n), old.lexical_rank if old else None,
                                 old.dense_rank if old else None, old.dense_sim if old else None))
-    return lead + [sc for sc in contexts if sc.chunk.id not in set(order)]
+    led = set(order)
+    return lead + [sc for sc in contexts if sc.chunk.id not in led]
 
 
 def lookup(ref: str, settings: Settings | None = None) -> LookupResult:
