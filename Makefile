@@ -34,7 +34,7 @@ test: $(STAMP) browser-deps
 
 eval: $(STAMP)
 	$(BIN)/micqa ingest
-	$(BIN)/micqa eval --baseline --json evals/latest.json --check
+	$(BIN)/micqa eval --baseline --json evals/latest.json --report evals/REPORT.md --check
 
 bench: index browser-deps
 	$(BIN)/python bench/run.py

@@ -18,11 +18,17 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 MAX_ANSWER_CHARS = 1000  # a longer answer is a dump of the context, not an answer
+# Open questions (explain, summarize, compare, list, whole report) need a few sentences: a longer limit.
+MAX_OPEN_ANSWER_CHARS = 1500
+OPEN_KINDS: tuple[str, ...] = ("explain", "summary", "compare", "list", "whole_report")
 RECALL_KS: tuple[int, ...] = (1, 5, 10)
 MRR_K = 10
 
 ANSWER_METRICS: tuple[str, ...] = (
     "answer_accuracy",
+    "closed_accuracy",
+    "open_pass_rate",
+    "open_coverage",
     "refusal_accuracy",
     "false_refusal_rate",
     "citation_recall",
@@ -112,6 +118,20 @@ def missing_key_facts(answer: str, key_facts: Sequence[Sequence[str]]) -> list[l
     return [list(group) for group in key_facts if not any(contains(text, normalize(alt)) for alt in group if alt)]
 
 
+def key_point_coverage(answer: str, key_points: Sequence[Sequence[str]]) -> float:
+    """Share of the rubric's points the answer makes (a point is made when one of its alternatives occurs)."""
+    if not key_points:
+        return 0.0
+    text = normalize(answer)
+    made = sum(1 for point in key_points if any(contains(text, normalize(alt)) for alt in point if alt))
+    return made / len(key_points)
+
+
+def missing_key_points(answer: str, key_points: Sequence[Sequence[str]]) -> list[list[str]]:
+    text = normalize(answer)
+    return [list(p) for p in key_points if not any(contains(text, normalize(alt)) for alt in p if alt)]
+
+
 def satisfies_evidence(context_text: str, evidence: Sequence[Sequence[str]]) -> bool:
     """True when some alternative has all of its strings in this one passage."""
     text = normalize(context_text)
@@ -166,6 +186,13 @@ def _metrics(rows: list[dict[str, Any]], retrieval_only: bool) -> dict[str, Any]
     out: dict[str, Any] = {}
     if not retrieval_only:
         out["answer_accuracy"] = _ratio(sum(r["correct"] for r in answerable), len(answerable))
+        closed = [r for r in answerable if not r["open"]]
+        opened = [r for r in answerable if r["open"]]
+        out["closed_accuracy"] = _ratio(sum(r["correct"] for r in closed), len(closed))
+        out["open_pass_rate"] = _ratio(sum(r["correct"] for r in opened), len(opened))
+        out["open_coverage"] = _ratio(sum(r["coverage"] for r in opened), len(opened))
+        out["open_refusal_rate"] = _ratio(sum(r["refused"] for r in opened), len(opened))
+        out["n_open"] = len(opened)
         out["refusal_accuracy"] = _ratio(sum(r["refused"] for r in unanswerable), len(unanswerable))
         out["false_refusal_rate"] = _ratio(sum(r["refused"] for r in answerable), len(answerable))
     for k in RECALL_KS:
@@ -219,14 +246,24 @@ def score(
         contexts = result.get("contexts") or []
         rank = first_evidence_rank(contexts, evidence) if answerable else None
         cited = _cited_texts(result) if answerable else []
-        too_long = len(answer) > MAX_ANSWER_CHARS
-        correct = answerable and not refused and not too_long and matches_key_facts(answer, key_facts)
+        key_points = item.get("key_points") or []
+        is_open = bool(key_points)
+        limit = MAX_OPEN_ANSWER_CHARS if is_open else MAX_ANSWER_CHARS
+        too_long = len(answer) > limit
+        coverage = key_point_coverage(answer, key_points) if is_open else 0.0
+        if is_open:
+            # a rubric item passes on coverage of its points, as answered (refusal and length still fail it)
+            correct = answerable and not refused and not too_long and coverage >= float(item.get("need", 0.5)) - 1e-9
+        else:
+            correct = answerable and not refused and not too_long and matches_key_facts(answer, key_facts)
         rows.append(
             {
                 "kind": item.get("kind", "unknown"),
                 "answerable": answerable,
                 "refused": refused,
                 "correct": correct,
+                "open": is_open,
+                "coverage": coverage,
                 "rank": rank,
                 "n_citations": len(cited),
                 "cited_evidence": any(satisfies_evidence(t, evidence) for t in cited),
@@ -236,7 +273,8 @@ def score(
         )
         if retrieval_only:
             continue
-        reason = _failure_reason(answerable, refused, correct, too_long, answer, key_facts, result)
+        reason = _failure_reason(answerable, refused, correct, too_long, answer, key_facts, result, limit,
+                                 key_points, coverage, float(item.get("need", 0.5)))
         if reason:
             if answerable and rank is None:
                 reason += f"; evidence not in the top {len(contexts)} contexts"
@@ -249,6 +287,7 @@ def score(
                     "answer": answer,
                     "refused": refused,
                     "reason": reason,
+                    "split": item.get("split"),
                 }
             )
 
@@ -268,6 +307,10 @@ def _failure_reason(
     answer: str,
     key_facts: Iterable[Sequence[str]],
     result: Mapping[str, Any],
+    limit: int = MAX_ANSWER_CHARS,
+    key_points: Sequence[Sequence[str]] = (),
+    coverage: float = 0.0,
+    need: float = 0.5,
 ) -> str | None:
     """One line saying why an item failed, or None when it passed."""
     error = result.get("error")
@@ -279,6 +322,10 @@ def _failure_reason(
     if refused:
         return prefix + "refused an answerable question"
     if too_long:
-        return prefix + f"answer too long ({len(answer)} > {MAX_ANSWER_CHARS} characters)"
+        return prefix + f"answer too long ({len(answer)} > {limit} characters)"
+    if key_points:
+        missing_p = missing_key_points(answer, key_points)
+        return prefix + f"covers {coverage:.0%} of the key points (needs {need:.0%}); missing: " + "; ".join(
+            " | ".join(p) for p in missing_p)
     missing = missing_key_facts(answer, list(key_facts))
     return prefix + "missing key facts: " + "; ".join(" | ".join(g) for g in missing)

@@ -255,16 +255,21 @@ def eval_cmd(
     check: bool = typer.Option(
         False, "--check", help="Exit 1 when a figure is under its floor in evals/thresholds.toml."
     ),
+    report: Path | None = typer.Option(
+        None, "--report", help="Write the Markdown report here (default: a new file under the data folder's evals/)."
+    ),
+    variants: bool = typer.Option(True, "--variants/--no-variants", help="Also score paraphrased variants."),
     data_dir: Path | None = DataDir,
     chroma_url: str | None = ChromaUrl,
 ) -> None:
-    """Score answers against the gold Q&A set."""
+    """Score answers against the gold Q&A set (dev and test splits, open questions, paraphrased variants)."""
     from evals.runner import main_eval
 
     settings = _settings(data_dir, chroma_url, llm)
     _setup_logging(settings)
     try:
-        code = main_eval(gold, settings, backend, llm or settings.llm, json_out, baseline, check)
+        code = main_eval(gold, settings, backend, llm or settings.llm, json_out, baseline, check,
+                         report_path=report, variants=variants)
     except MicqaError as exc:
         _err(exc)
         return
