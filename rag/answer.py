@@ -542,7 +542,7 @@ class GroundedAnswerer:
             c.text.strip() == u.text.strip() for c in chosen
         )
 
-    def _compose(self, units: list[Unit]) -> Drafted:
+    def _compose(self, units: list[Unit], max_chars: int = MAX_ANSWER_CHARS) -> Drafted:
         citations: list[Citation] = []
         parts: list[str] = []
         raw_parts: list[str] = []
@@ -551,7 +551,7 @@ class GroundedAnswerer:
         for u in units:
             quote = u.text.strip()
             shown = strip_report_markers(quote) if u.chunk.kind != "reference" else quote
-            if length + len(shown) > MAX_ANSWER_CHARS and parts:
+            if length + len(shown) > max_chars and parts:
                 break
             n = by_chunk.get(f"{u.chunk.id}:{u.start}")
             if n is None:

@@ -18,20 +18,24 @@ from pathlib import Path
 import numpy as np
 
 from rag.answer import GroundedAnswerer
+from rag.answerers.base import AnswerJob
 from rag.conversation import condense
 from rag.errors import BadQuestion, IndexNeedsRebuild, MicqaError
 from rag.frontmatter import FrontMatter
+from rag.query import Lexicon, Query, parse_query
 from rag.records import CANNOT_ANSWER, Answer, Chunk, ReportReference, TableRow, Turn
 from rag.retrieve import Filters
+from rag.route import Router, merge_parts
 from rag.sanitize import clean_question, clean_text
-from rag.settings import Settings
+from rag.settings import AnswerSettings, Settings
 from rag.store import Index, chroma_reader, current_build_dir, open_index
 from rag.tables import TableQA
 
 __all__ = ["CANNOT_ANSWER", "Engine", "Filters", "LookupResult", "ask", "get_engine", "lookup"]
 
 log = logging.getLogger(__name__)
-MAX_REF_CHARS = 200  # the longest real ref (a chunk id, "Appendix A.1", "A.1/26") is far shorter
+MAX_REF_CHARS = 200
+LEXICON_MAX_CHUNKS = 20000  # the longest real ref (a chunk id, "Appendix A.1", "A.1/26") is far shorter
 qa_log = logging.getLogger("micqa.qa")
 
 
@@ -92,8 +96,29 @@ class Engine:
                                          expander=self.retriever.expander, df=_load_df(self.index.build_dir),
                                          front=FrontMatter(self.index.chunks, self.index.acronyms))
         self.retriever.sentence_weights = self.answerer._weights
+        self.answer_settings = AnswerSettings()
+        from rag.answerers import REGISTRY
+
+        parts = {"grounded": self.answerer, "row_chunk": self.tables.row_chunk, "retriever": self.retriever,
+                 "embedder": self.embedder, "index": self.index, "answer_settings": self.answer_settings}
+        self.router = Router({name: cls(**parts) for name, cls in REGISTRY.items()})
+        self._lexicon: Lexicon | None = None
         self.build_id = self.index.build_dir.name
         self.table_chunks = {c.table_id: c for c in self.index.chunks if c.kind == "table" and c.table_id}
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """The report's words and casing, for parsing questions (built on first use: start-up stays flat)."""
+        if self._lexicon is None:
+            tok = getattr(self.embedder, "tokenizer", None)
+            english = tok.get_vocab().keys() if tok is not None and hasattr(tok, "get_vocab") else ()
+            chunks = self.index.chunks[:LEXICON_MAX_CHUNKS]  # the vocabulary saturates long before
+            self._lexicon = Lexicon([c.text for c in chunks], english,
+                                    case_texts=[c.text for c in chunks if c.kind == "prose"])
+        return self._lexicon
+
+    def parse(self, question: str) -> Query:
+        return parse_query(question, self.lexicon)
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine of two short texts (used to tell which earlier name a follow-up replaces)."""
@@ -226,23 +251,37 @@ def ask(
     hist = _clean_history(history, settings.max_question_chars * 5)
     eng = engine or get_engine(settings)
     k = k or settings.k
-    standalone = condense(q, hist, similar=eng.similarity)
+    # parse once: wrappers, filler and typos folded away, names cased as the report writes them
+    typed = eng.parse(q)
+    hist_parsed = [Turn(t.role, eng.parse(t.content).text if t.role == "user" else t.content) for t in hist]
+    standalone = condense(typed.text, hist_parsed, similar=eng.similarity)
+    query = eng.parse(standalone) if standalone != typed.text else typed
+    shown = query.text if (standalone != typed.text or typed.corrections) else q
     backend = backend or settings.llm
     llm = backend if backend and backend != "default" else None
-    table = eng.tables.answer(standalone)
-    query_vec = eng.embedder.embed_query(eng.retriever.expander.expand(standalone))
-    contexts = eng.retriever.search(standalone, k=k, filters=filters, query_vec=query_vec)
+    table = eng.tables.answer(query.text)
+    query_vec = eng.embedder.embed_query(eng.retriever.expander.expand(query.text))
+    contexts = eng.retriever.search(query.text, k=k, filters=filters, query_vec=query_vec)
     if llm:
         from rag.llm import answer_with_llm
 
-        ans = answer_with_llm(llm, q, standalone, hist, contexts, table, eng, settings, on_token=on_token,
+        ans = answer_with_llm(llm, q, query.text, hist, contexts, table, eng, settings, on_token=on_token,
                              filters=filters)
+        ans.standalone_question = shown
     else:
-        d = eng.answerer.answer(standalone, contexts, table, eng.tables.row_chunk, query_vec=query_vec)
+        whole = eng.router.run(AnswerJob(query, contexts, table, query_vec))
+        d, routed_by = whole.drafted, [whole.answerer]
+        if query.parts:
+            parts = _answer_parts(query.parts, hist_parsed, eng, k, filters)
+            # one sentence of the report often says both things; the parts answer when it does not: when the whole
+            # was refused, or when a part is a computation over a table that no sentence states
+            if all(not r.drafted.refused for r in parts) and (d.refused or any(r.answerer == "table" for r in parts)):
+                d = merge_parts([r.drafted for r in parts])
+                routed_by = [r.answerer for r in parts]
         contexts = _evidence_first(d.citations, d.contexts or contexts, eng)[:k]
         ans = Answer(
             question=q,
-            standalone_question=standalone,
+            standalone_question=shown,
             text=d.text,
             raw_text=d.raw_text,
             citations=d.citations,
@@ -251,6 +290,8 @@ def ask(
             backend="default",
             latency_ms=0.0,
             related=d.related,
+            intent=query.intent,
+            answerer="+".join(routed_by),
         )
         if on_token:
             on_token(ans.text)
@@ -259,6 +300,20 @@ def ask(
                             "citations": [c.chunk_id for c in ans.citations], "backend": ans.backend,
                             "latency_ms": round(ans.latency_ms, 1)}))
     return ans
+
+
+def _answer_parts(parts: list[str], history: list[Turn], eng: Engine, k: int, filters: Filters | None) -> list:
+    """Each part of a compound question, the later ones read in the light of the earlier (pronouns resolved)."""
+    out = []
+    prior: list[Turn] = []
+    for part in parts:
+        sub = eng.parse(condense(part, history + prior, similar=eng.similarity))
+        vec = eng.embedder.embed_query(eng.retriever.expander.expand(sub.text))
+        ctx = eng.retriever.search(sub.text, k=k, filters=filters, query_vec=vec)
+        r = eng.router.run(AnswerJob(sub, ctx, eng.tables.answer(sub.text), vec))
+        out.append(r)
+        prior = [Turn("user", part), Turn("assistant", r.drafted.text)]
+    return out
 
 
 def _evidence_first(citations, contexts: list, eng: Engine) -> list:

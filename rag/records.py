@@ -163,6 +163,8 @@ class Answer:
     latency_ms: float
     related: list[ScoredChunk] = field(default_factory=list)  # offered when refused
     warnings: list[str] = field(default_factory=list)
+    intent: str = "lookup"  # what the question asked for (rag/query.py): lookup, explain, compare, ...
+    answerer: str = ""  # which answerer answered (rag/route.py)
 
     def to_json(self) -> dict[str, Any]:
         """The ``micqa ask --json`` shape (read by the evaluation and other tools)."""
@@ -196,6 +198,9 @@ class Answer:
                 for s in self.contexts
             ],
             "backend": self.backend,
+            "intent": self.intent,
+            "answerer": self.answerer,
+            "warnings": list(self.warnings),
             "latency_ms": round(self.latency_ms, 3),
         }
 

@@ -95,3 +95,31 @@ class Settings:
     @property
     def collection_name(self) -> str:
         return f"micqa-{self.settings_hash}"
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """Every threshold and weight of the synthesis answerer and the router, each with what it trades.
+
+    Calibrated on the development split of evals/gold.jsonl only (the test split is only scored).
+    """
+
+    # Passages searched for an open question (more than a lookup: the answer draws on several places).
+    synth_k: int = 16
+    # Most and fewest sentences in a synthesised answer; more covers more points but reads longer.
+    synth_max_sentences: int = 5
+    synth_min_sentences: int = 2
+    # Longest synthesised answer (characters); the rubric's limit is 1,500.
+    synth_max_chars: int = 1200
+    # Relevance = meaning (cosine to the question) and words (IDF-weighted share of the topic's terms).
+    synth_sim_weight: float = 0.6
+    # A sentence in a section the question names (or whose title holds the topic) gains this much.
+    synth_section_bonus: float = 0.15
+    # MMR: 1.0 picks by relevance alone, lower values prefer sentences unlike those already chosen.
+    synth_mmr_lambda: float = 0.7
+    # A further sentence must reach this share of the best sentence's relevance (else the answer stops).
+    synth_keep_share: float = 0.6
+    # Below this relevance for the best sentence the synthesis declines (the lookup path or a refusal follows).
+    synth_min_relevance: float = 0.30
+    # Sentences shorter than this are headings or fragments, not statements.
+    synth_min_chars: int = 40

@@ -283,7 +283,8 @@ def test_lookup_kinds(fake_index, monkeypatch):
 def test_json_shape(fake_engine):
     out = ask(fake_engine, "How many MICs are in Hefei?").to_json()
     assert list(out) == ["question", "standalone_question", "answer", "refused", "citations", "contexts", "backend",
-                         "latency_ms"]
+                         "intent", "answerer", "warnings", "latency_ms"]
+    assert out["intent"] == "lookup" and out["answerer"] == "table" and out["warnings"] == []
     assert list(out["citations"][0]) == ["n", "chunk_id", "doc", "section", "page", "quote", "references"]
     assert list(out["contexts"][0]) == ["chunk_id", "doc", "section", "page", "kind", "score", "text"]
     scores = [c["score"] for c in out["contexts"]]

@@ -1,0 +1,22 @@
+"""Answerers behind one protocol, and the registry the router reads.
+
+An answerer gets a ``Turn`` of work (the parsed ``Query``, the retrieved passages, the table
+computation if any, the question's vector) and returns a ``Drafted`` answer or ``None`` to decline,
+in which case the next answerer on the route tries. A new answerer is one module plus one line in
+``REGISTRY``; which answerers a question's intent tries, in order, is ``ROUTES`` in ``rag/route.py``.
+"""
+
+from __future__ import annotations
+
+from rag.answerers.base import Answerer, AnswerJob
+from rag.answerers.grounded import FactAnswerer, SourceAnswerer, TableAnswerer
+from rag.answerers.synthesis import SynthesisAnswerer
+
+REGISTRY: dict[str, type[Answerer]] = {
+    "source": SourceAnswerer,  # the report's references and its front matter (authors, date, DOI)
+    "table": TableAnswerer,  # exact computations over the parsed tables
+    "synthesis": SynthesisAnswerer,  # 2-6 cited sentences for why / how / compare / list / summarize
+    "fact": FactAnswerer,  # the fewest cited sentences that answer a lookup (or a refusal)
+}
+
+__all__ = ["REGISTRY", "AnswerJob", "Answerer"]

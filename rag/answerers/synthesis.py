@@ -1,0 +1,286 @@
+"""Cited synthesis for open questions (why / how, compare, list, summarize, the whole report), no LLM.
+
+1. Candidate passages: the retrieved ones (searched wider than for a lookup), plus the sections the
+   question is about: a section it names ("section 4.2"), sections whose title holds its topic, and
+   for a question about the whole report the Abstract, Executive Summary and the closing section.
+2. Every sentence of those passages is scored for relevance: meaning (its vector, made at ingest,
+   against the question's) and words (the IDF-weighted share of the question's topic terms), with a
+   bonus inside the sections the question is about.
+3. Sentences are chosen by maximal marginal relevance over the sentence vectors (relevant, and unlike
+   what is already chosen) until enough is said or the next one is much weaker than the best. For a
+   comparison every side named gets at least one sentence that names it (searched per side).
+4. A lead-in keeps its bullets, the answer never ends on a dangling ":", sentences are shown in the
+   report's order, each cited.
+
+It declines (the lookup path, then a refusal, follows) when the best sentence is weak or when a name
+or number the question asks about is in none of the chosen passages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rag.answerers.base import AnswerJob
+from rag.records import Chunk, ScoredChunk
+from rag.settings import AnswerSettings
+from rag.text import tokens
+from rag.units import SOURCE_LINE, sentence_key
+from rag.vocab import WHOLE_REPORT_SECTIONS
+
+if TYPE_CHECKING:
+    from rag.answer import Drafted, GroundedAnswerer, Unit
+
+_TEXT_KINDS = ("prose", "figure_caption")
+# a statement ends like a sentence (titles and table-of-contents lines do not)
+_STATEMENT = re.compile(r"[.!?:;][\"”')\]]*\s*(?:\[\d+(?:[,\s–-]+\d+)*\])?\s*$")
+_CREDIT = re.compile(r"^(?:excerpt|data|image|photo|figure)?\s*(?:source|credit)s?\s*:", re.I)
+_BULLET_AFTER = re.compile(r"\s*\n\s*(?:[-•*]|o\s|\d+[.)])")
+_NUM = re.compile(r"\b\d[\d.,]*(?:st|nd|rd|th)?\b")
+
+
+class SynthesisAnswerer:
+    name = "synthesis"
+
+    def __init__(self, grounded: GroundedAnswerer, retriever=None, embedder=None, index=None,
+                 answer_settings: AnswerSettings | None = None, **_: object) -> None:
+        self.g = grounded
+        self.retriever = retriever
+        self.embedder = embedder
+        self.index = index
+        self.s = answer_settings or AnswerSettings()
+        self._section_chunks: dict[tuple[str, ...], list[Chunk]] | None = None
+
+    # ------------------------------------------------------------ candidates
+    def _chunks_by_section(self) -> dict[tuple[str, ...], list[Chunk]]:
+        if self._section_chunks is None:
+            out: dict[tuple[str, ...], list[Chunk]] = {}
+            for c in self.index.chunks if self.index is not None else []:
+                if c.kind in _TEXT_KINDS:
+                    out.setdefault(tuple(c.section_path), []).append(c)
+            self._section_chunks = out
+        return self._section_chunks
+
+    def _named_sections(self, job: AnswerJob) -> set[tuple[str, ...]]:
+        """Sections the question names ("section 4.2", "appendix B") or, for the whole report, the parts that
+        speak for it: the abstract, the executive summary and the closing section before the appendices."""
+        paths = self._chunks_by_section()
+        out: set[tuple[str, ...]] = set()
+        q = job.query
+        for num in q.section_numbers:
+            want = num.lower().rstrip(".")
+            out |= {p for p in paths if any(_sec_number(t) == want or _sec_number(t).startswith(want + ".")
+                                            for t in p)}
+        if q.intent == "whole_report":
+            out |= {p for p in paths if _title(p[0]) in WHOLE_REPORT_SECTIONS}
+            numbered = [p for p in paths if re.match(r"\d+\.?\s", p[0]) and len(paths[p]) > 0]
+            body = [p for p in numbered if not re.search(r"appendi|reference", p[0], re.I)]
+            if body:
+                last_top = max(body, key=lambda p: int(re.match(r"(\d+)", p[0]).group(1)))[0]
+                out |= {p for p in paths if p[0] == last_top}
+        return out
+
+    def _focus_sections(self, job: AnswerJob) -> set[tuple[str, ...]]:
+        """Section paths whose title holds the question's topic."""
+        paths = self._chunks_by_section()
+        out: set[tuple[str, ...]] = set()
+        q = job.query
+        topic = set(q.topic_terms)
+        if topic and q.intent in ("summary", "explain", "list", "compare"):
+            w = {t: self.g.idf(t) for t in topic}
+            total = sum(w.values()) or 1.0
+            for p in paths:
+                title_toks = set(tokens(_title(p[-1])))
+                if title_toks and sum(v for t, v in w.items() if t in title_toks) / total >= 0.5:
+                    out.add(p)
+        return out
+
+    def _pool(self, job: AnswerJob, focus: set[tuple[str, ...]]) -> list[ScoredChunk]:
+        pool = [sc for sc in job.contexts if sc.chunk.kind in _TEXT_KINDS]
+        if self.retriever is not None and len(job.contexts) < self.s.synth_k:
+            wider = self.retriever.search(job.query.text, k=self.s.synth_k, query_vec=job.query_vec)
+            have = {sc.chunk.id for sc in pool}
+            pool += [sc for sc in wider if sc.chunk.kind in _TEXT_KINDS and sc.chunk.id not in have]
+        have = {sc.chunk.id for sc in pool}
+        for p in sorted(focus):
+            for c in self._chunks_by_section().get(p, []):
+                if c.id not in have:
+                    pool.append(ScoredChunk(c, 0.0))
+                    have.add(c.id)
+        return pool
+
+    # ------------------------------------------------------------ scoring
+    def _vec(self, u: Unit) -> np.ndarray | None:
+        return self.g.vectors.get(sentence_key(u.chunk.id, u.start, u.end))
+
+    def _score(self, job: AnswerJob, pool: list[ScoredChunk], focus: set[tuple[str, ...]], central: bool = False):
+        """(relevance, unit, vector, tokens) per statement, best first.
+
+        ``central``: for the whole report, meaning is measured against the centre of the pool's sentences
+        (what the summaries keep coming back to) as well as against the question.
+        """
+        from rag.answer import units_of
+
+        weights = {t: min(self.g.idf(t), self.g.max_idf) for t in set(job.query.topic_terms)}
+        total = sum(weights.values()) or 1.0
+        out = []
+        units = []
+        for rank, sc in enumerate(pool):
+            extra = self.g._extra(sc.chunk)
+            for u in units_of(sc, rank):
+                text = u.text.strip()
+                if len(text) < self.s.synth_min_chars or text.startswith("^{") or not _STATEMENT.search(text):
+                    continue  # headings, titles and footnotes are not statements
+                if SOURCE_LINE.match(text) or _CREDIT.match(text):
+                    continue  # "Data Source: ..." says where a figure comes from, not what the report finds
+                if text.endswith(":") and not _BULLET_AFTER.match(sc.chunk.text, u.end):
+                    continue  # a lead-in is worth showing only with the list it introduces
+                units.append((u, extra))
+        target = job.query_vec
+        if central and units:
+            vs = [v for u, _e in units if (v := self._vec(u)) is not None]
+            if vs and job.query_vec is not None:
+                centre = np.mean(vs, axis=0)
+                centre = centre / (np.linalg.norm(centre) or 1.0)
+                target = 0.5 * job.query_vec + 0.5 * centre
+        for u, extra in units:
+            if True:
+                text = u.text.strip()
+                toks = set(u.toks) | extra
+                v = self._vec(u)
+                sim = float(np.dot(v, target)) if v is not None and target is not None else 0.0
+                cov = sum(w for t, w in weights.items() if t in toks) / total
+                rel = self.s.synth_sim_weight * max(sim, 0.0) + (1 - self.s.synth_sim_weight) * cov
+                if tuple(sc.chunk.section_path) in focus:
+                    rel += self.s.synth_section_bonus
+                out.append((rel, u, v, toks))
+        out.sort(key=lambda x: -x[0])
+        return out
+
+    # ------------------------------------------------------------ choosing
+    def _mmr(self, scored, limit: int, chosen: list | None = None) -> list:
+        chosen = list(chosen or [])
+        if not scored:
+            return chosen
+        best = scored[0][0]
+        length = sum(len(c[1].text) for c in chosen)
+        while len(chosen) < limit:
+            pick, pick_val = None, -1e9
+            for cand in scored[:80]:
+                if any(cand[1] is c[1] or cand[1].text.strip() == c[1].text.strip() for c in chosen):
+                    continue
+                if cand[0] < self.s.synth_keep_share * best and len(chosen) >= self.s.synth_min_sentences:
+                    break
+                red = max((float(np.dot(cand[2], c[2])) for c in chosen if cand[2] is not None and c[2] is not None),
+                          default=0.0)
+                val = self.s.synth_mmr_lambda * cand[0] - (1 - self.s.synth_mmr_lambda) * red
+                if val > pick_val:
+                    pick, pick_val = cand, val
+            if pick is None or length + len(pick[1].text) > self.s.synth_max_chars:
+                break
+            chosen.append(pick)
+            length += len(pick[1].text)
+        return chosen
+
+    def _sides(self, job: AnswerJob) -> list[set[str]]:
+        return [p for p in self.g.entity_phrases(job.query.text) if p]
+
+    def answer(self, job: AnswerJob) -> Drafted | None:
+        if not job.query.synthesis or job.query_vec is None:
+            return None
+        named = self._named_sections(job)
+        focus = named | self._focus_sections(job)
+        pool = self._pool(job, focus)
+        if named:  # "summarize section 4.2": the answer comes from that section
+            inside = [sc for sc in pool if tuple(sc.chunk.section_path) in named]
+            pool = inside or pool
+        scored = self._score(job, pool, focus, central=bool(named) and job.query.intent == "whole_report")
+        if not scored or scored[0][0] < self.s.synth_min_relevance:
+            return None
+        chosen = self._mmr(scored, self.s.synth_max_sentences)
+        if job.query.intent == "compare":
+            chosen = self._cover_sides(job, scored, chosen)
+        if not self._grounded(job, [c[1] for c in chosen]):
+            return None
+        units = [c[1] for c in chosen]
+        ctx = pool
+        units = self.g._with_list_items(units, ctx)
+        units = self.g._with_attribution(units, ctx)
+        units = _no_dangling(sorted(_dedupe(units), key=lambda u: (u.chunk.doc_id, u.chunk.start + u.start)))
+        if not units:
+            return None
+        drafted = self.g._compose(units, max_chars=self.s.synth_max_chars)
+        if drafted.refused:
+            return None
+        drafted.contexts = self.g.rerank(job.contexts or pool, self.g.score_units(job.query.text, job.contexts or pool,
+                                                                                job.query_vec))
+        return drafted
+
+    def _cover_sides(self, job: AnswerJob, scored, chosen: list) -> list:
+        """Each side of a comparison gets a sentence that names it, searched for that side when needed."""
+        sides = self._sides(job)
+        if len(sides) < 2:
+            return chosen
+        for side in sides:
+            if any(side <= c[3] for c in chosen):
+                continue
+            cands = [c for c in scored if side <= c[3]]
+            if not cands and self.retriever is not None and self.embedder is not None:
+                topic = " ".join(t for t in job.query.topic_terms if t not in side)
+                side_q = " ".join(sorted(side)) + " " + topic
+                vec = self.embedder.embed_query(side_q)
+                extra = self.retriever.search(side_q, k=6, query_vec=vec)
+                side_job = AnswerJob(job.query, extra, None, job.query_vec)
+                cands = [c for c in self._score(side_job, [sc for sc in extra if sc.chunk.kind in _TEXT_KINDS],
+                                                set()) if side <= c[3]]
+            if cands and len(chosen) < self.s.synth_max_sentences + 1:
+                chosen.append(cands[0])
+        return chosen
+
+    def _grounded(self, job: AnswerJob, units: list[Unit]) -> bool:
+        """The names and numbers the question asks about are in the chosen passages."""
+        toks: set[str] = set()
+        for u in units:
+            toks |= self.g.passage_tokens(u.chunk)
+        for phrase in self.g.entity_phrases(job.query.text):
+            w = {t: self.g.idf(t) for t in phrase}
+            if self.g.coverage(w, toks) < 0.5:
+                return False
+        numbers = {t for t in tokens(" ".join(_NUM.findall(job.query.text)))}
+        return not (numbers - toks)
+
+
+def _sec_number(title: str) -> str:
+    m = re.match(r"(?:appendix\s+)?([A-Z]?\d+(?:\.\d+)*|[A-D])\b", title, re.I)
+    return m.group(1).lower() if m else ""
+
+
+def _title(title: str) -> str:
+    return re.sub(r"^(?:appendix\s+)?(?:[A-Z]?\d+(?:\.\d+)*|[A-D])\.?\s+", "", title, flags=re.I).strip().lower()
+
+
+def _no_dangling(units: list[Unit]) -> list[Unit]:
+    """A lead-in ending in ":" is kept only when what it introduces follows it (in reading order)."""
+    out = []
+    for i, u in enumerate(units):
+        if u.text.rstrip().endswith(":"):
+            nxt = units[i + 1] if i + 1 < len(units) else None
+            follows = nxt is not None and nxt.chunk.doc_id == u.chunk.doc_id and \
+                0 <= (nxt.chunk.start + nxt.start) - (u.chunk.start + u.end) < 400
+            if not follows:
+                continue
+        out.append(u)
+    return out
+
+
+def _dedupe(units: list[Unit]) -> list[Unit]:
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for u in units:
+        key = (u.chunk.id, u.start)
+        if key not in seen:
+            seen.add(key)
+            out.append(u)
+    return out

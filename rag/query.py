@@ -1,0 +1,269 @@
+"""Parse a question once into a typed ``Query``.
+
+Users word the same question many ways: lower case, polite, casual, with a typo. The parser folds
+those away so every later stage sees one canonical wording (``Query.text``), and says what kind of
+answer the question wants (``Query.intent``):
+
+- wrappers and filler ("could you tell me", "according to the report", "actually") are dropped
+  (the lists are data, in ``rag/vocab.py``);
+- a word the report never uses and English does not know ("bencmharking") is mended to the closest
+  word the report uses, when one is a single edit away (two for long words);
+- a lower-case word the report always writes capitalised ("china", "mics", "fraunhofer") gets the
+  report's casing back, so names are recognised as names whatever the user typed;
+- the intent comes from the question's shape (why / how / compare / summarize / list / the whole
+  report), a compound question ("how many ..., and when ...?") is split into its parts.
+
+Nothing here knows a topic of the report: the vocabulary comes from the index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rag.text import STOPWORDS, tokens
+from rag.vocab import (
+    COMPOUND_SPLIT,
+    ENGLISH_SUFFIXES,
+    FIGURE_SHAPE,
+    FILLER_ADVERBS,
+    INTENT_CUES,
+    POLITE_PREFIXES,
+    POLITE_SUFFIXES,
+    TOPIC_FRAME_WORDS,
+)
+
+Intent = Literal["lookup", "explain", "compare", "list", "summary", "whole_report"]
+# Intents answered by several sentences drawn together (rag/answerers/synthesis.py).
+SYNTHESIS_INTENTS: frozenset[str] = frozenset({"explain", "compare", "list", "summary", "whole_report"})
+
+_PREFIX_RE = re.compile(r"^\s*(?:" + "|".join(POLITE_PREFIXES) + r")\s*", re.I)
+_SUFFIX_RE = re.compile(r"(?:" + "|".join(POLITE_SUFFIXES) + r")\s*[?.!]*\s*$", re.I)
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_WH_START = re.compile(r"^(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|"
+                       r"has|have|had|will|would|should)\b", re.I)
+_JOINERS = frozenset({"of", "and", "for", "the", "&", "in", "on", "de"})
+_SECTION_REF = re.compile(r"\b(?:section|chapter|appendix|part)\s+([A-Z]?\d+(?:\.\d+)*|[A-D])\b", re.I)
+
+
+@dataclass
+class Query:
+    """One question, parsed once. ``text`` is what every later stage reads."""
+
+    original: str
+    text: str
+    intent: Intent = "lookup"
+    parts: list[str] = field(default_factory=list)  # a compound question's parts (else empty)
+    corrections: list[tuple[str, str]] = field(default_factory=list)  # (typed, read as)
+    section_numbers: list[str] = field(default_factory=list)  # "section 4.2" named in the question
+    topic_terms: list[str] = field(default_factory=list)  # stemmed content words, framing removed
+
+    @property
+    def synthesis(self) -> bool:
+        return self.intent in SYNTHESIS_INTENTS
+
+
+class Lexicon:
+    """The report's own words: which ones it uses, and how it writes them (case).
+
+    Built from chunk texts once per engine. ``english`` is the embedding model's whole-word vocabulary:
+    a word English knows is never "mended", even when the report does not use it.
+    """
+
+    # Only mend words at least this long: short words are too easily another word.
+    MIN_TYPO_LEN = 5
+    # A lower-case word takes the report's capitals when the report writes it so this often, mid-sentence.
+    CASE_SHARE = 0.9
+    CASE_MIN_COUNT = 3
+
+    # A single word takes the report's capitals only when the report also uses it as a name on its own
+    # (not just inside longer names: "center" stays lower case, "china" becomes "China").
+    SOLO_SHARE = 0.25
+
+    def __init__(self, texts: Iterable[str], english: Iterable[str] = (), case_texts: Iterable[str] | None = None) -> None:
+        """``texts``: every passage (which words the report uses); ``case_texts``: running prose only (how it
+        writes them; table cells and headings capitalise common nouns). Defaults to ``texts``."""
+        texts = list(texts)
+        vocab: Counter[str] = Counter(w.strip("'’-").lower() for t in texts for w in _WORD_RE.findall(t))
+        counts: Counter[str] = Counter()
+        forms: dict[str, Counter[str]] = defaultdict(Counter)
+        solo: Counter[str] = Counter()
+        phrases: dict[str, Counter[str]] = defaultdict(Counter)
+        for text in (texts if case_texts is None else case_texts):
+            run: list[str] = []
+            last_end = 0
+            for m in _WORD_RE.finditer(text):
+                w = m.group(0).strip("'’-")
+                if not w:
+                    continue
+                low = w.lower()
+                counts[low] += 1
+                before = text[max(0, m.start() - 3):m.start()].strip()
+                sentence_start = not before or before[-1:] in ".!?\n\"“•-"
+                if not sentence_start:
+                    forms[low][w] += 1
+                gap = text[last_end:m.start()]
+                joined = gap.strip() == "" and "\n" not in gap
+                capital = w[0].isupper() and not sentence_start
+                if capital and joined and run:
+                    run.append(w)
+                elif w in _JOINERS and run and joined:
+                    run.append(w)
+                else:
+                    self._close(run, solo, phrases)
+                    run = [w] if capital else []
+                last_end = m.end()
+            self._close(run, solo, phrases)
+        self.counts = vocab
+        self.case: dict[str, str] = {}
+        for low, c in forms.items():
+            form, n = c.most_common(1)[0]
+            total = sum(c.values())
+            acronym = sum(ch.isupper() for ch in form) >= 2
+            if len(low) >= 2 and (form != low and n >= self.CASE_MIN_COUNT and n / total >= self.CASE_SHARE
+                    and (acronym or solo[form] / total >= self.SOLO_SHARE)):
+                self.case[low] = form
+        # names of several words, as the report writes them ("china development bank" -> "China Development Bank")
+        self.phrases = {low: c.most_common(1)[0][0] for low, c in phrases.items()}
+        self._phrase_re = re.compile(r"\b(" + "|".join(re.escape(p) for p in sorted(self.phrases, key=len,
+                                                                                 reverse=True)) + r")\b") \
+            if self.phrases else None
+        self.english = frozenset(w for w in english if w.isalpha())
+        self._by_len: dict[int, list[str]] = defaultdict(list)
+        for w in vocab:
+            if w.isalpha():
+                self._by_len[len(w)].append(w)
+
+    @staticmethod
+    def _close(run: list[str], solo: Counter[str], phrases: dict[str, Counter[str]]) -> None:
+        while run and run[-1] in _JOINERS:
+            run.pop()
+        if len(run) == 1:
+            solo[run[0]] += 1
+        elif len(run) >= 2:
+            phrase = " ".join(run)
+            phrases[phrase.lower()][phrase] += 1
+
+    def restore_names(self, text: str) -> str:
+        """Lower-case names of several words get the report's capitals back."""
+        if self._phrase_re is None:
+            return text
+        return self._phrase_re.sub(lambda m: self.phrases[m.group(1)], text)
+
+    def known(self, low: str) -> bool:
+        if low in self.counts or low in self.english or low in STOPWORDS:
+            return True
+        # an English base with a regular ending ("staffing", "onshoring") is a word, not a typo
+        return any(low.endswith(suf) and (low[: -len(suf)] in self.english or low[: -len(suf)] + "e" in self.english
+                                          or (len(low) - len(suf) > 3 and low[-len(suf) - 1] == low[-len(suf) - 2]
+                                              and low[: -len(suf) - 1] in self.english))
+                   for suf in ENGLISH_SUFFIXES if len(low) - len(suf) >= 3)
+
+    def mend(self, low: str) -> str | None:
+        """The report's word one edit away (a swap, a missing, extra or wrong letter), if exactly one is."""
+        if len(low) < self.MIN_TYPO_LEN or not low.isalpha() or self.known(low) or not self.english:
+            return None
+        american = re.sub(r"is(e|ed|es|ing|ation|ations)$", r"iz\1", low)
+        if american != low:
+            # a British spelling is a spelling, not a typo: use the report's form when it has one
+            return american if self.known(american) and american in self.counts else None
+        limit = 1 if len(low) <= 7 else 2
+        best: list[tuple[int, int, str]] = []
+        for n in range(len(low) - limit, len(low) + limit + 1):
+            for w in self._by_len.get(n, ()):
+                if w[0] != low[0] and w[:2] != low[:2][::-1]:
+                    continue  # typos rarely hit the first letter; this also keeps the search small
+                d = _edit_distance(low, w, limit)
+                if d <= limit:
+                    best.append((d, -self.counts[w], w))
+        # another form of the same word ("summarize" -> "summarizes") is an inflection the report lacks, not a typo
+        best = [b for b in best if not (b[2].startswith(low[:-1]) or low.startswith(b[2][:-1]))]
+        if not best:
+            return None
+        best.sort()
+        if len(best) > 1 and best[0][0] == best[1][0] and best[0][1] == best[1][1]:
+            return None  # two words equally close and common: do not guess
+        return best[0][2]
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance, stopping early past ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def strip_wrappers(question: str) -> str:
+    """Drop politeness and "according to the report" framing, at either end, as often as they repeat."""
+    q = question.strip()
+    for _ in range(4):
+        new = _PREFIX_RE.sub("", q, count=1).strip()
+        new = _SUFFIX_RE.sub("", new).strip() or new
+        if new == q:
+            break
+        q = new
+    return q or question.strip()
+
+
+def drop_fillers(question: str) -> str:
+    out = [w for w in question.split(" ") if w.strip(",.;:!?").lower() not in FILLER_ADVERBS or not w.strip()]
+    q = " ".join(out)
+    return re.sub(r"^(?:so|well),?\s+", "", q, flags=re.I) if len(out) != len(question.split(" ")) else q
+
+
+def classify(text: str) -> Intent:
+    if FIGURE_SHAPE.search(text):
+        return "lookup"
+    for intent, cue in INTENT_CUES:
+        if re.search(cue, text, re.I):
+            return intent  # type: ignore[return-value]
+    return "lookup"
+
+
+def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
+    """The one parse of a question (already cleaned and bounded by ``rag.sanitize``)."""
+    text = drop_fillers(strip_wrappers(question))
+    corrections: list[tuple[str, str]] = []
+    if lexicon is not None:
+        def fix(m: re.Match[str]) -> str:
+            w = m.group(0)
+            low = w.lower()
+            mended = lexicon.mend(low) if w.islower() else None
+            if mended:
+                corrections.append((w, mended))
+                low, w = mended, mended
+            if w.islower() and low in lexicon.case:
+                return lexicon.case[low]
+            return w
+        text = _WORD_RE.sub(fix, text)
+        text = lexicon.restore_names(text)
+    if text and text[0].islower():
+        text = text[0].upper() + text[1:]
+    if text and _WH_START.match(text) and not text.rstrip().endswith("?"):
+        text = text.rstrip(" .!") + "?"
+    parts = [p.strip(" ,") for p in COMPOUND_SPLIT.split(text) if p.strip(" ,")]
+    if len(parts) > 1 and all(len(p.split()) >= 3 for p in parts):
+        parts = [p if p.endswith("?") else p + "?" for p in parts]
+        parts = [p[0].upper() + p[1:] for p in parts]
+    else:
+        parts = []
+    intent = classify(text)
+    sections = [m.group(1) for m in _SECTION_REF.finditer(text)]
+    topic = [t for t in tokens(text) if t not in {x for w in TOPIC_FRAME_WORDS for x in tokens(w)}]
+    return Query(original=question, text=text, intent=intent, parts=parts, corrections=corrections,
+                 section_numbers=sections, topic_terms=topic)

@@ -1,0 +1,104 @@
+"""Cue words as data, in one place: how a question is framed, not what it is about.
+
+Everything here is generic English (politeness, filler, question shapes) or document structure
+("executive summary", "conclusion"); nothing names a topic of the report. ``rag/query.py`` reads
+these lists to parse a question once into a typed ``Query``.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Openers and closers that carry no content ("could you tell me", "according to the report, ...").
+# Matched case-insensitively at the start (or end) of the question, repeatedly.
+POLITE_PREFIXES: tuple[str, ...] = (
+    r"(?:hi|hello|hey|dear \w+|good (?:morning|afternoon|evening))[!,.]*",
+    r"(?:please|pls|plz|kindly)[,:]?",
+    r"(?:could|can|would|will) you (?:please |kindly )?(?:tell|show|explain to|let) me(?: know)?[,:]?",
+    r"(?:could|can|would|will) you (?:please |kindly )?(?:help me(?: with this| understand| out)?[?!.:,]*)",
+    r"(?:would you mind|do you mind) (?:telling|explaining to) me[,:]?",
+    r"(?:please |can you |could you )?(?:tell|show) me[,:]?",
+    r"(?:could|can|would|will) you(?: please| kindly)?(?= (?:summari[sz]e|explain|describe|list|give|outline|compare|"
+    r"name|walk|break down|sum up|clarify|go over))",
+    r"i(?:'d| would)(?: really)? (?:like|love) to (?:know|understand|learn)(?: about)?[,:]?",
+    r"i(?:'m| am) (?:curious|wondering)(?: about)?(?: to know)?[,:]?",
+    r"i was wondering(?: if you could tell me)?[,:]?",
+    r"i (?:want|need) to (?:know|understand)[,:]?",
+    r"do you know[,:]?",
+    r"quick question[:,!.]*",
+    r"one more (?:thing|question)[:,!.]*",
+    r"(?:so|ok|okay|well|um|uh|now)[,.!]+",
+    r"(?:according to|based on|per|in|from) (?:the|this) (?:report|document|paper|study|publication|text)"
+    r"(?: (?:itself|alone))?[,:]?",
+    r"(?:as|what) (?:the|this) (?:report|document) (?:says|states)[,:]?",
+)
+POLITE_SUFFIXES: tuple[str, ...] = (
+    r"[,.!]?\s*(?:please|thanks|thank you(?: very much)?|thx|cheers)[.!]*",
+    r",?\s*(?:according to|based on|per|in) (?:the|this) (?:report|document|paper|study|publication)",
+)
+
+# Adverbs that only soften or stress a question; dropped before matching (meaning stays the same).
+FILLER_ADVERBS: frozenset[str] = frozenset(
+    "actually really exactly precisely basically essentially honestly truly just ever officially newly "
+    "approximately roughly currently presently nowadays originally initially".split()
+)
+
+# What a question asks for, by its shape. Order matters: the first intent whose cue matches wins.
+INTENT_CUES: tuple[tuple[str, str], ...] = (
+    ("whole_report", r"\b(?:main|key|major|central|principal|overall|top)\s+(?:findings?|takeaways?|conclusions?|"
+                     r"messages?|points?|results?|lessons?|insights?)\b|\btake-?aways?\b|\bin a nutshell\b|"
+                     r"\bbottom line\b|\btl;?dr\b|\b(?:purpose|aim|goal|objective|scope|point)\s+of\s+(?:the|this)\s+"
+                     r"(?:report|document|study|publication|paper)\b|\b(?:the|this)\s+(?:report|document|study|paper)"
+                     r"(?:'s)?\s+(?:purpose|aim|goal|objective|conclusions?|findings?|recommendations?|methods?|"
+                     r"methodology|approach|audience)\b|\bwhat\s+(?:is|was)\s+(?:the|this)\s+(?:report|document|"
+                     r"study|paper)\s+(?:about|for)\b|\b(?:why|how)\s+(?:was|did)\s+(?:the|this|nist)\s+(?:report|"
+                     r"document|study)?\s*(?:written|produced|prepared|conducted|write|do)\b|\bsummar(?:y|ize|ise)\s+"
+                     r"(?:of\s+)?(?:the|this)\s+(?:whole\s+|entire\s+)?(?:report|document|study|paper)\b|"
+                     r"\bwhat\s+does\s+(?:the|this)\s+(?:report|study)\s+(?:conclude|find|recommend|mean)\b|"
+                     r"\bwho\s+is\s+(?:the|this)\s+(?:report|document)\s+(?:for|aimed at|written for)\b|"
+                     r"\bimplications?\s+for\s+(?:the\s+)?(?:u\.?s\.?|united states|america|manufacturing usa)\b|"
+                     r"\bwhat\s+does\s+(?:this|it|all\s+this|that|the\s+report)\s+mean\s+for\b|"
+                     r"\b(?:overall|general|broad)\s+(?:take|view|assessment|verdict|picture|argument|message)\b|"
+                     r"\b(?:sources?|methods?|methodology|data|evidence)\s+(?:does|did)\s+(?:the|this)\s+(?:report|"
+                     r"study|document)\s+(?:use|rely|draw|build|base)\b|\bhow\s+(?:is|was)\s+(?:the|this)\s+"
+                     r"(?:report|document)\s+(?:organi[sz]ed|structured|laid out|arranged)\b|\b(?:structure|outline|"
+                     r"organi[sz]ation|contents)\s+of\s+(?:the|this)\s+(?:report|document)\b|\bsum\s+up\s+(?:the|this)"
+                     r"\s+(?:report|document)\b"),
+    ("compare", r"\bcompar(?:e|es|ed|ing|ison|isons)\b|\bdiffer(?:s|ed|ent|ence|ences)?\b|\bversus\b|\bvs\.?\b|"
+                r"\bcontrast\b|\bsimilar(?:ity|ities)?\b|\bstack up\b|\brelative to\b|\bsets? (?:\w+ )?apart\b|"
+                r"\b(?:alike|unlike)\b|\bmeasure up\b"),
+    ("summary", r"(?<!executive )\bsummar(?:y|ize|ise|ized|ised)\b|\boverview\b|\bgist\b|\brecap\b|\bbrief (?:me|summary)\b|"
+                r"\bwhat\s+(?:does|did|do)\s+(?:the|this)\s+(?:report|document|paper|section|chapter|appendix)"
+                r"\s+(?:say|says|state|tell|cover|discuss|note|mention)\b|\b(?:tell|teach)\s+me\s+(?:about|more)\b|"
+                r"\bwhat(?:'s| is)\s+(?:said|written)\s+(?:about|on)\b|\bdescribe\b|\bwhat\s+(?:is|are)\s+"
+                r"(?:in\s+)?(?:section|chapter|appendix)\b|\bwalk me through\b|\bexplain\s+(?:section|chapter)\b"),
+    ("explain", r"^\W*(?:why|how come)\b|\bwhat\s+(?:is|are|was|were)\s+the\s+(?:main\s+)?(?:reasons?|motivations?|"
+                r"rationale|drivers?|purpose|goals?|aims?|role)\b|\bfor what reason\b|\bwhat\s+(?:motivated|drove|"
+                r"prompted|led)\b|^\W*how\s+(?:do|does|did|are|is|was|were|can|could|will|would|should|has|have)\b|"
+                r"^\W*in what ways?\b|^\W*explain\b|\bwhat\s+role\b|\bhow\s+(?:exactly\s+)?(?:do|does|did)\b"),
+    ("list", r"^\W*(?:list|enumerate|name)\b|\bwhat\s+(?:are|were)\s+(?:the\s+|some\s+(?:of\s+the\s+)?)?"
+             r"(?:\w+\s+){0,3}(?:challenges|tasks|goals|problems|issues|obstacles|barriers|weaknesses|strengths|"
+             r"risks|measures|steps|priorities|areas|sectors|technologies|policies|features|elements|components|"
+             r"characteristics|criteria|factors|benefits|advantages|disadvantages|recommendations|objectives|"
+             r"targets|principles|functions|activities|roles|responsibilities|sources|types|kinds|categories|"
+             r"examples|ways|lessons|gaps|concerns|limitations)\b|\bwhat\s+(?:kinds?|types?|sorts?)\s+of\b"),
+)
+# "how many / how much / how long ..." ask for a figure: a lookup, never an explanation.
+FIGURE_SHAPE = re.compile(r"\bhow\s+(?:many|much)\b|^\W*how\s+(?:long|old|often|big|large|far|high|fast)\b", re.I)
+
+# Section titles that speak for the report as a whole (whole-report questions draw on them).
+WHOLE_REPORT_SECTIONS: tuple[str, ...] = ("abstract", "executive summary", "conclusion", "conclusions", "summary",
+                                          "summary and conclusions", "key findings", "findings")
+# Endings that make a known English word from a known base ("staffing" is "staff" + "ing"): such a word
+# is a real word, never a typo to mend.
+ENGLISH_SUFFIXES: tuple[str, ...] = ("ing", "ings", "ed", "er", "ers", "es", "s", "ly", "ment", "ments", "ness",
+                                     "ion", "ions", "al", "ally", "ity", "ities", "ive", "able")
+# Words that frame a topic question but are not the topic ("what does the report say about X").
+TOPIC_FRAME_WORDS: frozenset[str] = frozenset(
+    "what does do did the this report document paper say says said state states tell me about discuss discusses "
+    "cover covers mention mentions summarize summarise summary overview give an a of on describe explain section "
+    "chapter appendix part brief gist recap please could you can write written is are was were in its their it "
+    "they main key points findings takeaways".split()
+)
+# Joins a compound question into parts: "How many X are there, and when did they start?"
+COMPOUND_SPLIT = re.compile(r",?\s+(?:and|&)\s+(?=(?:what|when|where|which|who|how|why)\b)", re.I)
