@@ -34,6 +34,7 @@ from rag.vocab import (
     POLITE_PREFIXES,
     POLITE_SUFFIXES,
     TOPIC_FRAME_WORDS,
+    WHY_SHAPE,
 )
 
 Intent = Literal["lookup", "explain", "compare", "list", "summary", "whole_report"]
@@ -227,6 +228,8 @@ def drop_fillers(question: str) -> str:
 
 
 def classify(text: str) -> Intent:
+    if WHY_SHAPE.search(text):
+        return "explain"
     if FIGURE_SHAPE.search(text):
         return "lookup"
     for intent, cue in INTENT_CUES:

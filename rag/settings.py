@@ -107,18 +107,31 @@ class AnswerSettings:
     # Passages searched for an open question (more than a lookup: the answer draws on several places).
     synth_k: int = 16
     # Most and fewest sentences in a synthesised answer; more covers more points but reads longer.
-    synth_max_sentences: int = 5
+    synth_max_sentences: int = 6
     synth_min_sentences: int = 2
     # Longest synthesised answer (characters); the rubric's limit is 1,500.
-    synth_max_chars: int = 1200
-    # Relevance = meaning (cosine to the question) and words (IDF-weighted share of the topic's terms).
-    synth_sim_weight: float = 0.6
+    synth_max_chars: int = 1300
+    # Relevance = meaning (cosine to the question), words (IDF-weighted share of the topic's terms) and the
+    # sentence's section (cosine of the question to the mean of the section's sentences): meaning finds
+    # paraphrases, words keep the topic, the section keeps a sentence in its context.
+    synth_sim_weight: float = 0.5
+    synth_cov_weight: float = 0.3
+    synth_section_weight: float = 0.2
+    # Share of the meaning score measured against the question without the corpus's background words
+    # (a word in more than synth_background_df of the passages): 0 ignores the focus, 1 ignores the rest.
+    synth_focus_share: float = 0.3
+    synth_background_df: float = 0.15
+    # The sections closest in meaning to the question (this many) join the passages searched.
+    synth_top_sections: int = 2
+    # A sentence about the document itself ("This report summarizes ...") loses this much, unless the
+    # question is about the whole report.
+    synth_metadiscourse_penalty: float = 0.15
     # A sentence in a section the question names (or whose title holds the topic) gains this much.
     synth_section_bonus: float = 0.15
     # MMR: 1.0 picks by relevance alone, lower values prefer sentences unlike those already chosen.
-    synth_mmr_lambda: float = 0.7
+    synth_mmr_lambda: float = 0.85
     # A further sentence must reach this share of the best sentence's relevance (else the answer stops).
-    synth_keep_share: float = 0.6
+    synth_keep_share: float = 0.7
     # Below this relevance for the best sentence the synthesis declines (the lookup path or a refusal follows).
     synth_min_relevance: float = 0.30
     # Sentences shorter than this are headings or fragments, not statements.

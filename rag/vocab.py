@@ -66,7 +66,7 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
                      r"\s+(?:report|document)\b"),
     ("compare", r"\bcompar(?:e|es|ed|ing|ison|isons)\b|\bdiffer(?:s|ed|ent|ence|ences)?\b|\bversus\b|\bvs\.?\b|"
                 r"\bcontrast\b|\bsimilar(?:ity|ities)?\b|\bstack up\b|\brelative to\b|\bsets? (?:\w+ )?apart\b|"
-                r"\b(?:alike|unlike)\b|\bmeasure up\b"),
+                r"\b(?:alike|unlike)\b|\bmeasure up\b|\bin common\b|\bshare with\b"),
     ("summary", r"(?<!executive )\bsummar(?:y|ize|ise|ized|ised)\b|\boverview\b|\bgist\b|\brecap\b|\bbrief (?:me|summary)\b|"
                 r"\bwhat\s+(?:does|did|do)\s+(?:the|this)\s+(?:report|document|paper|section|chapter|appendix)"
                 r"\s+(?:say|says|state|tell|cover|discuss|note|mention)\b|\b(?:tell|teach)\s+me\s+(?:about|more)\b|"
@@ -81,8 +81,19 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
              r"risks|measures|steps|priorities|areas|sectors|technologies|policies|features|elements|components|"
              r"characteristics|criteria|factors|benefits|advantages|disadvantages|recommendations|objectives|"
              r"targets|principles|functions|activities|roles|responsibilities|sources|types|kinds|categories|"
-             r"examples|ways|lessons|gaps|concerns|limitations)\b|\bwhat\s+(?:kinds?|types?|sorts?)\s+of\b"),
+             r"examples|ways|lessons|gaps|concerns|limitations)\b|\bwhat\s+(?:kinds?|types?|sorts?)\s+of\b|"
+             r"^\W*(?:what|which)\s+(?:\w+\s+){0,2}(?:challenges|tasks|goals|problems|issues|obstacles|barriers|"
+             r"weaknesses|strengths|risks|measures|steps|priorities|policies|achievements|successes|organi[sz]ations|"
+             r"analyses|sources|studies|reports|tactics|tools|instruments|mechanisms|factors|lessons|concerns|"
+             r"limitations|recommendations)\s+(?:does|do|did|has|have|had|is|are|were|can|could|will)\b|"
+             r"^\W*who\s+(?:are|were)\s+(?:the\s+)?(?:\w+\s+){0,3}\w+s\b"),
 )
+# A question that opens with "why" asks for reasons, whatever figure it mentions later.
+WHY_SHAPE = re.compile(r"^\W*(?:why|how come)\b", re.I)
+# Sentences about the document itself ("This report summarizes ...", "This review discusses ..."): they echo
+# every topic word of a question but answer none, unless the question is about the document.
+METADISCOURSE = re.compile(r"^\W*(?:this|the present|our)\s+(?:report|review|paper|document|study|section|"
+                           r"chapter|publication|analysis)\b", re.I)
 # "how many / how much / how long ..." ask for a figure: a lookup, never an explanation.
 FIGURE_SHAPE = re.compile(r"\bhow\s+(?:many|much)\b|^\W*how\s+(?:long|old|often|big|large|far|high|fast)\b", re.I)
 

@@ -28,7 +28,7 @@ from rag.records import Chunk, ScoredChunk
 from rag.settings import AnswerSettings
 from rag.text import tokens
 from rag.units import SOURCE_LINE, sentence_key
-from rag.vocab import WHOLE_REPORT_SECTIONS
+from rag.vocab import METADISCOURSE, WHOLE_REPORT_SECTIONS
 
 if TYPE_CHECKING:
     from rag.answer import Drafted, GroundedAnswerer, Unit
@@ -52,6 +52,7 @@ class SynthesisAnswerer:
         self.index = index
         self.s = answer_settings or AnswerSettings()
         self._section_chunks: dict[tuple[str, ...], list[Chunk]] | None = None
+        self._centroids: tuple[list[tuple[str, ...]], np.ndarray] | None = None
 
     # ------------------------------------------------------------ candidates
     def _chunks_by_section(self) -> dict[tuple[str, ...], list[Chunk]]:
@@ -62,6 +63,26 @@ class SynthesisAnswerer:
                     out.setdefault(tuple(c.section_path), []).append(c)
             self._section_chunks = out
         return self._section_chunks
+
+    def _section_matrix(self) -> tuple[list[tuple[str, ...]], np.ndarray]:
+        """The mean sentence vector of every section (built on the first open question, then kept)."""
+        if self._centroids is None:
+            paths, rows = [], []
+            for p, chunks in self._chunks_by_section().items():
+                vs = [m for c in chunks if self.retriever is not None
+                      and (m := self.retriever._sentence_matrix(c.id)) is not None]
+                if vs:
+                    v = np.concatenate(vs).mean(axis=0)
+                    paths.append(p)
+                    rows.append(v / (np.linalg.norm(v) or 1.0))
+            self._centroids = (paths, np.stack(rows) if rows else np.zeros((0, 1), dtype=np.float32))
+        return self._centroids
+
+    def _section_sims(self, query_vec: np.ndarray) -> dict[tuple[str, ...], float]:
+        paths, m = self._section_matrix()
+        if not paths:
+            return {}
+        return dict(zip(paths, (m @ query_vec).tolist(), strict=True))
 
     def _named_sections(self, job: AnswerJob) -> set[tuple[str, ...]]:
         """Sections the question names ("section 4.2", "appendix B") or, for the whole report, the parts that
@@ -115,7 +136,8 @@ class SynthesisAnswerer:
     def _vec(self, u: Unit) -> np.ndarray | None:
         return self.g.vectors.get(sentence_key(u.chunk.id, u.start, u.end))
 
-    def _score(self, job: AnswerJob, pool: list[ScoredChunk], focus: set[tuple[str, ...]], central: bool = False):
+    def _score(self, job: AnswerJob, pool: list[ScoredChunk], focus: set[tuple[str, ...]], central: bool = False,
+               section_sims: dict[tuple[str, ...], float] | None = None):
         """(relevance, unit, vector, tokens) per statement, best first.
 
         ``central``: for the whole report, meaning is measured against the centre of the pool's sentences
@@ -139,6 +161,11 @@ class SynthesisAnswerer:
                     continue  # a lead-in is worth showing only with the list it introduces
                 units.append((u, extra))
         target = job.query_vec
+        focus_vec = self._focus_vec(job)
+        if focus_vec is not None and target is not None:
+            # what the question asks about this corpus, not the corpus's own topic words: "how are the
+            # centers funded" in a report about centers is a question about funding
+            target = (1 - self.s.synth_focus_share) * target + self.s.synth_focus_share * focus_vec
         if central and units:
             vs = [v for u, _e in units if (v := self._vec(u)) is not None]
             if vs and job.query_vec is not None:
@@ -146,18 +173,33 @@ class SynthesisAnswerer:
                 centre = centre / (np.linalg.norm(centre) or 1.0)
                 target = 0.5 * job.query_vec + 0.5 * centre
         for u, extra in units:
-            if True:
-                text = u.text.strip()
-                toks = set(u.toks) | extra
-                v = self._vec(u)
-                sim = float(np.dot(v, target)) if v is not None and target is not None else 0.0
-                cov = sum(w for t, w in weights.items() if t in toks) / total
-                rel = self.s.synth_sim_weight * max(sim, 0.0) + (1 - self.s.synth_sim_weight) * cov
-                if tuple(sc.chunk.section_path) in focus:
-                    rel += self.s.synth_section_bonus
-                out.append((rel, u, v, toks))
+            text = u.text.strip()
+            toks = set(u.toks) | extra
+            v = self._vec(u)
+            sim = float(np.dot(v, target)) if v is not None and target is not None else 0.0
+            cov = sum(w for t, w in weights.items() if t in toks) / total
+            path = tuple(u.chunk.section_path)
+            sec = max((section_sims or {}).get(path, 0.0), 0.0)
+            rel = (self.s.synth_sim_weight * max(sim, 0.0) + self.s.synth_cov_weight * cov
+                   + self.s.synth_section_weight * sec)
+            if path in focus:
+                rel += self.s.synth_section_bonus
+            if job.query.intent != "whole_report" and METADISCOURSE.match(text):
+                rel -= self.s.synth_metadiscourse_penalty
+            out.append((rel, u, v, toks))
         out.sort(key=lambda x: -x[0])
         return out
+
+    def _focus_vec(self, job: AnswerJob) -> np.ndarray | None:
+        """The question's vector without the corpus's background words (those in many passages)."""
+        if self.embedder is None or job.query_vec is None or self.s.synth_focus_share <= 0:
+            return None
+        n = max(self.g.idf.n, 1)
+        kept = [w for w in re.findall(r"[A-Za-z][\w'-]*|\d+", job.query.text)
+                if (toks := tokens(w)) and all(self.g.idf.df.get(t, 0) / n < self.s.synth_background_df for t in toks)]
+        if not kept or len(kept) == len(tokens(job.query.text)):
+            return None
+        return self.embedder.embed_query(" ".join(kept))
 
     # ------------------------------------------------------------ choosing
     def _mmr(self, scored, limit: int, chosen: list | None = None) -> list:
@@ -191,12 +233,15 @@ class SynthesisAnswerer:
         if not job.query.synthesis or job.query_vec is None:
             return None
         named = self._named_sections(job)
+        sims = self._section_sims(job.query_vec)
+        closest = {p for p, _v in sorted(sims.items(), key=lambda kv: -kv[1])[: self.s.synth_top_sections]}
         focus = named | self._focus_sections(job)
-        pool = self._pool(job, focus)
+        pool = self._pool(job, focus | closest)
         if named:  # "summarize section 4.2": the answer comes from that section
             inside = [sc for sc in pool if tuple(sc.chunk.section_path) in named]
             pool = inside or pool
-        scored = self._score(job, pool, focus, central=bool(named) and job.query.intent == "whole_report")
+        scored = self._score(job, pool, focus, central=bool(named) and job.query.intent == "whole_report",
+                             section_sims=sims)
         if not scored or scored[0][0] < self.s.synth_min_relevance:
             return None
         chosen = self._mmr(scored, self.s.synth_max_sentences)
