@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.chunking import chunk_document
-from ingest.loaders import LoadError, list_corpus_files, load
+from ingest.loaders import LoadedDocument, LoadError, list_corpus_files, load
 from ingest.structure import build_sections, find_figure_captions, parse_toc
 from ingest.tables import extract_tables
 from rag.errors import IngestLocked, MicqaError
@@ -208,21 +208,12 @@ def build_index(
 
         all_sections, all_tables, all_refs, all_acr, all_chunks = [], [], [], [], []
         for d in docs:
-            text = d.text
-            pof = d.page_of_offset if d.document.kind == "pdf" else None
-            toc = parse_toc(text)
-            sections = build_sections(d.document.id, text, toc, pof)
-            parsed = extract_tables(d.document.id, text, sections, toc)
-            figures = find_figure_captions(text, toc, sections)
-            chunks = chunk_document(
-                d.document, text, sections, toc, parsed.tables, parsed.references, parsed.acronyms, figures,
-                parsed.spans, settings.chunk_max_chars, pof,
-            )
-            all_sections += sections
-            all_tables += parsed.tables
-            all_refs += parsed.references
-            all_acr += parsed.acronyms
-            all_chunks += chunks
+            p = parse_document(d, settings.chunk_max_chars)
+            all_sections += p.sections
+            all_tables += p.tables
+            all_refs += p.references
+            all_acr += p.acronyms
+            all_chunks += p.chunks
 
         build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + settings.settings_hash[:6]
         root = builds_dir(settings)
@@ -263,6 +254,34 @@ def build_index(
         report.build = build_id
         report.seconds = time.perf_counter() - t0
         return report
+
+
+@dataclass
+class ParsedDocument:
+    """Everything parsed from one loaded document (no model involved)."""
+
+    sections: list
+    tables: list
+    references: list
+    acronyms: list
+    chunks: list[Chunk]
+
+
+def parse_document(d: LoadedDocument, chunk_max_chars: int) -> ParsedDocument:
+    """Contents, sections, tables, references, acronyms, figures and chunks of one document.
+
+    Every step is linear in the size of the text (tests/test_scale_parse.py checks 1 MB against 4 MB)."""
+    text = d.text
+    pof = d.page_of_offset if d.document.kind == "pdf" else None
+    toc = parse_toc(text)
+    sections = build_sections(d.document.id, text, toc, pof)
+    parsed = extract_tables(d.document.id, text, sections, toc)
+    figures = find_figure_captions(text, toc, sections)
+    chunks = chunk_document(
+        d.document, text, sections, toc, parsed.tables, parsed.references, parsed.acronyms, figures,
+        parsed.spans, chunk_max_chars, pof,
+    )
+    return ParsedDocument(sections, parsed.tables, parsed.references, parsed.acronyms, chunks)
 
 
 def _report_from_manifest(m: Manifest, build_dir: Path) -> BuildReport:
