@@ -439,18 +439,33 @@ def _chroma_meta(c: Chunk) -> dict[str, str | int]:
 
 
 def _validate(settings: Settings, build_dir: Path, build_id: str) -> None:
-    """The new build must hold every chunk and find the probe chunk with its own vector."""
+    """The new build must hold exactly the manifest's chunk ids, and the probe chunk's stored vector.
+
+    By id, not by a nearest-vector look-up: duplicate text (two copies of a report) gives twin
+    vectors, and a look-up may rightly return the twin. The search itself is checked to return a
+    vector at distance ~0 from the probe (its own, or a twin's).
+    """
+    from rag.store import check_probe
+
     m = read_manifest(build_dir)
     client = chroma_client(settings, build_dir)
     col = client.get_collection(m.collection, embedding_function=None)
     if col.count() != m.counts["chunks"]:
         raise IngestFailed(f"Validation failed: the store holds {col.count()} vectors for {m.counts['chunks']} chunks.")
     ids = json.loads((build_dir / "vector_ids.json").read_text())
+    stored: set[str] = set()
+    step = 5000
+    for b in range(0, len(ids), step):
+        stored.update(col.get(ids=ids[b:b + step], include=[])["ids"])
+    if stored != set(ids):
+        raise IngestFailed(
+            f"Validation failed: {len(set(ids) - stored)} of the build's chunks are missing from the store; "
+            "the store is inconsistent."
+        )
     vecs = np.load(build_dir / "vectors.npy", mmap_mode="r")
-    vec = np.asarray(vecs[ids.index(m.probe_chunk_id)])
-    res = col.query(query_embeddings=[vec.tolist()], n_results=1, include=["distances"])
-    if not res["ids"][0] or res["ids"][0][0] != m.probe_chunk_id:
-        raise IngestFailed("Validation failed: the probe query did not find its own chunk; the store is inconsistent.")
+    problem = check_probe(col, m.probe_chunk_id, np.asarray(vecs[ids.index(m.probe_chunk_id)], dtype=np.float32))
+    if problem:
+        raise IngestFailed(f"Validation failed: {problem}; the store is inconsistent.")
 
 
 def _clean_partial(root: Path) -> None:

@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterable
 
 from ingest.structure import FigureCaption, SectionLocator, Toc, merge_spans
+from ingest.tables import ACRONYM_COLUMNS
 from rag.records import Acronym, Chunk, Document, ReportReference, Section, Table, TableRow
 from rag.text import paragraph_spans, sentence_spans
 
@@ -58,6 +59,7 @@ def _make(
         kind=kind,
         text=text,
         embed_text=f"{prefix}\n{text}" if prefix else text,
+        doc_short=doc.short_name,
         **extra,
     )
 
@@ -136,7 +138,7 @@ def table_chunks(
         page = page_of_offset(t.start) if page_of_offset else t.page
         whole = text[t.start:t.end]
         out.append(_make(doc, sec, "table", t.start, t.end, whole, page, table_id=t.id, raw=whole))
-        kind = "acronym" if t.id == "D" else "table_row"
+        kind = "acronym" if t.columns == ACRONYM_COLUMNS else "table_row"  # the list, whatever its appendix
         for r in t.rows:
             body = row_text(t, r)
             rpage = page_of_offset(r.start) if page_of_offset else t.page

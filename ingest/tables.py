@@ -296,7 +296,7 @@ def _first_sentence(s: str) -> str:
     return (m.group(1) if m else s).strip().rstrip(":").strip()
 
 
-def parse_reference(number: int, text: str, start: int, end: int) -> ReportReference:
+def parse_reference(number: int, text: str, start: int, end: int, doc_id: str = "") -> ReportReference:
     """Authors = text before "(YYYY)", year, title = the sentence after the year. When only a
     venue follows the year ("*Nature*", "(OECD)", "Available at ...") the title is the text before
     the year (entries printed "Title (YYYY) Venue"). url = first http(s) URL, cut at the first
@@ -319,7 +319,8 @@ def parse_reference(number: int, text: str, start: int, end: int) -> ReportRefer
         title = _first_sentence(text)
     title = title.replace("*", "").strip()
     return ReportReference(
-        number=number, text=text, authors=authors, year=year, title=title, url=url, start=start, end=end
+        number=number, text=text, authors=authors, year=year, title=title, url=url, start=start, end=end,
+        doc_id=doc_id,
     )
 
 
@@ -335,13 +336,13 @@ def _references(text: str, sections: list[Section]) -> list[ReportReference]:
             m = _REF_ENTRY_RE.match(s)
             if m:
                 if current:
-                    out.append(parse_reference(current[0], " ".join(current[1]), current[2], current[3]))
+                    out.append(parse_reference(current[0], " ".join(current[1]), current[2], current[3], sec.doc_id))
                 current = [int(m.group("n")), [m.group("text").strip()], ln.start, ln.end]
             elif current is not None:
                 current[1].append(re.sub(r"^-\s*", "", s))  # continuation after a page break
                 current[3] = ln.end
         if current:
-            out.append(parse_reference(current[0], " ".join(current[1]), current[2], current[3]))
+            out.append(parse_reference(current[0], " ".join(current[1]), current[2], current[3], sec.doc_id))
     return out
 
 
@@ -431,7 +432,7 @@ def extract_tables(doc_id: str, text: str, sections: list[Section], toc: Toc | N
             result.tables.append(table)
             spans.append((table.start, table.end))
             if headerless and table.columns == ACRONYM_COLUMNS:
-                result.acronyms.extend(Acronym(r.cells["Acronym"], r.cells["Definition"]) for r in table.rows)
+                result.acronyms.extend(Acronym(r.cells["Acronym"], r.cells["Definition"], doc_id) for r in table.rows)
 
     result.references = _references(text, sections)
     spans.extend((r.start, r.end) for r in result.references)

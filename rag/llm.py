@@ -433,7 +433,7 @@ class SupportChecker:
 
 
 def check_citations(text: str, pcs: Sequence[PromptContext], engine: Any,
-                    references: Mapping[int, Any]) -> Checked:
+                    references: Mapping[tuple[str, int], Any]) -> Checked:
     """Resolve [n] markers against the numbered passages, renumber them in order of first use."""
     by_key = {pc.n: pc.chunk for pc in pcs}
     checker = SupportChecker(engine)

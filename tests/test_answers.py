@@ -284,8 +284,10 @@ def test_json_shape(fake_engine):
     out = ask(fake_engine, "How many MICs are in Hefei?").to_json()
     assert list(out) == ["question", "standalone_question", "answer", "refused", "citations", "contexts", "backend",
                          "latency_ms"]
-    assert list(out["citations"][0]) == ["n", "chunk_id", "doc", "section", "page", "quote", "references"]
-    assert list(out["contexts"][0]) == ["chunk_id", "doc", "section", "page", "kind", "score", "text"]
+    assert list(out["citations"][0]) == ["n", "chunk_id", "doc", "doc_id", "doc_short", "section", "page", "quote",
+                                         "references"]
+    assert list(out["contexts"][0]) == ["chunk_id", "doc", "doc_id", "doc_short", "section", "page", "kind", "score",
+                                        "text"]
     scores = [c["score"] for c in out["contexts"]]
     assert scores == sorted(scores, reverse=True)
 
