@@ -57,6 +57,9 @@ class BuildReport:
     seconds: float = 0.0
     embedded: int = 0
     reused_vectors: int = 0
+    sentences_embedded: int = 0  # answerable sentences embedded (unchanged ones are copied)
+    # seconds per stage: parse, embed_chunks, embed_sentences, write, validate (what an ingest spends where)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
     unchanged: bool = False
     build: str = ""
     problems: list[str] = field(default_factory=list)
@@ -206,6 +209,7 @@ def build_index(
                 + (": " + " ".join(report.problems) if report.problems else "; put .pdf, .txt or .md files in corpus/.")
             )
 
+        t_parse = time.perf_counter()
         all_sections, all_tables, all_refs, all_acr, all_chunks = [], [], [], [], []
         for d in docs:
             p = parse_document(d, settings.chunk_max_chars)
@@ -215,6 +219,8 @@ def build_index(
             all_acr += p.acronyms
             all_chunks += p.chunks
 
+        stages = report.stage_seconds
+        stages["parse"] = time.perf_counter() - t_parse
         build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + settings.settings_hash[:6]
         root = builds_dir(settings)
         root.mkdir(parents=True, exist_ok=True)
@@ -225,17 +231,25 @@ def build_index(
         try:
             if embedder is None:  # the real model: export it for the query path, embed with the same graph
                 embedder = _default_embedder(settings, tmp)
+            t = time.perf_counter()
             vectors, reused = _embed(settings, all_chunks, progress, embedder)
+            stages["embed_chunks"] = time.perf_counter() - t
             report.embedded = len(all_chunks) - reused
             report.reused_vectors = reused
+            t = time.perf_counter()
+            report.sentences_embedded = _write_sentence_vectors(settings, tmp, all_chunks, embedder, vectors.shape[1])
+            stages["embed_sentences"] = time.perf_counter() - t
+            t = time.perf_counter()
             _write_build(settings, tmp, build_id, docs, all_sections, all_tables, all_refs, all_acr, all_chunks,
                          vectors, embedder_dim=vectors.shape[1], fingerprint=fingerprint)
-            _write_sentence_vectors(settings, tmp, all_chunks, embedder, vectors.shape[1])
             _write_document_frequencies(tmp, all_chunks)
             final = root / build_id
             tmp.rename(final)
+            stages["write"] = time.perf_counter() - t
+            t = time.perf_counter()
             _validate(settings, final, build_id)
             switch_current(settings, build_id)
+            stages["validate"] = time.perf_counter() - t
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.rmtree(root / build_id, ignore_errors=True)  # renamed but failed validation: never current
@@ -309,19 +323,34 @@ def _embed(settings: Settings, chunks: list[Chunk], progress: Progress | None, e
     for i, c in enumerate(chunks):
         if c.id in prev:
             out[i] = prev[c.id]
+    # identical texts (a document ingested twice, repeated rows) are embedded once
+    groups = _same_text([chunks[i].embed_text for i in todo])
     # longest first, so each batch holds texts of similar length and pads little
-    todo.sort(key=lambda i: len(chunks[i].embed_text), reverse=True)
+    firsts = sorted(groups, key=lambda i: len(chunks[todo[i]].embed_text), reverse=True)
     batch = 32
     total = len(todo)
+    done = 0
     if progress:
         progress(0, total)
-    for b in range(0, total, batch):
-        idx = todo[b:b + batch]
-        vecs = embedder.embed_documents([chunks[i].embed_text for i in idx])
-        out[idx] = vecs
+    for b in range(0, len(firsts), batch):
+        part = firsts[b:b + batch]
+        vecs = embedder.embed_documents([chunks[todo[i]].embed_text for i in part])
+        for v, i in zip(vecs, part, strict=True):
+            same = [todo[j] for j in groups[i]]
+            out[same] = v
+            done += len(same)
         if progress:
-            progress(min(b + batch, total), total)
+            progress(done, total)
     return out, len(chunks) - total
+
+
+def _same_text(texts: list[str]) -> dict[int, list[int]]:
+    """First position of each distinct text -> every position holding it."""
+    first: dict[str, int] = {}
+    groups: dict[int, list[int]] = {}
+    for i, t in enumerate(texts):
+        groups.setdefault(first.setdefault(t, i), []).append(i)
+    return groups
 
 
 def _write_document_frequencies(tmp: Path, chunks: list[Chunk]) -> None:
@@ -331,10 +360,11 @@ def _write_document_frequencies(tmp: Path, chunks: list[Chunk]) -> None:
     (tmp / "df.json").write_text(json.dumps(document_frequencies(chunks)))
 
 
-def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], embedder, dim: int) -> None:
+def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], embedder, dim: int) -> int:
     """One vector per answerable sentence, so the answerer can weigh meaning as well as shared words.
 
     Keys are ``chunk_id:start:end``; vectors of unchanged sentences are copied from the current build.
+    Returns how many sentences needed a vector (identical texts among them are embedded once).
     """
     from rag.units import sentence_key, unit_spans
 
@@ -361,11 +391,16 @@ def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], 
     for i, k in enumerate(keys):
         if k in prev:
             out[i] = prev[k]
-    for b in range(0, len(todo), 64):
-        idx = todo[b:b + 64]
-        out[idx] = embedder.embed_documents([texts[i] for i in idx])
+    groups = _same_text([texts[i] for i in todo])  # a repeated sentence is embedded once
+    firsts = list(groups)
+    for b in range(0, len(firsts), 64):
+        part = firsts[b:b + 64]
+        vecs = embedder.embed_documents([texts[todo[i]] for i in part])
+        for v, i in zip(vecs, part, strict=True):
+            out[[todo[j] for j in groups[i]]] = v
     np.save(tmp / "sentences.npy", out)
     (tmp / "sentence_keys.json").write_text(json.dumps(keys))
+    return len(todo)
 
 
 def _write_build(settings, tmp: Path, build_id: str, docs, sections, tables, refs, acronyms, chunks,
