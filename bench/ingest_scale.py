@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: make the project packages importable
 
-from bench.run import micqa_cmd, run_child  # noqa: E402
+from bench.run import finish_loglog, micqa_cmd, run_child  # noqa: E402
 from bench.synth import synthetic_text, write_documents  # noqa: E402
 
 log = logging.getLogger("bench.ingest")
@@ -127,16 +127,8 @@ def plot(res: dict[str, Any], path: Path) -> None:
     for stage in STAGES:
         ax.plot(x, [max(r["stages"].get(stage, 0.0), 1e-2) for r in runs], "o:", label=stage.replace("_", " "))
     ax.plot(x, [r["wall_s"] for r in runs], "s-", color="black", label="whole ingest (wall)")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("distinct documents ingested (each the size of the report, ~80 KB)")
-    ax.set_ylabel("seconds")
-    ax.set_title("micqa ingest time against the number of documents")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    finish_loglog(fig, ax, path, "distinct documents ingested (each the size of the report, ~80 KB)", "seconds",
+                  "micqa ingest time against the number of documents")
 
 
 def _f(x: float, nd: int = 1) -> str:

@@ -114,6 +114,16 @@ class Engine:
                                                [a for a in self.index.acronyms if a.doc_id in (doc_id, "")])
         return self._doc_tables[doc_id]
 
+    def table_answer(self, question: str, filters: Filters | None = None):
+        """The table reader's answer (within the filtered document); with several documents indexed it
+        says whose table it computed over, since each may hold a "Table 1"."""
+        table = self.tables_for(filters.doc_id if filters else None).answer(question)
+        if table is not None and self.index.several_documents:
+            d = self.index.doc_by_id.get(table.table.doc_id)
+            if d is not None:
+                table.text = f"In {d.short_name} ({d.title}): {table.text}"
+        return table
+
     def similarity(self, a: str, b: str) -> float:
         """Cosine of two short texts (used to tell which earlier name a follow-up replaces)."""
         return float(np.dot(self.embedder.embed_query(a), self.embedder.embed_query(b)))
@@ -249,12 +259,7 @@ def ask(
     backend = backend or settings.llm
     llm = backend if backend and backend != "default" else None
     filters = _document_filter(standalone, filters, eng)
-    table = eng.tables_for(filters.doc_id if filters else None).answer(standalone)
-    if table is not None and eng.index.several_documents:
-        # several documents may hold a table of that name: say whose table was computed over
-        d = eng.index.doc_by_id.get(table.table.doc_id)
-        if d is not None:
-            table.text = f"In {d.short_name} ({d.title}): {table.text}"
+    table = eng.table_answer(standalone, filters)
     query_vec = eng.embedder.embed_query(eng.retriever.expander.expand(standalone))
     contexts = eng.retriever.search(standalone, k=k, filters=filters, query_vec=query_vec)
     if llm:

@@ -530,7 +530,7 @@ def answer_with_llm(
     standalone = state["standalone"]
     if state["given_standalone"] != standalone:
         contexts = state["contexts"]
-        table = engine.tables.answer(standalone)
+        table = engine.table_answer(standalone, filters)
 
     def refused(raw: str, related: list[ScoredChunk], warnings: list[str] | None = None) -> Answer:
         return Answer(question=question, standalone_question=standalone, text=CANNOT_ANSWER, raw_text=raw,
