@@ -184,12 +184,26 @@ def write_section(text: str, path: Path) -> None:
     path.write_text(old.rstrip("\n") + "\n\n" + text, encoding="utf-8")
 
 
+def _merged(paths: list[Path]) -> dict[str, Any]:
+    """The raw figures of runs made side by side (``--tag``), one row per label."""
+    res: dict[str, Any] = {"runs": []}
+    for p in paths:
+        part = json.loads(p.read_text())
+        labels = {r["label"] for r in part.get("runs", [])}
+        res["runs"] = [r for r in res["runs"] if r["label"] not in labels] + part.get("runs", [])
+        for key in ("when", "load", "parse", "five_mb"):
+            if key in part and key not in res:
+                res[key] = part[key]
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", default="1,10,100", help="numbers of documents, comma-separated")
     ap.add_argument("--no-five-mb", dest="five_mb", action="store_false", help="skip the 5 MB text")
     ap.add_argument("--report-only", action="store_true", help="rewrite the section and plot from the raw figures")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    ap.add_argument("--tag", default="", help="run beside another one: its own work folder and raw file")
     args = ap.parse_args()
     args.docs = [int(n) for n in args.docs.split(",") if n.strip()]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
@@ -198,8 +212,11 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    global WORK, RAW
+    if args.tag:
+        WORK, RAW = WORK.with_name(f"ingest-{args.tag}"), RAW.with_name(f"ingest_scale-{args.tag}.json")
     if args.report_only:
-        res = json.loads(RAW.read_text())
+        res = _merged(sorted(RAW.parent.glob("ingest_scale*.json")))
     else:
         res = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                "load": ", ".join(f"{x:.1f}" for x in os.getloadavg())}
