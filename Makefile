@@ -39,6 +39,7 @@ eval: $(STAMP)
 bench: index browser-deps
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/app_latency.py
+	$(BIN)/python bench/ingest_scale.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -456,14 +456,22 @@ def plot(res: dict[str, Any], path: Path) -> None:
     ax.plot(x, [r["warm"]["lexical_p50_ms"] for r in rows], "^:", label="BM25 scoring p50")
     ax.plot(x, [r["warm"]["dense_p50_ms"] for r in rows], "v:", label="Chroma query p50")
     ax.plot(x, [r["warm"]["embed_p50_ms"] for r in rows], "d:", label="query embedding p50")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("chunks in the index (1x = the report)")
-    ax.set_ylabel("warm latency (ms)")
-    ax.set_title("micqa warm query latency against corpus size")
     for r in rows:
         ax.annotate(f"{r['factor']}x", (r["chunks"], r["warm"]["p50_ms"]), textcoords="offset points",
                     xytext=(4, -12), fontsize=8)
+    finish_loglog(fig, ax, path, "chunks in the index (1x = the report)", "warm latency (ms)",
+                  "micqa warm query latency against corpus size")
+
+
+def finish_loglog(fig, ax, path: Path, xlabel: str, ylabel: str, title: str) -> None:
+    """Log-log axes, labels, grid and legend; saved as a PNG and closed (shared by the bench plots)."""
+    import matplotlib.pyplot as plt
+
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.chunking import chunk_document
-from ingest.loaders import LoadError, list_corpus_files, load
+from ingest.loaders import LoadedDocument, LoadError, list_corpus_files, load
 from ingest.structure import build_sections, find_figure_captions, parse_toc
 from ingest.tables import extract_tables
 from rag.errors import IngestLocked, MicqaError
@@ -57,6 +57,9 @@ class BuildReport:
     seconds: float = 0.0
     embedded: int = 0
     reused_vectors: int = 0
+    sentences_embedded: int = 0  # answerable sentences embedded (unchanged ones are copied)
+    # seconds per stage: parse, embed_chunks, embed_sentences, write, validate (what an ingest spends where)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
     unchanged: bool = False
     build: str = ""
     problems: list[str] = field(default_factory=list)
@@ -206,24 +209,18 @@ def build_index(
                 + (": " + " ".join(report.problems) if report.problems else "; put .pdf, .txt or .md files in corpus/.")
             )
 
+        t_parse = time.perf_counter()
         all_sections, all_tables, all_refs, all_acr, all_chunks = [], [], [], [], []
         for d in docs:
-            text = d.text
-            pof = d.page_of_offset if d.document.kind == "pdf" else None
-            toc = parse_toc(text)
-            sections = build_sections(d.document.id, text, toc, pof)
-            parsed = extract_tables(d.document.id, text, sections, toc)
-            figures = find_figure_captions(text, toc, sections)
-            chunks = chunk_document(
-                d.document, text, sections, toc, parsed.tables, parsed.references, parsed.acronyms, figures,
-                parsed.spans, settings.chunk_max_chars, pof,
-            )
-            all_sections += sections
-            all_tables += parsed.tables
-            all_refs += parsed.references
-            all_acr += parsed.acronyms
-            all_chunks += chunks
+            p = parse_document(d, settings.chunk_max_chars)
+            all_sections += p.sections
+            all_tables += p.tables
+            all_refs += p.references
+            all_acr += p.acronyms
+            all_chunks += p.chunks
 
+        stages = report.stage_seconds
+        stages["parse"] = time.perf_counter() - t_parse
         build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + settings.settings_hash[:6]
         root = builds_dir(settings)
         root.mkdir(parents=True, exist_ok=True)
@@ -234,17 +231,25 @@ def build_index(
         try:
             if embedder is None:  # the real model: export it for the query path, embed with the same graph
                 embedder = _default_embedder(settings, tmp)
+            t = time.perf_counter()
             vectors, reused = _embed(settings, all_chunks, progress, embedder)
+            stages["embed_chunks"] = time.perf_counter() - t
             report.embedded = len(all_chunks) - reused
             report.reused_vectors = reused
+            t = time.perf_counter()
+            report.sentences_embedded = _write_sentence_vectors(settings, tmp, all_chunks, embedder, vectors.shape[1])
+            stages["embed_sentences"] = time.perf_counter() - t
+            t = time.perf_counter()
             _write_build(settings, tmp, build_id, docs, all_sections, all_tables, all_refs, all_acr, all_chunks,
                          vectors, embedder_dim=vectors.shape[1], fingerprint=fingerprint)
-            _write_sentence_vectors(settings, tmp, all_chunks, embedder, vectors.shape[1])
             _write_document_frequencies(tmp, all_chunks)
             final = root / build_id
             tmp.rename(final)
+            stages["write"] = time.perf_counter() - t
+            t = time.perf_counter()
             _validate(settings, final, build_id)
             switch_current(settings, build_id)
+            stages["validate"] = time.perf_counter() - t
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.rmtree(root / build_id, ignore_errors=True)  # renamed but failed validation: never current
@@ -263,6 +268,34 @@ def build_index(
         report.build = build_id
         report.seconds = time.perf_counter() - t0
         return report
+
+
+@dataclass
+class ParsedDocument:
+    """Everything parsed from one loaded document (no model involved)."""
+
+    sections: list
+    tables: list
+    references: list
+    acronyms: list
+    chunks: list[Chunk]
+
+
+def parse_document(d: LoadedDocument, chunk_max_chars: int) -> ParsedDocument:
+    """Contents, sections, tables, references, acronyms, figures and chunks of one document.
+
+    Every step is linear in the size of the text (tests/test_scale_parse.py checks 1 MB against 4 MB)."""
+    text = d.text
+    pof = d.page_of_offset if d.document.kind == "pdf" else None
+    toc = parse_toc(text)
+    sections = build_sections(d.document.id, text, toc, pof)
+    parsed = extract_tables(d.document.id, text, sections, toc)
+    figures = find_figure_captions(text, toc, sections)
+    chunks = chunk_document(
+        d.document, text, sections, toc, parsed.tables, parsed.references, parsed.acronyms, figures,
+        parsed.spans, chunk_max_chars, pof,
+    )
+    return ParsedDocument(sections, parsed.tables, parsed.references, parsed.acronyms, chunks)
 
 
 def _report_from_manifest(m: Manifest, build_dir: Path) -> BuildReport:
@@ -290,19 +323,34 @@ def _embed(settings: Settings, chunks: list[Chunk], progress: Progress | None, e
     for i, c in enumerate(chunks):
         if c.id in prev:
             out[i] = prev[c.id]
+    # identical texts (a document ingested twice, repeated rows) are embedded once
+    groups = _same_text([chunks[i].embed_text for i in todo])
     # longest first, so each batch holds texts of similar length and pads little
-    todo.sort(key=lambda i: len(chunks[i].embed_text), reverse=True)
+    firsts = sorted(groups, key=lambda i: len(chunks[todo[i]].embed_text), reverse=True)
     batch = 32
     total = len(todo)
+    done = 0
     if progress:
         progress(0, total)
-    for b in range(0, total, batch):
-        idx = todo[b:b + batch]
-        vecs = embedder.embed_documents([chunks[i].embed_text for i in idx])
-        out[idx] = vecs
+    for b in range(0, len(firsts), batch):
+        part = firsts[b:b + batch]
+        vecs = embedder.embed_documents([chunks[todo[i]].embed_text for i in part])
+        for v, i in zip(vecs, part, strict=True):
+            same = [todo[j] for j in groups[i]]
+            out[same] = v
+            done += len(same)
         if progress:
-            progress(min(b + batch, total), total)
+            progress(done, total)
     return out, len(chunks) - total
+
+
+def _same_text(texts: list[str]) -> dict[int, list[int]]:
+    """First position of each distinct text -> every position holding it."""
+    first: dict[str, int] = {}
+    groups: dict[int, list[int]] = {}
+    for i, t in enumerate(texts):
+        groups.setdefault(first.setdefault(t, i), []).append(i)
+    return groups
 
 
 def _write_document_frequencies(tmp: Path, chunks: list[Chunk]) -> None:
@@ -312,10 +360,11 @@ def _write_document_frequencies(tmp: Path, chunks: list[Chunk]) -> None:
     (tmp / "df.json").write_text(json.dumps(document_frequencies(chunks)))
 
 
-def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], embedder, dim: int) -> None:
+def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], embedder, dim: int) -> int:
     """One vector per answerable sentence, so the answerer can weigh meaning as well as shared words.
 
     Keys are ``chunk_id:start:end``; vectors of unchanged sentences are copied from the current build.
+    Returns how many sentences needed a vector (identical texts among them are embedded once).
     """
     from rag.units import sentence_key, unit_spans
 
@@ -342,11 +391,16 @@ def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], 
     for i, k in enumerate(keys):
         if k in prev:
             out[i] = prev[k]
-    for b in range(0, len(todo), 64):
-        idx = todo[b:b + 64]
-        out[idx] = embedder.embed_documents([texts[i] for i in idx])
+    groups = _same_text([texts[i] for i in todo])  # a repeated sentence is embedded once
+    firsts = list(groups)
+    for b in range(0, len(firsts), 64):
+        part = firsts[b:b + 64]
+        vecs = embedder.embed_documents([texts[todo[i]] for i in part])
+        for v, i in zip(vecs, part, strict=True):
+            out[[todo[j] for j in groups[i]]] = v
     np.save(tmp / "sentences.npy", out)
     (tmp / "sentence_keys.json").write_text(json.dumps(keys))
+    return len(todo)
 
 
 def _write_build(settings, tmp: Path, build_id: str, docs, sections, tables, refs, acronyms, chunks,
@@ -420,18 +474,33 @@ def _chroma_meta(c: Chunk) -> dict[str, str | int]:
 
 
 def _validate(settings: Settings, build_dir: Path, build_id: str) -> None:
-    """The new build must hold every chunk and find the probe chunk with its own vector."""
+    """The new build must hold exactly the manifest's chunk ids, and the probe chunk's stored vector.
+
+    By id, not by a nearest-vector look-up: duplicate text (two copies of a report) gives twin
+    vectors, and a look-up may rightly return the twin. The search itself is checked to return a
+    vector at distance ~0 from the probe (its own, or a twin's).
+    """
+    from rag.store import check_probe
+
     m = read_manifest(build_dir)
     client = chroma_client(settings, build_dir)
     col = client.get_collection(m.collection, embedding_function=None)
     if col.count() != m.counts["chunks"]:
         raise IngestFailed(f"Validation failed: the store holds {col.count()} vectors for {m.counts['chunks']} chunks.")
     ids = json.loads((build_dir / "vector_ids.json").read_text())
+    stored: set[str] = set()
+    step = 5000
+    for b in range(0, len(ids), step):
+        stored.update(col.get(ids=ids[b:b + step], include=[])["ids"])
+    if stored != set(ids):
+        raise IngestFailed(
+            f"Validation failed: {len(set(ids) - stored)} of the build's chunks are missing from the store; "
+            "the store is inconsistent."
+        )
     vecs = np.load(build_dir / "vectors.npy", mmap_mode="r")
-    vec = np.asarray(vecs[ids.index(m.probe_chunk_id)])
-    res = col.query(query_embeddings=[vec.tolist()], n_results=1, include=["distances"])
-    if not res["ids"][0] or res["ids"][0][0] != m.probe_chunk_id:
-        raise IngestFailed("Validation failed: the probe query did not find its own chunk; the store is inconsistent.")
+    problem = check_probe(col, m.probe_chunk_id, np.asarray(vecs[ids.index(m.probe_chunk_id)], dtype=np.float32))
+    if problem:
+        raise IngestFailed(f"Validation failed: {problem}; the store is inconsistent.")
 
 
 def _clean_partial(root: Path) -> None:

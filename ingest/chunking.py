@@ -8,10 +8,12 @@ BM25 can match, and keep the raw row for display. ``embed_text`` prefixes the se
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Iterable
 
-from ingest.structure import FigureCaption, Toc
+from ingest.structure import FigureCaption, SectionLocator, Toc, merge_spans
+from ingest.tables import ACRONYM_COLUMNS
 from rag.records import Acronym, Chunk, Document, ReportReference, Section, Table, TableRow
 from rag.text import paragraph_spans, sentence_spans
 
@@ -20,21 +22,24 @@ def chunk_id(doc_id: str, kind: str, start: int, text: str) -> str:
     return hashlib.sha256(f"{doc_id}\x00{kind}\x00{start}\x00{text}".encode()).hexdigest()[:16]
 
 
-def _subtract(start: int, end: int, holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """[start, end) minus the holes, as ordered spans."""
-    spans = [(start, end)]
-    for ha, hb in holes:
-        nxt: list[tuple[int, int]] = []
-        for a, b in spans:
-            if hb <= a or ha >= b:
-                nxt.append((a, b))
-                continue
-            if a < ha:
-                nxt.append((a, ha))
-            if hb < b:
-                nxt.append((hb, b))
-        spans = nxt
-    return [(a, b) for a, b in spans if b > a]
+def _subtract(start: int, end: int, holes: list[tuple[int, int]], ends: list[int] | None = None) -> list[tuple[int, int]]:
+    """[start, end) minus the holes (sorted and disjoint, see ``merge_spans``), as ordered spans.
+
+    Only the holes that overlap are visited (bisection; ``ends`` are the holes' ends, computed once
+    by the caller), so chunking many sections against many holes stays linear."""
+    ends = ends if ends is not None else [hb for _ha, hb in holes]
+    out: list[tuple[int, int]] = []
+    pos = start
+    for i in range(bisect.bisect_right(ends, start), len(holes)):  # one sweep over the overlapping holes
+        ha, hb = holes[i]
+        if ha >= end:
+            break
+        if ha > pos:
+            out.append((pos, ha))
+        pos = max(pos, hb)
+    if pos < end:
+        out.append((pos, end))
+    return out
 
 
 def _make(
@@ -54,15 +59,9 @@ def _make(
         kind=kind,
         text=text,
         embed_text=f"{prefix}\n{text}" if prefix else text,
+        doc_short=doc.short_name,
         **extra,
     )
-
-
-def section_at(sections: list[Section], offset: int) -> Section | None:
-    for s in sections:
-        if s.start <= offset < s.end:
-            return s
-    return sections[-1] if sections and offset >= sections[-1].start else None
 
 
 def prose_chunks(
@@ -70,6 +69,8 @@ def prose_chunks(
     page_of_offset=None,
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
+    holes = merge_spans(holes)
+    ends = [hb for _ha, hb in holes]
     for sec in sections:
         body_start = sec.start
         first_line_end = text.find("\n", sec.start, sec.end)
@@ -78,7 +79,7 @@ def prose_chunks(
             heading_end = first_line_end if first_line_end != -1 else sec.end
             if text[sec.start:heading_end].strip() == sec.title.strip():
                 body_start = heading_end
-        for a, b in _subtract(body_start, sec.end, holes):
+        for a, b in _subtract(body_start, sec.end, holes, ends):
             units: list[tuple[int, int]] = []
             for pa, pb in paragraph_spans(text, a, b):
                 units.extend(sentence_spans(text, pa, pb))
@@ -131,12 +132,13 @@ def table_chunks(
     doc: Document, text: str, tables: list[Table], sections: list[Section], page_of_offset=None
 ) -> list[Chunk]:
     out: list[Chunk] = []
+    locate = SectionLocator(sections, open_end=True)
     for t in tables:
-        sec = section_at(sections, t.start)
+        sec = locate.at(t.start)
         page = page_of_offset(t.start) if page_of_offset else t.page
         whole = text[t.start:t.end]
         out.append(_make(doc, sec, "table", t.start, t.end, whole, page, table_id=t.id, raw=whole))
-        kind = "acronym" if t.id == "D" else "table_row"
+        kind = "acronym" if t.columns == ACRONYM_COLUMNS else "table_row"  # the list, whatever its appendix
         for r in t.rows:
             body = row_text(t, r)
             rpage = page_of_offset(r.start) if page_of_offset else t.page
@@ -151,8 +153,9 @@ def reference_chunks(
     doc: Document, text: str, refs: list[ReportReference], sections: list[Section], page_of_offset=None
 ) -> list[Chunk]:
     out: list[Chunk] = []
+    locate = SectionLocator(sections, open_end=True)
     for r in refs:
-        sec = section_at(sections, r.start)
+        sec = locate.at(r.start)
         body = text[r.start:r.end]
         page = page_of_offset(r.start) if page_of_offset else (sec.page if sec else None)
         out.append(_make(doc, sec, "reference", r.start, r.end, body, page, row_index=r.number))
@@ -163,8 +166,9 @@ def figure_chunks(
     doc: Document, text: str, figures: list[FigureCaption], sections: list[Section], page_of_offset=None
 ) -> list[Chunk]:
     out: list[Chunk] = []
+    locate = SectionLocator(sections, open_end=True)
     for f in figures:
-        sec = section_at(sections, f.start)
+        sec = locate.at(f.start)
         page = page_of_offset(f.start) if page_of_offset else f.page
         out.append(_make(doc, sec, "figure_caption", f.start, f.end, text[f.start:f.end], page))
     return out

@@ -8,6 +8,7 @@ Text and Markdown files are one page whose number is None (printed pages come fr
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import logging
 import re
@@ -31,11 +32,14 @@ class LoadedDocument:
     text: str
     pages: list[Page]
 
+    @functools.cached_property
+    def _page_starts(self) -> list[int]:
+        return [p.start for p in self.pages]  # once per document, not once per chunk
+
     def page_of_offset(self, offset: int) -> int | None:
         if not self.pages or self.pages[0].number is None:
             return None
-        starts = [p.start for p in self.pages]
-        i = max(0, bisect.bisect_right(starts, offset) - 1)
+        i = max(0, bisect.bisect_right(self._page_starts, offset) - 1)
         return self.pages[i].number
 
 

@@ -88,18 +88,22 @@ class Toc:
     entries: list[TocEntry] = field(default_factory=list)
     start: int = 0  # span of the whole contents block in the text
     end: int = 0
+    _by_number: dict[tuple[str, str], TocEntry] | None = field(default=None, init=False, repr=False, compare=False)
+    _by_title: dict[tuple[str, str], TocEntry] | None = field(default=None, init=False, repr=False, compare=False)
 
     def find(self, kind: TocKind, number: str | None = None, title: str | None = None) -> TocEntry | None:
-        """The entry of ``kind`` with this number, else with this normalised title."""
-        if number is not None:
+        """The entry of ``kind`` with this number, else with this normalised title (first one wins)."""
+        if self._by_number is None or self._by_title is None:
+            # built once: a look-up per section must not scan every entry
+            self._by_number, self._by_title = {}, {}
             for e in self.entries:
-                if e.kind == kind and e.number == number:
-                    return e
+                if e.number is not None:
+                    self._by_number.setdefault((e.kind, e.number), e)
+                self._by_title.setdefault((e.kind, normalize_title(e.title)), e)
+        if number is not None and (e := self._by_number.get((kind, number))) is not None:
+            return e
         if title is not None:
-            key = normalize_title(title)
-            for e in self.entries:
-                if e.kind == kind and normalize_title(e.title) == key:
-                    return e
+            return self._by_title.get((kind, normalize_title(title)))
         return None
 
 
@@ -185,6 +189,14 @@ def _parse_toc_line(raw: str) -> tuple[str, int | None]:
     return _clean_title(head + tail), None
 
 
+def _next_nonblank(lines: list[_Line], i: int) -> str:
+    """Text of the first non-blank line from lines[i] on ("" at the end); no copy of the list."""
+    for k in range(i, len(lines)):
+        if lines[k].text.strip():
+            return lines[k].text
+    return ""
+
+
 def parse_toc(text: str) -> Toc | None:
     """Parse the contents block starting at a "Table of Contents" (or "Contents") line.
 
@@ -201,18 +213,19 @@ def parse_toc(text: str) -> Toc | None:
     entries: list[TocEntry] = []
     end = lines[head_idx].end
     in_list: TocKind = "section"
-    body = lines[head_idx + 1 :]
-    for i, ln in enumerate(body):
+    numbers: set[str] = set()  # section numbers listed so far
+    for i in range(head_idx + 1, len(lines)):
+        ln = lines[i]
         s = ln.text.strip()
         if not s:
             continue
         if "\t" not in ln.text:
             # a line without a page must be followed by more contents lines (else the body began)
-            nxt = next((b.text for b in body[i + 1 :] if b.text.strip()), "")
+            nxt = _next_nonblank(lines, i + 1)
             if len(s) > 120 or not ("\t" in nxt or _CAPTION_RE.match(nxt.strip())):
                 break
         title, page = _parse_toc_line(ln.text)
-        if any(e.kind == "section" and e.number and e.number == split_heading(title)[0] for e in entries):
+        if split_heading(title)[0] in numbers:
             break  # a section number seen twice: the body's first heading
         m_list = _LIST_OF_RE.match(title)
         m_cap = _CAPTION_RE.match(title)
@@ -225,6 +238,8 @@ def parse_toc(text: str) -> Toc | None:
         else:
             number, rest = split_heading(title)
             entries.append(TocEntry("section", number, rest, page))
+            if number:
+                numbers.add(number)
         end = ln.end
     if not entries:
         return None
@@ -246,8 +261,11 @@ def _looks_like_heading(title: str, line: str) -> bool:
     return bool(re.match(r"""^["'\u201c\u2018A-Z0-9]""", title))
 
 
-def _plausible_next(number: str, seen: list[str]) -> bool:
-    """A numbered heading missing from the contents is kept only if it continues the outline."""
+def _plausible_next(number: str, seen: set[str], top: int | None) -> bool:
+    """A numbered heading missing from the contents is kept only if it continues the outline.
+
+    ``seen`` holds the numbers accepted so far and ``top`` the highest top-level one (kept by the
+    caller, so each test is O(1) however many headings came before)."""
     if number in seen:
         return False
     if number.startswith("Appendix"):
@@ -255,14 +273,18 @@ def _plausible_next(number: str, seen: list[str]) -> bool:
     parent = number.rsplit(".", 1)[0] if "." in number else None
     if parent is not None:
         return parent in seen or f"Appendix {parent}" in seen
-    top = [int(n) for n in seen if n.isdigit()]
-    return number.isdigit() and (not top or int(number) == max(top) + 1)
+    return number.isdigit() and (top is None or int(number) == top + 1)
 
 
 def _is_standalone(text: str, ln: _Line) -> bool:
-    """Heading lines are preceded by a blank line (or the text start)."""
-    before = text[: ln.start].rstrip(" \t")
-    return ln.start == 0 or before.endswith("\n\n") or before == "" or before.endswith("\n \n")
+    """Heading lines are preceded by a blank line (or the text start).
+
+    Looks back over the spaces before the line only: copying ``text[:ln.start]`` for every line
+    made section detection quadratic in the size of the document."""
+    i = ln.start
+    while i > 0 and text[i - 1] in " \t":
+        i -= 1
+    return i == 0 or text[max(0, i - 2):i] == "\n\n" or text[max(0, i - 3):i] == "\n \n"
 
 
 def _find_headings(text: str, toc: Toc | None) -> list[tuple[int, str | None, str]]:
@@ -274,7 +296,8 @@ def _find_headings(text: str, toc: Toc | None) -> list[tuple[int, str | None, st
     unnumbered = UNNUMBERED_HEADINGS | toc_unnumbered
     skip = (toc.start, toc.end) if toc else (-1, -1)
     found: list[tuple[int, str | None, str]] = []
-    seen: list[str] = []
+    seen: set[str] = set()
+    top: int | None = None  # highest top-level number accepted
     for ln in _lines(text):
         s = ln.text.strip()
         if not s or "\t" in ln.text or skip[0] <= ln.start < skip[1]:
@@ -291,9 +314,11 @@ def _find_headings(text: str, toc: Toc | None) -> list[tuple[int, str | None, st
                 if ratio < 0.6:
                     log.debug("heading %r does not match contents title %r", s, entry.title)
                     continue
-            elif not _plausible_next(number, seen):
+            elif not _plausible_next(number, seen, top):
                 continue
-            seen.append(number)
+            seen.add(number)
+            if number.isdigit():
+                top = max(top or 0, int(number))
             found.append((ln.start, number, _clean_title(s)))
         elif normalize_title(s) in unnumbered and len(s) < 80:
             found.append((ln.start, None, _clean_title(s)))
@@ -356,11 +381,39 @@ def build_sections(
     return sections
 
 
+class SectionLocator:
+    """The section containing an offset, by bisection over starts computed once (sections sorted).
+
+    ``open_end``: an offset past the last section's end still belongs to the last section."""
+
+    def __init__(self, sections: list[Section], open_end: bool = False) -> None:
+        self.sections = sections
+        self.starts = [s.start for s in sections]
+        self.open_end = open_end
+
+    def at(self, offset: int) -> Section | None:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        if i < 0:
+            return None
+        s = self.sections[i]
+        return s if offset < s.end or (self.open_end and i == len(self.sections) - 1) else None
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, disjoint spans covering the same offsets."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def section_at(sections: list[Section], offset: int) -> Section | None:
-    """The section containing ``offset`` (sections are contiguous and sorted)."""
-    starts = [s.start for s in sections]
-    i = bisect.bisect_right(starts, offset) - 1
-    return sections[i] if 0 <= i < len(sections) and offset < sections[i].end else None
+    """The section containing ``offset`` (sections are contiguous and sorted); one look-up.
+    Many look-ups: build a ``SectionLocator`` once."""
+    return SectionLocator(sections).at(offset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -371,6 +424,7 @@ def section_at(sections: list[Section], offset: int) -> Section | None:
 def find_figure_captions(text: str, toc: Toc | None, sections: list[Section]) -> list[FigureCaption]:
     """ "Figure N: caption" lines outside the contents, with their Source/Excerpt lines."""
     lines = _lines(text)
+    locate = SectionLocator(sections)
     out: list[FigureCaption] = []
     for i, ln in enumerate(lines):
         if toc is not None and toc.start <= ln.start < toc.end:
@@ -379,7 +433,8 @@ def find_figure_captions(text: str, toc: Toc | None, sections: list[Section]) ->
         if not m or m.group("kind") != "Figure" or "\t" in ln.text:
             continue
         end = ln.end
-        for nxt in lines[i + 1 :]:
+        for k in range(i + 1, len(lines)):  # indices, not a copy of the remaining lines per caption
+            nxt = lines[k]
             s = nxt.text.strip()
             if not s:
                 continue
@@ -387,7 +442,7 @@ def find_figure_captions(text: str, toc: Toc | None, sections: list[Section]) ->
                 break
             end = nxt.end
         entry = toc.find("figure", number=m.group("number")) if toc else None
-        sec = section_at(sections, ln.start)
+        sec = locate.at(ln.start)
         out.append(
             FigureCaption(
                 number=m.group("number"),

@@ -26,12 +26,13 @@ Every ``start``/``end`` is an offset into the given text: ``text[start:end]`` is
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.structure import Toc, _Line, _lines, normalize_title, section_at
+from ingest.structure import SectionLocator, Toc, _Line, _lines, merge_spans, normalize_title
 from rag.records import Acronym, ReportReference, Section, Table, TableRow
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,8 @@ def _unique(columns: list[str]) -> list[str]:
 def _tab_block(lines: list[_Line], i: int, width: int) -> list[_Line]:
     """Rows of ``width`` tab cells from lines[i]; blank lines allowed, anything else stops."""
     rows: list[_Line] = []
-    for ln in lines[i:]:
+    for k in range(i, len(lines)):  # indices: slicing the rest of the document per table was quadratic
+        ln = lines[k]
         if not ln.text.strip():
             continue
         if "\t" not in ln.text or len(ln.text.split("\t")) != width:
@@ -167,12 +169,22 @@ def _tab_table(
     )
 
 
+def _first_at(lines: list[_Line], offset: int) -> int:
+    """Index of the first line starting at or after ``offset`` (lines are sorted by start)."""
+    return bisect.bisect_left(lines, offset, key=lambda ln: ln.start)
+
+
+def _index_after(lines: list[_Line], last: _Line, lo: int) -> int:
+    """Index just after ``last`` in ``lines`` (searched from ``lo`` by bisection, not by a scan)."""
+    return bisect.bisect_left(lines, last.start, lo=lo, key=lambda ln: ln.start) + 1
+
+
 def _footnotes(lines: list[_Line], after: int, limit: int, stop: set[int]) -> list[_Line]:
     """Footnote lines (``^{*...``) between ``after`` and ``limit``, stopping at a caption."""
     out: list[_Line] = []
-    for ln in lines:
-        if ln.start < after or ln.start >= limit:
-            continue
+    for ln in lines[_first_at(lines, after):]:
+        if ln.start >= limit:
+            break
         if ln.start in stop:
             break
         if _FOOTNOTE_RE.match(ln.text.strip()):
@@ -213,7 +225,12 @@ def _entry_table(
     page: int | None,
 ) -> Table | None:
     """Parse paragraphs after ``caption`` into Category/Reference/Title/Text rows (docstring rule)."""
-    body = [ln for ln in lines if caption.end < ln.start < limit and ln.text.strip()]
+    body = []
+    for ln in lines[_first_at(lines, caption.end + 1):]:
+        if ln.start >= limit:
+            break
+        if ln.text.strip():
+            body.append(ln)
     entries: list[dict[str, Any]] = []
     label: str | None = None
     first_label: str | None = None
@@ -279,7 +296,7 @@ def _first_sentence(s: str) -> str:
     return (m.group(1) if m else s).strip().rstrip(":").strip()
 
 
-def parse_reference(number: int, text: str, start: int, end: int) -> ReportReference:
+def parse_reference(number: int, text: str, start: int, end: int, doc_id: str = "") -> ReportReference:
     """Authors = text before "(YYYY)", year, title = the sentence after the year. When only a
     venue follows the year ("*Nature*", "(OECD)", "Available at ...") the title is the text before
     the year (entries printed "Title (YYYY) Venue"). url = first http(s) URL, cut at the first
@@ -302,7 +319,8 @@ def parse_reference(number: int, text: str, start: int, end: int) -> ReportRefer
         title = _first_sentence(text)
     title = title.replace("*", "").strip()
     return ReportReference(
-        number=number, text=text, authors=authors, year=year, title=title, url=url, start=start, end=end
+        number=number, text=text, authors=authors, year=year, title=title, url=url, start=start, end=end,
+        doc_id=doc_id,
     )
 
 
@@ -318,29 +336,19 @@ def _references(text: str, sections: list[Section]) -> list[ReportReference]:
             m = _REF_ENTRY_RE.match(s)
             if m:
                 if current:
-                    out.append(parse_reference(current[0], " ".join(current[1]), current[2], current[3]))
+                    out.append(parse_reference(current[0], " ".join(current[1]), current[2], current[3], sec.doc_id))
                 current = [int(m.group("n")), [m.group("text").strip()], ln.start, ln.end]
             elif current is not None:
                 current[1].append(re.sub(r"^-\s*", "", s))  # continuation after a page break
                 current[3] = ln.end
         if current:
-            out.append(parse_reference(current[0], " ".join(current[1]), current[2], current[3]))
+            out.append(parse_reference(current[0], " ".join(current[1]), current[2], current[3], sec.doc_id))
     return out
 
 
 # --------------------------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------------------------
-
-
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(spans):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return out
 
 
 def extract_tables(doc_id: str, text: str, sections: list[Section], toc: Toc | None) -> ParsedTables:
@@ -354,6 +362,8 @@ def extract_tables(doc_id: str, text: str, sections: list[Section], toc: Toc | N
         if "\t" not in ln.text and _CAPTION_RE.match(ln.text.strip()) and not in_toc(ln.start)
     ]
     caption_starts = {ln.start for _, ln in captions}
+    sorted_captions = sorted(caption_starts)
+    locate = SectionLocator(sections)
     result = ParsedTables()
     spans: list[tuple[int, int]] = []
     consumed: set[int] = set()  # line starts already part of a table
@@ -363,9 +373,10 @@ def extract_tables(doc_id: str, text: str, sections: list[Section], toc: Toc | N
         assert m is not None
         number = m.group("number")
         table_id = f"table-{number}"
-        sec = section_at(sections, cap.start)
+        sec = locate.at(cap.start)
         limit = sec.end if sec else len(text)
-        nxt_caption = min((s for s in caption_starts if s > cap.start), default=limit)
+        after = bisect.bisect_right(sorted_captions, cap.start)
+        nxt_caption = sorted_captions[after] if after < len(sorted_captions) else limit
         limit = min(limit, nxt_caption)
         entry = toc.find("table", number=number) if toc else None
         page = entry.page if entry else None
@@ -392,7 +403,12 @@ def extract_tables(doc_id: str, text: str, sections: list[Section], toc: Toc | N
     for sec in sections:
         if sec.number is None or in_toc(sec.start):
             continue
-        sec_lines = [ln for ln in lines if sec.start <= ln.start < sec.end and ln.start not in section_starts]
+        sec_lines = []
+        for ln in lines[_first_at(lines, sec.start):]:  # this section's lines only, not a scan per section
+            if ln.start >= sec.end:
+                break
+            if ln.start not in section_starts:
+                sec_lines.append(ln)
         k = 0
         block_no = 0
         while k < len(sec_lines):
@@ -410,18 +426,18 @@ def extract_tables(doc_id: str, text: str, sections: list[Section], toc: Toc | N
             table_id = base if block_no == 1 else f"{base}-{block_no}"
             table = _tab_table(table_id, doc_id, sec.title, header, rows, sec, sec.page, ln.start)
             consumed.update(b.start for b in block)
-            k = sec_lines.index(block[-1]) + 1 if block else k + 1
+            k = _index_after(sec_lines, block[-1], k) if block else k + 1
             if not table.rows:
                 continue
             result.tables.append(table)
             spans.append((table.start, table.end))
             if headerless and table.columns == ACRONYM_COLUMNS:
-                result.acronyms.extend(Acronym(r.cells["Acronym"], r.cells["Definition"]) for r in table.rows)
+                result.acronyms.extend(Acronym(r.cells["Acronym"], r.cells["Definition"], doc_id) for r in table.rows)
 
     result.references = _references(text, sections)
     spans.extend((r.start, r.end) for r in result.references)
     result.tables.sort(key=lambda t: t.start)
-    result.spans = _merge(spans)
+    result.spans = merge_spans(spans)
     log.info(
         "extracted %d tables, %d references, %d acronyms",
         len(result.tables),

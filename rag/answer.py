@@ -188,7 +188,7 @@ def units_of(sc: ScoredChunk, rank: int) -> list[Unit]:
 
 
 class GroundedAnswerer:
-    def __init__(self, chunks: list[Chunk], references: dict[int, ReportReference],
+    def __init__(self, chunks: list[Chunk], references: dict[tuple[str, int], ReportReference],
                  vectors: dict[str, np.ndarray] | None = None, expander=None, df: dict[str, int] | None = None,
                  front: FrontMatter | None = None) -> None:
         self.front = front
@@ -202,7 +202,8 @@ class GroundedAnswerer:
         # a word the report never uses weighs no more than its rarest word: it may just be a synonym
         self.max_idf = self.idf("\x00never-seen") * 0.6
         self.references = references
-        self.ref_chunks = {c.row_index: c for c in chunks if c.kind == "reference" and c.row_index is not None}
+        self.ref_chunks = {(c.doc_id, c.row_index): c for c in chunks if c.kind == "reference" and c.row_index is not None}
+        self.doc_order = list(dict.fromkeys(c.doc_id for c in chunks))
         # the prose passage that continues each one (same document and section), for lists split between passages
         prose = sorted((c for c in chunks if c.kind == "prose"), key=lambda c: (c.doc_id, c.start))
         self.next_prose = {a.id: b for a, b in zip(prose, prose[1:], strict=False)
@@ -284,11 +285,11 @@ class GroundedAnswerer:
             self.chunk_extra[chunk.id] = got
         return got
 
-    def source_tokens(self, text: str) -> set[str]:
+    def source_tokens(self, text: str, doc_id: str) -> set[str]:
         """Who a passage cites ("[25]" -> Conroy, *Nature*): "per the Nature article" names its source."""
         out: set[str] = set()
         for n in report_marker_numbers(text):
-            ref = self.references.get(n)
+            ref = self.references.get((doc_id, n))
             if ref is not None:
                 venue = " ".join(re.findall(r"\*([^*]+)\*", ref.text))
                 out.update(tokens(f"{ref.authors} {venue}"))
@@ -297,7 +298,7 @@ class GroundedAnswerer:
     def chunk_sources(self, chunk: Chunk) -> set[str]:
         got = self.chunk_src.get(chunk.id)
         if got is None:
-            got = self.source_tokens(chunk.text) if chunk.kind != "reference" else set()
+            got = self.source_tokens(chunk.text, chunk.doc_id) if chunk.kind != "reference" else set()
             self.chunk_src[chunk.id] = got
         return got
 
@@ -333,7 +334,7 @@ class GroundedAnswerer:
             for u in units_of(sc, rank):
                 u.toks |= extra
                 if sc.chunk.kind != "reference":
-                    u.toks |= self.source_tokens(u.text)
+                    u.toks |= self.source_tokens(u.text, u.chunk.doc_id)
                 u.toks |= {_ABBREVIATIONS[m.lower()] for m in _ABBREV_RE.findall(u.text)}
                 u.sim = self.unit_sim(u, query_vec)
                 cov_s = self.coverage(weights, u.toks)
@@ -361,7 +362,7 @@ class GroundedAnswerer:
     # ------------------------------------------------------------------ answering
     def answer(self, question: str, contexts: list[ScoredChunk], table: TableAnswer | None = None,
                row_chunk=None, query_vec: np.ndarray | None = None) -> Drafted:
-        ref = self._reference_answer(question) or self._front_answer(question)
+        ref = self._reference_answer(question, contexts) or self._front_answer(question, contexts)
         if ref is not None:
             return ref
         scored = self.score_units(question, contexts, query_vec) if contexts else []
@@ -586,9 +587,10 @@ class GroundedAnswerer:
                       else "", table.text)
         return Drafted(text, table.text, citations, False, [])
 
-    def _front_answer(self, question: str) -> Drafted | None:
+    def _front_answer(self, question: str, contexts: list[ScoredChunk]) -> Drafted | None:
         """Authors, publication date, contact, DOI: from the front matter, quoted and cited."""
-        fact = self.front.answer(question) if self.front is not None else None
+        prefer = [sc.chunk.doc_id for sc in contexts]
+        fact = self.front.answer(question, prefer) if self.front is not None else None
         if fact is None:
             return None
         cit = make_citation(1, fact.chunk, fact.quote, self.references)
@@ -596,13 +598,16 @@ class GroundedAnswerer:
             return None
         return Drafted(f"{fact.text} [1]", fact.quote, [cit], False, [])
 
-    def _reference_answer(self, question: str) -> Drafted | None:
+    def _reference_answer(self, question: str, contexts: list[ScoredChunk]) -> Drafted | None:
         m = _REF_Q.search(question)
         if not m:
             return None
         num = int(m.group(1) or m.group(2))
-        ref = self.references.get(num)
-        ch = self.ref_chunks.get(num)
+        # references are numbered per document: the best-ranked passage's document first
+        docs = [d for d in dict.fromkeys([sc.chunk.doc_id for sc in contexts] + self.doc_order)
+                if (d, num) in self.references]
+        ref = self.references.get((docs[0], num)) if docs else None
+        ch = self.ref_chunks.get((docs[0], num)) if docs else None
         if ref is None or ch is None:
             return None
         cit = make_citation(1, ch, ch.text, self.references)

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +41,11 @@ qa_log = logging.getLogger("micqa.qa")
 
 @dataclass
 class LookupResult:
-    """What ``micqa lookup REF`` prints: a passage (chunk), a table row or a report reference."""
+    """What ``micqa lookup REF`` prints: a passage (chunk), a table row or a report reference.
+
+    With several documents a section number, table row or reference may exist in more than one:
+    then ``matches`` holds one result per document (and ``text`` lists them), unless a document
+    was named."""
 
     ref: str
     kind: str  # "chunk" | "section" | "table_row" | "reference"
@@ -50,6 +54,10 @@ class LookupResult:
     chunk: Chunk | None = None
     row: TableRow | None = None
     reference: ReportReference | None = None
+    doc_id: str = ""
+    doc: str = ""  # the document's title
+    doc_short: str = ""
+    matches: list[LookupResult] = field(default_factory=list)
 
 
 class Engine:
@@ -92,6 +100,7 @@ class Engine:
         self.retriever = HybridRetriever(self.index.chunks, self.lexical, self.collection, self.embedder,
                                          self.index.acronyms, vectors=unit_vectors)
         self.tables = TableQA(self.index.table_list, self.index.chunks, self.index.acronyms)
+        self._doc_tables: dict[str, TableQA] = {}
         self.answerer = GroundedAnswerer(self.index.chunks, self.index.references, vectors=unit_vectors,
                                          expander=self.retriever.expander, df=_load_df(self.index.build_dir),
                                          front=FrontMatter(self.index.chunks, self.index.acronyms))
@@ -119,6 +128,26 @@ class Engine:
 
     def parse(self, question: str) -> Query:
         return parse_query(question, self.lexicon)
+
+    def tables_for(self, doc_id: str | None) -> TableQA:
+        """The table reader over one document's tables (made on first use), or over all of them."""
+        if doc_id is None or not self.index.several_documents:
+            return self.tables
+        if doc_id not in self._doc_tables:
+            self._doc_tables[doc_id] = TableQA([t for t in self.index.table_list if t.doc_id == doc_id],
+                                               [c for c in self.index.chunks if c.doc_id == doc_id],
+                                               [a for a in self.index.acronyms if a.doc_id in (doc_id, "")])
+        return self._doc_tables[doc_id]
+
+    def table_answer(self, question: str, filters: Filters | None = None):
+        """The table reader's answer (within the filtered document); with several documents indexed it
+        says whose table it computed over, since each may hold a "Table 1"."""
+        table = self.tables_for(filters.doc_id if filters else None).answer(question)
+        if table is not None and self.index.several_documents:
+            d = self.index.doc_by_id.get(table.table.doc_id)
+            if d is not None:
+                table.text = f"In {d.short_name} ({d.title}): {table.text}"
+        return table
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine of two short texts (used to tell which earlier name a follow-up replaces)."""
@@ -152,12 +181,15 @@ def _load_unit_vectors(build_dir: Path) -> dict[str, np.ndarray]:
 
 
 def _check_store(index: Index, collection) -> None:
-    """The store must be the one the manifest describes: same chromadb, and the probe finds its own chunk.
+    """The store must be the one the manifest describes: same chromadb, and the probe passage is there
+    with its vector (looked up by id: a twin passage, duplicate text, is no error).
 
     Uses the probe chunk's stored vector (vectors.npy), so no model is needed and nothing is written.
     """
     import chromadb
     import numpy as np
+
+    from rag.store import check_probe
 
     m = index.manifest
     hint = "index needs rebuild; run `micqa ingest --force`."
@@ -172,16 +204,13 @@ def _check_store(index: Index, collection) -> None:
         vec = np.asarray(vecs[ids.index(m.probe_chunk_id)], dtype=np.float32)
         if vec.shape != (m.dimension,):
             raise ValueError(f"probe vector has shape {vec.shape}")
-        res = collection.query(query_embeddings=[vec.tolist()], n_results=1, include=["distances"])
-        found = res["ids"][0][0] if res["ids"] and res["ids"][0] else None
+        problem = check_probe(collection, m.probe_chunk_id, vec)
     except Exception as exc:  # missing/damaged vectors or a store that cannot answer: same remedy
         raise IndexNeedsRebuild(
             f"The index in {index.build_dir} failed its probe query ({type(exc).__name__}): {hint}"
         ) from exc
-    if found != m.probe_chunk_id:
-        raise IndexNeedsRebuild(
-            f"The index in {index.build_dir} did not find its probe passage {m.probe_chunk_id}: {hint}"
-        )
+    if problem:
+        raise IndexNeedsRebuild(f"The index in {index.build_dir} is inconsistent ({problem}): {hint}")
 
 
 def load_query_embedder(settings: Settings, build_dir: Path):
@@ -259,7 +288,8 @@ def ask(
     shown = query.text if (standalone != typed.text or typed.corrections) else q
     backend = backend or settings.llm
     llm = backend if backend and backend != "default" else None
-    table = eng.tables.answer(query.text)
+    filters = _document_filter(query.text, filters, eng)
+    table = eng.table_answer(query.text, filters)
     query_vec = eng.embedder.embed_query(eng.retriever.expander.expand(query.text))
     contexts = eng.retriever.search(query.text, k=k, filters=filters, query_vec=query_vec)
     if llm:
@@ -310,10 +340,39 @@ def _answer_parts(parts: list[str], history: list[Turn], eng: Engine, k: int, fi
         sub = eng.parse(condense(part, history + prior, similar=eng.similarity))
         vec = eng.embedder.embed_query(eng.retriever.expander.expand(sub.text))
         ctx = eng.retriever.search(sub.text, k=k, filters=filters, query_vec=vec)
-        r = eng.router.run(AnswerJob(sub, ctx, eng.tables.answer(sub.text), vec))
+        r = eng.router.run(AnswerJob(sub, ctx, eng.table_answer(sub.text, filters), vec))
         out.append(r)
         prior = [Turn("user", part), Turn("assistant", r.drafted.text)]
     return out
+
+
+def resolve_document(name: str, index: Index):
+    """The document a person names (``--doc``), or one sentence saying which names exist."""
+    d = index.find_document(name)
+    if d is None:
+        names = "; ".join(f"{x.short_name} ({x.title})" for x in index.documents)
+        raise BadQuestion(f"No single document matches {name!r}; name one of: {names}.")
+    return d
+
+
+def _document_filter(question: str, filters: Filters | None, eng: Engine) -> Filters | None:
+    """A question that names one indexed document (by its short name or full title) searches it only;
+    a question that names none searches all."""
+    if not eng.index.several_documents or (filters is not None and filters.doc_id):
+        return filters
+    q = f" {_name_words(question)} "
+    named = [d for d in eng.index.documents
+             if f" {_name_words(d.short_name)} " in q or (len(d.title) > 12 and f" {_name_words(d.title)} " in q)]
+    if len(named) != 1:
+        return filters
+    base = filters or Filters()
+    return Filters(doc_id=named[0].id, section_prefix=base.section_prefix, kinds=base.kinds)
+
+
+def _name_words(s: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", " ", s.lower()).strip()
 
 
 def _evidence_first(citations, contexts: list, eng: Engine) -> list:
@@ -345,8 +404,11 @@ def _evidence_first(citations, contexts: list, eng: Engine) -> list:
     return lead + [sc for sc in contexts if sc.chunk.id not in led]
 
 
-def lookup(ref: str, settings: Settings | None = None) -> LookupResult:
-    """A chunk id, a section number (3.2.3), a table row (A.1/26) or a report reference ([20])."""
+def lookup(ref: str, settings: Settings | None = None, doc: str | None = None) -> LookupResult:
+    """A chunk id, a section number (3.2.3), a table row (A.1/26) or a report reference ([20]).
+
+    ``doc`` names the document (id, short name or title words) when several are indexed; without it
+    a ref found in several documents comes back once per document in ``matches``."""
     import re
 
     settings = settings or Settings.from_env()
@@ -360,34 +422,77 @@ def lookup(ref: str, settings: Settings | None = None) -> LookupResult:
     if not r:
         raise MicqaError("Give a citation id, a section number (3.2.3), a table row (A.1/26) or a reference ([20]).")
     idx = get_engine(settings).index
+    docs = [resolve_document(clean_text(doc)[:MAX_REF_CHARS], idx)] if doc else list(idx.documents)
     m = re.fullmatch(r"\[?\s*(\d{1,3})\s*\]", r) or re.fullmatch(r"(?:ref(?:erence)?\.?\s*)(\d{1,3})", r, re.I)
     if m:
         num = int(m.group(1))
-        rr = idx.references.get(num)
-        if rr is None:
-            raise MicqaError(f"The report has no reference [{num}]; its references run from 1 to {len(idx.references)}.")
-        chunk = next((c for c in idx.chunks if c.kind == "reference" and c.row_index == num), None)
-        return LookupResult(r, "reference", f"Reference [{num}]", rr.text, chunk=chunk, reference=rr)
+        found = []
+        for d in docs:
+            rr = idx.references.get((d.id, num))
+            if rr is not None:
+                chunk = next((c for c in idx.chunks if c.kind == "reference" and c.row_index == num
+                              and c.doc_id == d.id), None)
+                found.append(_in_doc(LookupResult(r, "reference", f"Reference [{num}]", rr.text, chunk=chunk,
+                                                  reference=rr), d, idx))
+        if not found:
+            counts = [sum(1 for k in idx.references if k[0] == d.id) for d in docs]
+            if len(docs) == 1:
+                raise MicqaError(f"The report has no reference [{num}]; its references run from 1 to {counts[0]}.")
+            per_doc = ", ".join(f"{d.short_name}: 1 to {n}" for d, n in zip(docs, counts, strict=True))
+            raise MicqaError(f"No document has a reference [{num}]; references run {per_doc}.")
+        return _one_or_many(r, found)
     if r in idx.chunk_by_id:
         c = idx.chunk_by_id[r]
-        return LookupResult(r, "chunk", c.section or c.doc_title, c.text, chunk=c)
+        d = idx.doc_by_id.get(c.doc_id)
+        res = LookupResult(r, "chunk", c.section or c.doc_title, c.text, chunk=c)
+        return _in_doc(res, d, idx) if d is not None else res
     m = re.fullmatch(r"([A-Za-z0-9.\-]+)\s*/\s*(\d+)", r)
     if m:
         tid, i = m.group(1), int(m.group(2))
-        table = idx.tables.get(tid) or idx.tables.get(f"table-{tid}") or idx.tables.get(tid.lower())
-        if table is None:
-            raise MicqaError(f"There is no table {tid!r}; tables are: {', '.join(t.id for t in idx.table_list)}.")
-        row = next((x for x in table.rows if x.index == i), None)
-        if row is None:
-            raise MicqaError(f"Table {table.id} has rows 1 to {len(table.rows)}; row {i} does not exist.")
-        chunk = next((c for c in idx.chunks if c.table_id == table.id and c.row_index == i
-                      and c.doc_id == table.doc_id), None)
-        text = chunk.text if chunk else "; ".join(f"{k}: {v}" for k, v in row.raw_cells.items())
-        return LookupResult(r, "table_row", f"{table.caption or table.id}, row {i}", text, chunk=chunk, row=row)
-    sec = idx.find_section(re.sub(r"^(section|appendix)\s+", lambda mm: "Appendix " if mm.group(1).lower() ==
-                                  "appendix" else "", r, flags=re.I))
-    if sec is not None:
-        return LookupResult(r, "section", sec.path_str, idx.section_text(sec))
+        found, problems = [], []
+        for d in docs:
+            table = next((t for t in idx.table_list if t.doc_id == d.id
+                          and t.id in (tid, f"table-{tid}", tid.lower())), None)
+            if table is None:
+                continue
+            row = next((x for x in table.rows if x.index == i), None)
+            if row is None:
+                problems.append(f"Table {table.id} has rows 1 to {len(table.rows)}; row {i} does not exist.")
+                continue
+            chunk = next((c for c in idx.chunks if c.table_id == table.id and c.row_index == i
+                          and c.doc_id == table.doc_id), None)
+            text = chunk.text if chunk else "; ".join(f"{k}: {v}" for k, v in row.raw_cells.items())
+            found.append(_in_doc(LookupResult(r, "table_row", f"{table.caption or table.id}, row {i}", text,
+                                              chunk=chunk, row=row), d, idx))
+        if not found:
+            if problems:
+                raise MicqaError(problems[0])
+            ids = ", ".join(dict.fromkeys(t.id for t in idx.table_list if t.doc_id in {d.id for d in docs}))
+            raise MicqaError(f"There is no table {tid!r}; tables are: {ids}.")
+        return _one_or_many(r, found)
+    number = re.sub(r"^(section|appendix)\s+", lambda mm: "Appendix " if mm.group(1).lower() == "appendix" else "",
+                    r, flags=re.I)
+    secs = [(d, s) for d in docs if (s := idx.find_section(number, d.id)) is not None]
+    if secs:
+        return _one_or_many(r, [_in_doc(LookupResult(r, "section", s.path_str, idx.section_text(s)), d, idx)
+                                for d, s in secs])
     raise MicqaError(
         f"Nothing matches {r!r}; give a citation id, a section number (3.2.3), a table row (A.1/26) or a reference ([20])."
     )
+
+
+def _in_doc(res: LookupResult, d, idx: Index) -> LookupResult:
+    res.doc_id, res.doc, res.doc_short = d.id, d.title, d.short_name
+    if idx.several_documents:
+        res.title = f"{res.title} — {d.short_name}"
+    return res
+
+
+def _one_or_many(ref: str, found: list[LookupResult]) -> LookupResult:
+    """One match as is; several (one per document) listed in one result that names each document."""
+    if len(found) == 1:
+        return found[0]
+    first = found[0]
+    text = "\n\n".join(f"{f.doc_short} ({f.doc}):\n{f.text}" for f in found)
+    return LookupResult(ref, first.kind, f"{ref} in {len(found)} documents (name one with --doc)", text,
+                        matches=found)

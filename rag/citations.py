@@ -42,14 +42,15 @@ def strip_report_markers(text: str) -> str:
 
 
 def make_citation(
-    n: int, chunk: Chunk, quote: str, references: Mapping[int, ReportReference], supported: bool = True
+    n: int, chunk: Chunk, quote: str, references: Mapping[tuple[str, int], ReportReference], supported: bool = True
 ) -> Citation | None:
+    """``references`` are keyed by (document id, number): a marker resolves in the chunk's own document."""
     if not quote or quote not in chunk.text:
         log.warning("dropping citation %s: quote is not verbatim in chunk %s", n, chunk.id)
         return None
     refs: list[ReportReference] = []
     if chunk.kind != "reference":  # a reference entry cites nothing itself
-        refs = [references[k] for k in report_marker_numbers(quote) if k in references]
+        refs = [references[(chunk.doc_id, k)] for k in report_marker_numbers(quote) if (chunk.doc_id, k) in references]
     return Citation(
         n=n,
         chunk_id=chunk.id,
@@ -59,6 +60,8 @@ def make_citation(
         quote=quote,
         references=refs,
         supported=supported,
+        doc_id=chunk.doc_id,
+        doc_short=chunk.doc_short,
     )
 
 

@@ -152,7 +152,8 @@ def _citation_block(c: Citation, allowed: set[str]) -> list[str]:
     page = f"page {c.page}" if c.page is not None else "page not known"
     lines = [f"{c.n}. {_section(c.section) or '(no section)'}, {page}"]
     if c.doc:
-        lines[0] += f" ({neutralise(_one_line(c.doc))})"
+        short = f"{c.doc_short}: " if c.doc_short and c.doc_short != c.doc else ""
+        lines[0] += f" ({neutralise(_one_line(short + c.doc))})"
     if not c.supported:
         lines.append("   - *Note: this sentence was not supported by the passage.*")
     quote = neutralise(_one_line(c.quote), allowed)

@@ -49,22 +49,27 @@ class FrontFact:
     quote: str  # verbatim in chunk.text
 
 
-class FrontMatter:
-    def __init__(self, chunks: list[Chunk], acronyms: list[Acronym] | None = None) -> None:
+class _DocFront:
+    """The facts of one document's front matter and the words that name that document."""
+
+    def __init__(self, chunks: list[Chunk], acronyms: list[Acronym]) -> None:
+        # offsets are compared within this document only (another document's offsets mean nothing here)
         numbered = [c.start for c in chunks if c.kind == "prose" and c.section_number]
         first = min(numbered) if numbered else None
         front = sorted((c for c in chunks if c.kind == "prose" and not c.section_number
                         and (first is None or c.start < first)), key=lambda c: c.start)
         self.facts: dict[str, FrontFact] = {}
-        title_words: set[str] = set()
+        self.title_words: set[str] = set()
         for c in front:
             if c is front[0]:
                 # the title block: the first lines of the first passage
-                title_words |= set(tokens(" ".join(c.text.split("\n\n")[:4])))
+                self.title_words |= set(tokens(" ".join(c.text.split("\n\n")[:4])))
             self._read(c)
+        if chunks:
+            self.title_words |= set(tokens(f"{chunks[0].doc_title} {chunks[0].doc_short}"))
         # an acronym of the title's words names the report too ("MIC" for Manufacturing Innovation Center)
-        short = {t for a in acronyms or [] if set(tokens(a.expansion)) <= title_words for t in tokens(a.acronym)}
-        self.allowed = title_words | _REPORT_WORDS | short
+        short = {t for a in acronyms if set(tokens(a.expansion)) <= self.title_words for t in tokens(a.acronym)}
+        self.allowed = self.title_words | _REPORT_WORDS | short
 
     def _read(self, c: Chunk) -> None:
         t = c.text
@@ -82,13 +87,37 @@ class FrontMatter:
             self.facts["lead_author"] = FrontFact("lead_author", f"Lead (first-listed) author: {names[0]}", c,
                                                   pairs[0].group(0))
 
-    def answer(self, question: str) -> FrontFact | None:
-        asked = [kind for kind, pat in _INTENTS if pat.search(question) and kind in self.facts]
-        if not asked:
+
+class FrontMatter:
+    """Front-matter facts per document. A question is answered from the document it names (words of its
+    title left over once the asking words are removed), else from the first of ``prefer`` (the
+    documents of the best-ranked passages), else from the first document."""
+
+    def __init__(self, chunks: list[Chunk], acronyms: list[Acronym] | None = None) -> None:
+        by_doc: dict[str, list[Chunk]] = {}
+        for c in chunks:
+            by_doc.setdefault(c.doc_id, []).append(c)
+        self.docs = {d: _DocFront(cs, [a for a in acronyms or [] if a.doc_id in (d, "")])
+                     for d, cs in by_doc.items()}
+
+    @property
+    def facts(self) -> dict[str, FrontFact]:
+        """The first document's facts (one-document indexes read them directly)."""
+        return next(iter(self.docs.values())).facts if self.docs else {}
+
+    def answer(self, question: str, prefer: list[str] | None = None) -> FrontFact | None:
+        asked_kinds = [kind for kind, pat in _INTENTS if pat.search(question)]
+        if not asked_kinds:
             return None
         rest = question
         for _kind, pat in _INTENTS:
             rest = pat.sub(" ", rest)
-        if set(tokens(rest)) - self.allowed:
+        left = set(tokens(rest))
+        fits = [d for d, f in self.docs.items() if not left - f.allowed and any(k in f.facts for k in asked_kinds)]
+        if not fits:
             return None  # the question asks about more than the publication itself
-        return self.facts[asked[0]]
+        # the document whose own title words the question uses most; ties go to the preferred documents
+        order = {d: i for i, d in enumerate(dict.fromkeys([*(prefer or []), *self.docs]))}
+        best = max(fits, key=lambda d: (len(left & self.docs[d].title_words), -order[d]))
+        f = self.docs[best]
+        return f.facts[next(k for k in asked_kinds if k in f.facts)]

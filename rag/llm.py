@@ -433,7 +433,7 @@ class SupportChecker:
 
 
 def check_citations(text: str, pcs: Sequence[PromptContext], engine: Any,
-                    references: Mapping[int, Any]) -> Checked:
+                    references: Mapping[tuple[str, int], Any]) -> Checked:
     """Resolve [n] markers against the numbered passages, renumber them in order of first use."""
     by_key = {pc.n: pc.chunk for pc in pcs}
     checker = SupportChecker(engine)
@@ -530,7 +530,7 @@ def answer_with_llm(
     standalone = state["standalone"]
     if state["given_standalone"] != standalone:
         contexts = state["contexts"]
-        table = engine.tables.answer(standalone)
+        table = engine.table_answer(standalone, filters)
 
     def refused(raw: str, related: list[ScoredChunk], warnings: list[str] | None = None) -> Answer:
         return Answer(question=question, standalone_question=standalone, text=CANNOT_ANSWER, raw_text=raw,

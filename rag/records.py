@@ -27,6 +27,19 @@ class Document:
     sha256: str
     kind: Literal["pdf", "txt", "md"]
 
+    @property
+    def short_name(self) -> str:
+        """A short name a person would type or read in a citation: the file name without extension,
+        its separators as spaces ("NIST.AMS.600-17.txt" -> "NIST AMS 600-17")."""
+        return short_name_of(self.source_path) or self.id
+
+
+def short_name_of(source_path: str) -> str:
+    import re
+    from pathlib import PurePath
+
+    return re.sub(r"[\s._]+", " ", PurePath(source_path).stem).strip()
+
 
 @dataclass(frozen=True)
 class Page:
@@ -93,12 +106,14 @@ class ReportReference:
     url: str | None
     start: int
     end: int
+    doc_id: str = ""  # references are numbered per document: [20] of one report is not [20] of another
 
 
 @dataclass
 class Acronym:
     acronym: str
     expansion: str
+    doc_id: str = ""  # the document whose acronym list defines it
 
 
 @dataclass
@@ -117,6 +132,7 @@ class Chunk:
     table_id: str | None = None
     row_index: int | None = None
     raw: str | None = None  # the raw table text for display (tables and rows)
+    doc_short: str = ""  # the document's short name, shown beside its title in citations
 
     @property
     def section(self) -> str:
@@ -142,6 +158,8 @@ class Citation:
     quote: str  # verbatim substring of the chunk's text (checked in code)
     references: list[ReportReference] = field(default_factory=list)
     supported: bool = True  # False when an LLM sentence is not supported by its passage
+    doc_id: str = ""
+    doc_short: str = ""  # short name of the document ("NIST AMS 600-17"), for chips and one-line citations
 
 
 @dataclass
@@ -178,6 +196,8 @@ class Answer:
                     "n": c.n,
                     "chunk_id": c.chunk_id,
                     "doc": c.doc,
+                    "doc_id": c.doc_id,
+                    "doc_short": c.doc_short,
                     "section": c.section,
                     "page": c.page,
                     "quote": c.quote,
@@ -189,6 +209,8 @@ class Answer:
                 {
                     "chunk_id": s.chunk.id,
                     "doc": s.chunk.doc_title,
+                    "doc_id": s.chunk.doc_id,
+                    "doc_short": s.chunk.doc_short,
                     "section": s.chunk.section,
                     "page": s.chunk.page,
                     "kind": s.chunk.kind,

@@ -156,9 +156,19 @@ class HybridRetriever:
         self.sentence_weights = None  # question -> {term: weight}; set by the engine (the answerer's IDF)
         # sentence vectors stacked per chunk for the closest-sentence score, on first use (start-up stays flat)
         self._sentences: dict[str, np.ndarray | None] = {}
+        self._doc_masks: dict[str, np.ndarray] = {}
 
-    def dense(self, query_vec: np.ndarray, n: int) -> list[tuple[str, float]]:
-        res = self.collection.query(query_embeddings=[query_vec.tolist()], n_results=n, include=["distances"])
+    def _doc_mask(self, doc_id: str) -> np.ndarray:
+        """True at the lexical positions of ``doc_id``'s chunks (computed once per document)."""
+        if doc_id not in self._doc_masks:
+            self._doc_masks[doc_id] = np.array(
+                [(c := self.by_id.get(i)) is not None and c.doc_id == doc_id for i in self.lexical.ids], dtype=bool)
+        return self._doc_masks[doc_id]
+
+    def dense(self, query_vec: np.ndarray, n: int, doc_id: str | None = None) -> list[tuple[str, float]]:
+        where = {"doc_id": doc_id} if doc_id else None  # filtered in the store, so n hits all come from it
+        res = self.collection.query(query_embeddings=[query_vec.tolist()], n_results=n, include=["distances"],
+                                    where=where)
         ids = res["ids"][0]
         dists = res["distances"][0]
         # cosine space: similarity = 1 - distance
@@ -192,6 +202,9 @@ class HybridRetriever:
         expanded = self.expander.expand(question)
         n = min(len(self.chunks), max(50, k * 6))
         lex = self.lexical.scores(expanded)
+        doc_id = filters.doc_id if filters else None
+        if doc_id:
+            lex = np.where(self._doc_mask(doc_id), lex, 0.0)  # one document: its passages fill the top n
         order = top_n_stable(lex, n)
         lex_rank: dict[str, int] = {}
         for r, i in enumerate(order):
@@ -201,7 +214,7 @@ class HybridRetriever:
         if query_vec is None:
             query_vec = self.embedder.embed_query(expanded)
         # a small library is searched whole (exact, repeatable); a large one through HNSW's top n
-        dense = self.dense(query_vec, len(self.chunks) if len(self.chunks) <= EXACT_DENSE_MAX else n)[:n]
+        dense = self.dense(query_vec, len(self.chunks) if len(self.chunks) <= EXACT_DENSE_MAX else n, doc_id)[:n]
         dense_rank = {cid: r + 1 for r, (cid, _) in enumerate(dense)}
         dense_sim = dict(dense)
         fused: dict[str, float] = {}

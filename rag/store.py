@@ -154,6 +154,23 @@ def chroma_reader(settings: Settings, build_dir: Path):
     return chroma_client(settings, snap)
 
 
+def check_probe(collection, probe_id: str, vector) -> str | None:
+    """None when the store holds ``probe_id`` with this vector and a search with it finds a vector at
+    distance ~0 (the probe's own or a twin's: duplicate text is allowed); else what is wrong."""
+    import numpy as np
+
+    got = collection.get(ids=[probe_id], include=["embeddings"])
+    if not got["ids"]:
+        return f"the probe passage {probe_id} is not in the store"
+    stored = np.asarray(got["embeddings"][0], dtype=np.float32)
+    if stored.shape != vector.shape or not np.allclose(stored, vector, atol=1e-4):
+        return f"the probe passage {probe_id} holds another vector than the build's"
+    res = collection.query(query_embeddings=[vector.tolist()], n_results=1, include=["distances"])
+    if not res["ids"] or not res["ids"][0] or float(res["distances"][0][0]) > 1e-3:
+        return "a search with the probe's vector does not find it"
+    return None
+
+
 def collection_name_for(settings: Settings, build_id: str) -> str:
     # On a shared server several builds coexist; locally the build dir already isolates them.
     return f"{settings.collection_name}-{build_id}" if settings.chroma_url else settings.collection_name
@@ -180,9 +197,10 @@ class Index:
         for t in self.table_list:
             self.tables.setdefault(t.id, t)
             self.tables[f"{t.doc_id}:{t.id}"] = t
-        self.references: dict[int, ReportReference] = {}
+        # numbered per document: (doc id, number), so one document's [20] never answers for another's
+        self.references: dict[tuple[str, int], ReportReference] = {}
         for r in self.reference_list:
-            self.references.setdefault(r.number, r)
+            self.references.setdefault((r.doc_id, r.number), r)
         self._texts: dict[str, str] = {}
 
     @property
@@ -191,6 +209,27 @@ class Index:
             if d.id not in self._texts:
                 self._texts[d.id] = (self.build_dir / "texts" / f"{d.id}.txt").read_text(encoding="utf-8")
         return self._texts
+
+    @property
+    def several_documents(self) -> bool:
+        return len(self.documents) > 1
+
+    def find_document(self, name: str) -> Document | None:
+        """The document a person names: its id, short name or file name, or words of its title
+        (case and separators ignored); None when no document, or more than one, matches."""
+        want = _name_key(name)
+        if not want:
+            return None
+        for key in (lambda d: d.id, lambda d: d.short_name, lambda d: Path(d.source_path).name, lambda d: d.title):
+            hits = [d for d in self.documents if _name_key(key(d)) == want]
+            if len(hits) == 1:
+                return hits[0]
+        hits = [d for d in self.documents if want in _name_key(d.title) or want in _name_key(d.short_name)]
+        return hits[0] if len(hits) == 1 else None
+
+    def doc_label(self, doc_id: str) -> str:
+        d = self.doc_by_id.get(doc_id)
+        return d.short_name if d else doc_id
 
     def doc_text(self, doc_id: str) -> str:
         return self.doc_texts[doc_id]
@@ -212,6 +251,12 @@ class Index:
             if s.doc_id == chunk.doc_id and s.start <= chunk.start < s.end:
                 return s
         return None
+
+
+def _name_key(name: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()
 
 
 def open_index(settings: Settings) -> Index:

@@ -377,7 +377,7 @@ class TableQA:
         acr_words = self._acronym_words(question)
         qw = set(_norm_words(question)) | acr_words
         for t in self.tables:
-            if t.id == "D":
+            if is_acronym_table(t):
                 continue  # acronyms have their own reader
             prof = self.profiles[id(t)]
             filters: list[tuple[str, str]] = []
@@ -835,16 +835,21 @@ class TableQA:
         if not m:
             return None
         key = (m.group("a") or m.group("b") or "").strip(".()\"'")
-        table = next((t for t in self.tables if t.id == "D"), None)
-        if table is None or not key:
+        if not key:
             return None
-        for r in table.rows:
-            acr = str(r.cells.get(table.columns[0], ""))
-            if key in acronym_variants(acr, str(r.cells.get(table.columns[1], ""))):
-                definition = r.raw_cells.get(table.columns[1], "")
-                text = f"{key} stands for {definition} {{ROW:{r.index}}}."
-                return TableAnswer(text, [r], table, [f"{key} = {definition}"])
+        for table in (t for t in self.tables if is_acronym_table(t)):  # one list per document, in order
+            for r in table.rows:
+                acr = str(r.cells.get(table.columns[0], ""))
+                if key in acronym_variants(acr, str(r.cells.get(table.columns[1], ""))):
+                    definition = r.raw_cells.get(table.columns[1], "")
+                    text = f"{key} stands for {definition} {{ROW:{r.index}}}."
+                    return TableAnswer(text, [r], table, [f"{key} = {definition}"])
         return None
+
+
+def is_acronym_table(t: Table) -> bool:
+    """A document's acronym list (ingest names its columns so), whatever its appendix letter."""
+    return t.columns == ["Acronym", "Definition"]
 
 
 def acronym_variants(acr: str, expansion: str) -> set[str]:

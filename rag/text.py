@@ -39,7 +39,8 @@ def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[t
             prev_open = text[pb - 1] not in ".:;!?\"”')]" and (pb - pa) > 60
             nxt = text[a]
             if prev_open and nxt not in "-•o*" and not text[a:b].lstrip().startswith(("- ", "o ")) and (
-                nxt.islower() or text[pa:pb].rstrip().split()[-1].lower() in _JOINERS
+                # the last word, read from a short window: slicing the whole merged paragraph was quadratic
+                nxt.islower() or text[max(pa, pb - 64):pb].split()[-1].lower() in _JOINERS
             ):
                 merged[-1] = (pa, b)
                 continue
@@ -81,7 +82,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         pos = pa
         for m in _SENT_END.finditer(text, pa, pb):
             cut = m.start() + 1
-            before = text[pos:cut]
+            # the tests below read only the last word: a bounded window keeps long paragraphs linear
+            before = text[max(pos, cut - 64):cut]
             word = re.search(r"([A-Za-z.]+)\.$", before)
             if word and word.group(1).lower().rstrip(".") in _ABBREV:
                 continue

@@ -285,8 +285,10 @@ def test_json_shape(fake_engine):
     assert list(out) == ["question", "standalone_question", "answer", "refused", "citations", "contexts", "backend",
                          "intent", "answerer", "warnings", "latency_ms"]
     assert out["intent"] == "lookup" and out["answerer"] == "table" and out["warnings"] == []
-    assert list(out["citations"][0]) == ["n", "chunk_id", "doc", "section", "page", "quote", "references"]
-    assert list(out["contexts"][0]) == ["chunk_id", "doc", "section", "page", "kind", "score", "text"]
+    assert list(out["citations"][0]) == ["n", "chunk_id", "doc", "doc_id", "doc_short", "section", "page", "quote",
+                                         "references"]
+    assert list(out["contexts"][0]) == ["chunk_id", "doc", "doc_id", "doc_short", "section", "page", "kind", "score",
+                                        "text"]
     scores = [c["score"] for c in out["contexts"]]
     assert scores == sorted(scores, reverse=True)
 

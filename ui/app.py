@@ -164,7 +164,8 @@ def render_answer(index: int, answer: Answer) -> None:
                     on_click=on_select,
                     args=(index, c.n),
                     type="primary" if selected == (index, c.n) else "secondary",
-                    help=f"{views.md_escape(c.section)} · {views.page_label(c.page)}",
+                    help=(f"{views.md_escape(c.doc_short)} · " if c.doc_short else "")
+                    + f"{views.md_escape(c.section)} · {views.page_label(c.page)}",
                 )
     for warning in answer.warnings:
         st.caption("⚠ " + views.md_escape(warning))

@@ -122,8 +122,9 @@ def _print_answer(ans, as_json: bool) -> None:
         typer.echo(f"\n(read as: {ans.standalone_question})")
     for c in ans.citations:
         page = f", p. {c.page}" if c.page is not None else ""
+        doc = f"{c.doc_short or c.doc}, " if (c.doc_short or c.doc) else ""
         typer.echo(
-            f"\n[{c.n}] {c.section}{page} ({c.chunk_id})\n    “{c.quote[:300]}{'…' if len(c.quote) > 300 else ''}”"
+            f"\n[{c.n}] {doc}{c.section}{page} ({c.chunk_id})\n    “{c.quote[:300]}{'…' if len(c.quote) > 300 else ''}”"
         )
         for r in c.references:
             typer.echo(f"    report ref [{r.number}] {r.text[:200]}")
@@ -146,12 +147,26 @@ def _load_history(path: Path | None):
         return []
 
 
+DocOpt = typer.Option(None, "--doc", help="Search one document only: its short name, file name or title words.")
+
+
+def _doc_filter(doc: str | None, settings):
+    """Filters for ``--doc NAME`` (None without it); an unknown name is one sentence listing the documents."""
+    if not doc:
+        return None
+    from rag import api
+
+    d = api.resolve_document(doc, api.get_engine(settings).index)
+    return api.Filters(doc_id=d.id)
+
+
 @app.command()
 def ask(
     question: str = typer.Argument(..., help="Your question about the report."),
     json_out: bool = typer.Option(False, "--json", help="Print the answer record as JSON."),
     k: int | None = typer.Option(None, "--k", min=1, max=50, help="Passages to retrieve."),
     history: Path | None = typer.Option(None, "--history", help="JSON file of earlier turns [{role, content}]."),
+    doc: str | None = DocOpt,
     llm: str | None = Llm,
     data_dir: Path | None = DataDir,
     chroma_url: str | None = ChromaUrl,
@@ -162,6 +177,11 @@ def ask(
     settings = _settings(data_dir, chroma_url, llm, k)
     _setup_logging(settings)
     hist = _load_history(history)
+    try:
+        filters = _doc_filter(doc, settings)
+    except MicqaError as exc:
+        _err(exc)
+        return
     on_token = None
     if settings.llm and not json_out:
 
@@ -170,7 +190,7 @@ def ask(
             sys.stdout.flush()
 
     try:
-        ans = api.ask(question, hist, settings, k=k, backend=settings.llm, on_token=on_token)
+        ans = api.ask(question, hist, settings, k=k, backend=settings.llm, on_token=on_token, filters=filters)
     except MicqaError as exc:
         _err(exc)
         return
@@ -183,6 +203,7 @@ def ask(
 def chat(
     llm: str | None = Llm,
     k: int | None = typer.Option(None, "--k", min=1, max=50),
+    doc: str | None = DocOpt,
     data_dir: Path | None = DataDir,
     chroma_url: str | None = ChromaUrl,
 ) -> None:
@@ -192,6 +213,11 @@ def chat(
 
     settings = _settings(data_dir, chroma_url, llm, k)
     _setup_logging(settings)
+    try:
+        filters = _doc_filter(doc, settings)
+    except MicqaError as exc:
+        _err(exc)
+        return
     history: list[Turn] = []
     typer.echo("Ask about NIST AMS 600-17 (empty line to quit).")
     while True:
@@ -202,7 +228,7 @@ def chat(
         if not q.strip():
             break
         try:
-            ans = api.ask(q, history, settings, k=k, backend=settings.llm)
+            ans = api.ask(q, history, settings, k=k, backend=settings.llm, filters=filters)
         except MicqaError as exc:
             typer.echo(str(exc), err=True)
             continue
@@ -214,6 +240,7 @@ def chat(
 def lookup(
     ref: str = typer.Argument(..., help="Chunk id, section number (3.2.3), table row (A.1/26) or reference ([20])."),
     json_out: bool = typer.Option(False, "--json"),
+    doc: str | None = typer.Option(None, "--doc", help="The document to look in, when several are indexed."),
     data_dir: Path | None = DataDir,
     chroma_url: str | None = ChromaUrl,
 ) -> None:
@@ -225,19 +252,28 @@ def lookup(
     settings = _settings(data_dir, chroma_url)
     _setup_logging(settings)
     try:
-        res = api.lookup(ref, settings)
+        res = api.lookup(ref, settings, doc=doc)
     except MicqaError as exc:
         _err(exc)
         return
     if json_out:
-        out = {
-            "ref": res.ref,
-            "kind": res.kind,
-            "title": res.title,
-            "text": res.text,
-            "chunk_id": res.chunk.id if res.chunk else None,
-            "reference": asdict(res.reference) if res.reference else None,
-        }
+
+        def one(x) -> dict:
+            return {
+                "ref": x.ref,
+                "kind": x.kind,
+                "title": x.title,
+                "text": x.text,
+                "doc": x.doc,
+                "doc_id": x.doc_id,
+                "doc_short": x.doc_short,
+                "chunk_id": x.chunk.id if x.chunk else None,
+                "reference": asdict(x.reference) if x.reference else None,
+            }
+
+        out = one(res)
+        if res.matches:
+            out["matches"] = [one(x) for x in res.matches]
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     typer.echo(f"{res.title}\n\n{res.text}")

@@ -109,7 +109,8 @@ def render_source_panel(
     """The cited passage with the quote highlighted, where it sits, and what it cites."""
     st.subheader(f"Source [{citation.n}]")
     st.caption(
-        f"{md_escape(citation.doc)}  \n**Section:** {md_escape(citation.section) or 'not known'} · "
+        (f"**{md_escape(citation.doc_short)}** · " if citation.doc_short else "")
+        + f"{md_escape(citation.doc)}  \n**Section:** {md_escape(citation.section) or 'not known'} · "
         f"**{page_label(citation.page)}**"
     )
     if not citation.supported:
@@ -154,7 +155,8 @@ def render_related(related: Sequence[ScoredChunk], key: str) -> None:
 def render_lookup_result(result: Any) -> None:
     """A rag.api.LookupResult: title and text; a row as a table; a reference with its URL."""
     st.subheader(md_escape(result.title))
-    st.caption(f"Kind: {md_escape(result.kind)} · ref {md_escape(result.ref)}")
+    st.caption(f"Kind: {md_escape(result.kind)} · ref {md_escape(result.ref)}"
+               + (f" · {md_escape(result.doc_short)} ({md_escape(result.doc)})" if result.doc else ""))
     if result.chunk is not None:
         st.caption(f"**Section:** {md_escape(result.chunk.section)} · {page_label(result.chunk.page)}")
     if result.row is not None:

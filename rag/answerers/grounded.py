@@ -26,7 +26,7 @@ class SourceAnswerer:
 
     def answer(self, job: AnswerJob) -> Drafted | None:
         q = job.query.text
-        return self.grounded._reference_answer(q) or self.grounded._front_answer(q)
+        return self.grounded._reference_answer(q, job.contexts) or self.grounded._front_answer(q, job.contexts)
 
 
 class TableAnswerer:
