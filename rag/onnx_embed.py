@@ -16,6 +16,10 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
+# measured by an outside test (issue 16: 13.7 s / 630 MB) and bench/RESULTS.md (1.1 s / 217 MiB)
+SLOW_FALLBACK = ("every `micqa ask` loads sentence-transformers and torch instead, so a cold ask takes about 13 s "
+                 "and 630 MB instead of about 1 s and 220 MB.")
+
 
 class OnnxEmbedder:
     def __init__(self, onnx_dir: Path | str, model_id: str, threads: int | None = None) -> None:
