@@ -28,7 +28,7 @@ from ingest.loaders import LoadError, list_corpus_files, load
 from ingest.structure import build_sections, find_figure_captions, parse_toc
 from ingest.tables import extract_tables
 from rag.errors import IngestLocked, MicqaError
-from rag.integrity import VerifiedCache, digest_tree
+from rag.integrity import VerifiedCache, check_files, digest_tree
 from rag.onnx_embed import SLOW_FALLBACK
 from rag.records import Chunk, Manifest
 from rag.settings import CHUNKER_VERSION, Settings
@@ -110,21 +110,29 @@ def _corpus_fingerprint(settings: Settings, files: list[Path]) -> str:
     return h.hexdigest()
 
 
-def _intact_current(settings: Settings) -> Path | None:
-    """The current build when every file matches its manifest's SHA-256; None (and a warning) otherwise.
+def _intact_current(settings: Settings, names: tuple[str, ...] | None = None) -> Path | None:
+    """The current build when its files (all, or only ``names``) match the manifest's SHA-256; else None.
 
-    Only an intact build is reused: vectors copied from a damaged one would carry the damage into
+    Only intact files are reused: vectors copied from a damaged build would carry the damage into
     the rebuild that was meant to repair it.
     """
     try:
         cur = current_build_dir(settings)
         if cur is None or not cur.is_dir():
             return None
-        problem = verify_build(settings, cur, read_manifest(cur))
+        manifest = read_manifest(cur)
+        if names is None:
+            problem = verify_build(settings, cur, manifest)
+        else:
+            cache = VerifiedCache(settings.data_dir)
+            problem = check_files(cur, {n: f for n, f in manifest.files.items() if n in names}, cache)
+            if not problem and not set(names) <= set(manifest.files):
+                problem = f"its manifest has no checksum for {', '.join(sorted(set(names) - set(manifest.files)))}"
+            cache.save()
     except (OSError, MicqaError):
         return None
     if problem:
-        log.warning("The current index %s is damaged (%s); nothing is reused from it.", cur, problem)
+        log.warning("The current index %s is damaged (%s); it is not reused.", cur, problem)
         return None
     return cur
 
@@ -143,7 +151,7 @@ def _unchanged(settings: Settings, fingerprint: str) -> bool:
 
 def _previous_vectors(settings: Settings) -> dict[str, np.ndarray]:
     try:
-        cur = _intact_current(settings)
+        cur = _intact_current(settings, ("vectors.npy", "vector_ids.json"))
         if cur is None:
             return {}
         manifest = read_manifest(cur)
@@ -357,7 +365,7 @@ def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], 
             texts.append(c.text[a:b])
     prev: dict[str, np.ndarray] = {}
     try:
-        cur = _intact_current(settings)
+        cur = _intact_current(settings, ("sentences.npy", "sentence_keys.json"))
         if cur is not None and (cur / "sentences.npy").exists():
             old_keys = json.loads((cur / "sentence_keys.json").read_text())
             old = np.load(cur / "sentences.npy")
