@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +27,7 @@ from rag.store import current_build_dir, read_manifest
 from ui.cli import app
 
 WEIGHTS = f"onnx/{ox.WEIGHTS_FILE}"
+COST = re.compile(r"cold ask takes about \d+ s and \d+ MB instead of about 1 s and \d+ MB")
 
 
 def _copy(real_index: Settings, dest: Path, with_cache: bool) -> Settings:
@@ -149,7 +151,7 @@ def test_query_fallback_is_warned_with_its_cost(tmp_path, monkeypatch, caplog) -
         got = api.load_query_embedder(Settings(data_dir=tmp_path), tmp_path)
     assert got == "slow embedder"
     msg = " ".join(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
-    assert "no ONNX model" in msg and "13 s" in msg and "630 MB" in msg and "1 s" in msg and "220 MB" in msg, msg
+    assert "no ONNX model" in msg and COST.search(msg), msg
 
 
 def test_ingest_fallback_is_warned_with_its_cost(tmp_path, monkeypatch, caplog) -> None:
@@ -162,4 +164,4 @@ def test_ingest_fallback_is_warned_with_its_cost(tmp_path, monkeypatch, caplog) 
     with caplog.at_level(logging.WARNING, logger="ingest.build"):
         assert build._open_onnx(Settings(data_dir=tmp_path), tmp_path / "onnx") is None
     msg = " ".join(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
-    assert "no torch here" in msg and "13 s" in msg and "630 MB" in msg and "ingest --force" in msg, msg
+    assert "no torch here" in msg and COST.search(msg) and "ingest --force" in msg, msg
