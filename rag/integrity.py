@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from pathlib import Path, PurePosixPath
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class VerifiedCache:
         if not self.dirty:
             return
         live = {k: v for k, v in self.entries.items() if os.path.exists(k)}  # builds pruned since
-        tmp = self.path.with_name(f"{CACHE_FILE}.{os.getpid()}.tmp")
+        tmp = self.path.with_name(f"{CACHE_FILE}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
             tmp.write_text(json.dumps(live))
             os.replace(tmp, self.path)
