@@ -4,11 +4,14 @@ Layout under ``Settings.data_dir``::
 
     CURRENT                 {"build": "<id>"}  -- switched atomically with os.replace
     ingest.lock             one writer at a time (flock)
-    builds/<id>/manifest.json
+    verified.json           files already hashed and found right, by stat (rag/integrity.py)
+    onnx-cache/<key>/       the model's ONNX export + checksums.json, copied into each build
+    builds/<id>/manifest.json  counts, model, probe, and every other file's size and SHA-256
     builds/<id>/records.json   documents, sections, tables, references, acronyms, chunks
     builds/<id>/texts/<doc>.txt
     builds/<id>/vectors.npy + vector_ids.json   (re-used by the next ingest: nothing re-embedded)
     builds/<id>/bm25/          the lexical index
+    builds/<id>/onnx/          the query embedder (a copy, never a link into onnx-cache)
     builds/<id>/chroma/        Chroma PersistentClient (unless MICQA_CHROMA_URL points at a server)
 """
 
