@@ -292,6 +292,7 @@ def worker_scale(src_data_dir: str, out_data_dir: str, factor: int) -> dict[str,
         keys = [k if j == 0 else k.replace(":", f"-{j:04d}:", 1) for j in range(factor) for k in skeys]
         np.save(final / "sentences.npy", np.tile(svecs, (factor, 1)))
         (final / "sentence_keys.json").write_text(json.dumps(keys))
+    build.seal_build(settings, final)  # every file's SHA-256 in the manifest, as ingest does
     t2 = time.perf_counter()
     build._validate(settings, final, build_id)
     t_validate = time.perf_counter() - t2

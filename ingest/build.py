@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import os
 import shutil
 import time
 from collections import Counter
@@ -27,6 +28,8 @@ from ingest.loaders import LoadedDocument, LoadError, list_corpus_files, load
 from ingest.structure import build_sections, find_figure_captions, parse_toc
 from ingest.tables import extract_tables
 from rag.errors import IngestLocked, MicqaError
+from rag.integrity import VerifiedCache, check_files, digest_tree
+from rag.onnx_embed import SLOW_FALLBACK
 from rag.records import Chunk, Manifest
 from rag.settings import CHUNKER_VERSION, Settings
 from rag.store import (
@@ -37,6 +40,7 @@ from rag.store import (
     read_manifest,
     records_to_json,
     switch_current,
+    verify_build,
 )
 
 log = logging.getLogger(__name__)
@@ -70,6 +74,10 @@ class BuildReport:
 
 class IngestFailed(MicqaError):
     exit_code = 1
+
+    def __init__(self, message: str, report: BuildReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report  # what was found so far (the problems), for `ingest --json`
 
 
 class _Lock:
@@ -105,12 +113,36 @@ def _corpus_fingerprint(settings: Settings, files: list[Path]) -> str:
     return h.hexdigest()
 
 
-def _unchanged(settings: Settings, fingerprint: str) -> bool:
+def _intact_current(settings: Settings, names: tuple[str, ...] | None = None) -> Path | None:
+    """The current build when its files (all, or only ``names``) match the manifest's SHA-256; else None.
+
+    Only intact files are reused: vectors copied from a damaged build would carry the damage into
+    the rebuild that was meant to repair it.
+    """
     try:
         cur = current_build_dir(settings)
-    except MicqaError:
-        return False
-    if cur is None or not cur.is_dir():
+        if cur is None or not cur.is_dir():
+            return None
+        manifest = read_manifest(cur)
+        if names is None:
+            problem = verify_build(settings, cur, manifest)
+        else:
+            cache = VerifiedCache(settings.data_dir)
+            problem = check_files(cur, {n: f for n, f in manifest.files.items() if n in names}, cache)
+            if not problem and not set(names) <= set(manifest.files):
+                problem = f"its manifest has no checksum for {', '.join(sorted(set(names) - set(manifest.files)))}"
+            cache.save()
+    except (OSError, MicqaError):
+        return None
+    if problem:
+        log.warning("The current index %s is damaged (%s); it is not reused.", cur, problem)
+        return None
+    return cur
+
+
+def _unchanged(settings: Settings, fingerprint: str) -> bool:
+    cur = _intact_current(settings)
+    if cur is None:
         return False
     try:
         stamp = json.loads((cur / "fingerprint.json").read_text())
@@ -122,7 +154,7 @@ def _unchanged(settings: Settings, fingerprint: str) -> bool:
 
 def _previous_vectors(settings: Settings) -> dict[str, np.ndarray]:
     try:
-        cur = current_build_dir(settings)
+        cur = _intact_current(settings, ("vectors.npy", "vector_ids.json"))
         if cur is None:
             return {}
         manifest = read_manifest(cur)
@@ -150,8 +182,9 @@ def _open_onnx(settings: Settings, onnx_dir: Path):
         ensure_onnx(settings.embed_model_path, settings.data_dir / "onnx-cache", onnx_dir)
         return OnnxEmbedder(onnx_dir, settings.embed_model_id)
     except Exception as exc:  # the query path falls back to sentence-transformers: slower, still right
-        log.warning("ONNX export of %s failed (%s: %s); queries will load sentence-transformers.",
-                    settings.embed_model_path or settings.embed_model_id, type(exc).__name__, exc)
+        log.warning("ONNX export of %s failed (%s: %s), so this build has no ONNX model: %s Fix the cause and "
+                    "run `micqa ingest --force`.", settings.embed_model_path or settings.embed_model_id,
+                    type(exc).__name__, exc, SLOW_FALLBACK)
         shutil.rmtree(onnx_dir, ignore_errors=True)
         return None
 
@@ -204,9 +237,11 @@ def build_index(
             unique.append(d)
         docs = unique
         if not docs:
+            report.seconds = time.perf_counter() - t0
             raise IngestFailed(
                 "No document could be ingested"
-                + (": " + " ".join(report.problems) if report.problems else "; put .pdf, .txt or .md files in corpus/.")
+                + (": " + " ".join(report.problems) if report.problems else "; put .pdf, .txt or .md files in corpus/."),
+                report,
             )
 
         t_parse = time.perf_counter()
@@ -245,6 +280,7 @@ def build_index(
             _write_document_frequencies(tmp, all_chunks)
             final = root / build_id
             tmp.rename(final)
+            seal_build(settings, final)
             stages["write"] = time.perf_counter() - t
             t = time.perf_counter()
             _validate(settings, final, build_id)
@@ -378,7 +414,7 @@ def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], 
             texts.append(c.text[a:b])
     prev: dict[str, np.ndarray] = {}
     try:
-        cur = current_build_dir(settings)
+        cur = _intact_current(settings, ("sentences.npy", "sentence_keys.json"))
         if cur is not None and (cur / "sentences.npy").exists():
             old_keys = json.loads((cur / "sentence_keys.json").read_text())
             old = np.load(cur / "sentences.npy")
@@ -462,6 +498,24 @@ def _write_build(settings, tmp: Path, build_id: str, docs, sections, tables, ref
         "table_rows": sum(len(t.rows) for t in tables), "references": len(refs), "acronyms": len(acronyms),
     }
     (tmp / "fingerprint.json").write_text(json.dumps({"fingerprint": fingerprint, "report": summary}))
+
+
+def seal_build(settings: Settings, build_dir: Path) -> None:
+    """Record every file's size and SHA-256 in the manifest (checked at each open), and remember them as verified.
+
+    Runs once the build is complete and in its final place (the cache is keyed by path).
+    """
+    files = digest_tree(build_dir)
+    path = build_dir / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["files"] = files
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2))
+    os.replace(tmp, path)
+    cache = VerifiedCache(settings.data_dir)
+    for rel, f in files.items():
+        cache.add(build_dir / rel, (build_dir / rel).stat(), str(f["sha256"]))
+    cache.save()
 
 
 def _chroma_meta(c: Chunk) -> dict[str, str | int]:

@@ -4,6 +4,9 @@ The exported graph is the whole sentence-transformers pipeline (BERT -> mean poo
 attention mask -> L2 normalisation) with dynamic batch and sequence axes; the tokenizer is the
 model's own ``tokenizer.json``. Exports are cached in ``data_dir/onnx-cache/<key>`` keyed by the
 model folder's path and the weights' size/mtime, so a re-ingest copies instead of re-exporting.
+Each cache entry records its files' SHA-256 (``checksums.json``); an entry that no longer matches is
+exported again rather than copied, and each build gets its own copy (never a hard link), so damage
+to one build's model cannot reach the cache or another build.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from rag.integrity import VerifiedCache, check_files, sha256_file
+
 log = logging.getLogger(__name__)
 
 OPSET = 17
@@ -24,6 +29,7 @@ MAX_SEQ_LENGTH = 256  # sentence-transformers' max_seq_length for all-MiniLM-L6-
 EXPORT_VERSION = "1"  # bump when the graph layout changes
 WEIGHTS_FILE = "model.onnx.data"
 FILES = ("model.onnx", WEIGHTS_FILE, "tokenizer.json", "config.json")
+CHECKSUMS = "checksums.json"
 
 
 def model_folder(model_path: str | None) -> Path:
@@ -143,28 +149,39 @@ def _verify(st_model, out_dir: Path) -> None:
         raise ValueError(f"the ONNX export differs from sentence-transformers (cosine {worst:.4f})")
 
 
-def _complete(d: Path) -> bool:
-    return all((d / f).is_file() for f in FILES)
+def _intact(d: Path, cache: VerifiedCache) -> bool:
+    """Every file of the cache entry is there with the size and SHA-256 recorded when it was exported."""
+    try:
+        want = json.loads((d / CHECKSUMS).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(want, dict) and set(want) == set(FILES) and check_files(d, want, cache) is None
+
+
+def _write_checksums(d: Path) -> None:
+    sums = {f: {"size": (d / f).stat().st_size, "sha256": sha256_file(d / f)} for f in FILES}
+    (d / CHECKSUMS).write_text(json.dumps(sums, indent=2))
 
 
 def ensure_onnx(model_path: str | None, cache_root: Path, dest: Path, st_model=None) -> Path:
-    """Put an ONNX export of the model at dest, exporting into the cache only on the first call."""
+    """Put a copy of the model's ONNX export at dest, exporting into the cache only when it holds no intact one."""
     cached = cache_root / cache_key(model_path)
-    if not _complete(cached):
+    cache = VerifiedCache(cache_root.parent)  # the data dir: a warm re-ingest does not hash 90 MB again
+    if not _intact(cached, cache):
+        if cached.exists():
+            log.warning("The cached ONNX export %s is damaged or incomplete; exporting the model again.", cached)
         cache_root.mkdir(parents=True, exist_ok=True)
         # export into a sibling tmp dir and rename: a killed export never leaves a half cache entry
         work = Path(tempfile.mkdtemp(prefix="export-", dir=cache_root))
         try:
             export_onnx(model_path, work, st_model=st_model)
+            _write_checksums(work)
             shutil.rmtree(cached, ignore_errors=True)
             os.replace(work, cached)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+    cache.save()
     dest.mkdir(parents=True, exist_ok=True)
     for f in FILES:
-        target = dest / f
-        try:
-            os.link(cached / f, target)  # a hard link costs nothing; fall back to a copy across filesystems
-        except OSError:
-            shutil.copyfile(cached / f, target)
+        shutil.copyfile(cached / f, dest / f)
     return dest

@@ -215,14 +215,19 @@ def _check_store(index: Index, collection) -> None:
 
 def load_query_embedder(settings: Settings, build_dir: Path):
     """The query-time embedder: the ONNX export beside the index when present (fast start), else MiniLM."""
-    try:
-        from rag.onnx_embed import OnnxEmbedder  # added by the performance work
+    from rag.onnx_embed import SLOW_FALLBACK, OnnxEmbedder
 
-        onnx_dir = build_dir / "onnx"
-        if (onnx_dir / "model.onnx").exists():
+    onnx_dir = build_dir / "onnx"
+    if (onnx_dir / "model.onnx").exists():
+        try:
             return OnnxEmbedder(onnx_dir, settings.embed_model_id)
-    except ImportError:
-        pass
+        except Exception as exc:  # its files passed their checksums, so the export itself is unusable
+            raise IndexNeedsRebuild(
+                f"The embedding model in {onnx_dir} cannot be loaded ({type(exc).__name__}): index needs rebuild; "
+                "run `micqa ingest --force`."
+            ) from exc
+    log.warning("The index in %s has no ONNX model: %s Run `micqa ingest --force` to export it.", build_dir,
+                SLOW_FALLBACK)
     from rag.embeddings import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(settings.embed_model_path, settings.embed_model_id)
@@ -277,13 +282,16 @@ def ask(
     t0 = time.perf_counter()
     settings = settings or Settings.from_env()
     q = clean_question(question, settings.max_question_chars)  # before anything is embedded
-    hist = _clean_history(history, settings.max_question_chars * 5)
+    hist = _clean_history(history, settings.max_turn_chars)
     eng = engine or get_engine(settings)
     k = k or settings.k
     # parse once: wrappers, filler and typos folded away, names cased as the report writes them
     typed = eng.parse(q)
     hist_parsed = [Turn(t.role, eng.parse(t.content).text if t.role == "user" else t.content) for t in hist]
     standalone = condense(typed.text, hist_parsed, similar=eng.similarity)
+    if len(standalone) > settings.max_question_chars:  # a subject taken from a huge earlier turn: not a question
+        log.info("the rewritten follow-up is %d characters long; the question is used as asked", len(standalone))
+        standalone = typed.text
     query = eng.parse(standalone) if standalone != typed.text else typed
     shown = query.text if (standalone != typed.text or typed.corrections) else q
     backend = backend or settings.llm

@@ -16,6 +16,12 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
+# measured: a cold `micqa ask` through sentence-transformers took 10.9-14.0 s and 652 MiB (median of 3 on a
+# loaded 2-core machine; the outside test of issue 16 saw 13.7 s / 630 MB), through ONNX 1.1 s and 217 MiB
+# (bench/RESULTS.md, quiet machine)
+SLOW_FALLBACK = ("every `micqa ask` then loads sentence-transformers and torch instead: a cold ask takes about 12 s "
+                 "and 650 MB instead of about 1 s and 220 MB.")
+
 
 class OnnxEmbedder:
     def __init__(self, onnx_dir: Path | str, model_id: str, threads: int | None = None) -> None:

@@ -241,3 +241,5 @@ class Manifest:
     probe_query: str
     probe_chunk_id: str
     created_at: str
+    # {relative path: {size, sha256}} of every build file but the manifest and the Chroma store
+    files: dict[str, dict[str, int | str]] = field(default_factory=dict)

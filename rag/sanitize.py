@@ -1,7 +1,8 @@
 """Clean and bound a question before anything else touches it.
 
-Control, format (zero-width, bidi) and Unicode tag characters are removed, lone surrogates are
-dropped, whitespace is collapsed. Cleaning is idempotent: clean(clean(x)) == clean(x).
+Terminal escape sequences (CSI such as ``ESC[31m``, OSC such as a window title) are removed whole,
+then control, format (zero-width, bidi) and Unicode tag characters, lone surrogates are dropped,
+whitespace is collapsed. Cleaning is idempotent: clean(clean(x)) == clean(x).
 The length cap is checked on the raw input first, so a 10 MB paste is rejected before any work.
 """
 
@@ -13,6 +14,13 @@ import unicodedata
 from rag.errors import BadQuestion
 
 _WS = re.compile(r"\s+")
+# ECMA-48: CSI = ESC [ (or 8-bit 0x9B) params, intermediates, final byte; OSC = ESC ] ... BEL or ESC \;
+# other two-byte escapes (ESC ( B, ESC 7 ...). Removing only the ESC would leave "[31m" in the question.
+_ANSI = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]*[0-~]"
+)
 
 
 def _keep(ch: str) -> bool:
@@ -23,6 +31,7 @@ def _keep(ch: str) -> bool:
 
 
 def clean_text(text: str) -> str:
+    text = _ANSI.sub("", text)  # no ESC survives the filter below, so a second pass finds none: idempotent
     text = unicodedata.normalize("NFC", "".join(ch for ch in text if _keep(ch)))
     # NFC can in principle compose into new characters; filter again so the result is a fixed point
     text = "".join(ch for ch in text if _keep(ch))

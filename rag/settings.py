@@ -49,6 +49,11 @@ class Settings:
     chunk_max_chars: int = 900
     k: int = 8
     max_question_chars: int = 2000
+    # earlier turns: the API cuts each to max_turn_chars; a --history file beyond these caps is refused
+    max_turn_chars: int = 10_000
+    max_history_bytes: int = 2**20
+    max_history_turns: int = 200
+    max_json_depth: int = 20
     max_file_bytes: int = 50 * 1024 * 1024
     llm: str | None = None  # "provider:model", e.g. "openai:gpt-4o-mini" or "ollama:llama3.1"
     llm_timeout_s: float = 60.0

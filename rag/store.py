@@ -4,34 +4,41 @@ Layout under ``Settings.data_dir``::
 
     CURRENT                 {"build": "<id>"}  -- switched atomically with os.replace
     ingest.lock             one writer at a time (flock)
-    builds/<id>/manifest.json
+    verified.json           files already hashed and found right, by stat (rag/integrity.py)
+    onnx-cache/<key>/       the model's ONNX export + checksums.json, copied into each build
+    builds/<id>/manifest.json  counts, model, probe, and every other file's size and SHA-256
     builds/<id>/records.json   documents, sections, tables, references, acronyms, chunks
     builds/<id>/texts/<doc>.txt
     builds/<id>/vectors.npy + vector_ids.json   (re-used by the next ingest: nothing re-embedded)
     builds/<id>/bm25/          the lexical index
+    builds/<id>/onnx/          the query embedder (a copy, never a link into onnx-cache)
     builds/<id>/chroma/        Chroma PersistentClient (unless MICQA_CHROMA_URL points at a server)
 """
 
 from __future__ import annotations
 
 import atexit
+import fcntl
 import json
 import logging
 import os
 import shutil
 import tempfile
 import threading
+import time
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
 from rag.errors import IndexMissing, IndexNeedsRebuild
+from rag.integrity import VerifiedCache, check_files
 from rag.records import Acronym, Chunk, Document, Manifest, ReportReference, Section, Table, TableRow
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 
 REBUILD_HINT = "run `micqa ingest` (or `make app`) to rebuild it"
+FORCE_HINT = "run `micqa ingest --force`"
 
 
 def builds_dir(settings: Settings) -> Path:
@@ -101,6 +108,14 @@ def records_from_json(blob: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
+def verify_build(settings: Settings, build_dir: Path, manifest: Manifest) -> str | None:
+    """None when every file of the build has the size and SHA-256 its manifest records; else what is wrong."""
+    cache = VerifiedCache(settings.data_dir)
+    problem = check_files(build_dir, manifest.files, cache)
+    cache.save()
+    return problem
+
+
 def read_manifest(build_dir: Path) -> Manifest:
     try:
         return Manifest(**json.loads((build_dir / "manifest.json").read_text()))
@@ -130,14 +145,73 @@ def chroma_client(settings: Settings, build_dir: Path):
 
 _snapshots: dict[tuple[str, int, int], Path] = {}
 _snapshot_lock = threading.Lock()
+SNAPSHOT_PREFIX = "micqa-snap-"
+SNAPSHOT_OWNER = "owner.lock"
+STALE_SNAPSHOT_S = 10 * 60
+_owner_locks: list = []  # held open for the life of the process: the kernel frees them when it dies
+_swept = False
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists but belongs to someone else
+    return True
+
+
+def remove_stale_snapshots(tmp_root: Path | None = None, max_age_s: float = STALE_SNAPSHOT_S) -> list[Path]:
+    """Remove private store copies left by readers killed before their exit handler ran (kill -9, OOM).
+
+    A copy is stale when it is older than max_age_s, its owner's lock is free (the kernel releases
+    an flock when a process dies, however it dies) and the pid in its name is not running.
+    """
+    root = Path(tmp_root or tempfile.gettempdir())
+    removed: list[Path] = []
+    for d in root.glob(f"{SNAPSHOT_PREFIX}*"):
+        try:
+            st = d.lstat()
+            if not d.is_dir() or d.is_symlink() or st.st_uid != os.getuid() or time.time() - st.st_mtime < max_age_s:
+                continue
+            pid = d.name[len(SNAPSHOT_PREFIX):].split("-", 1)[0]
+            if pid.isdigit() and _pid_alive(int(pid)):
+                continue
+            with open(d / SNAPSHOT_OWNER, "a") as fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # the owner is alive (in another pid namespace, say)
+                shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+        except OSError:
+            continue  # not ours to judge
+    if removed:
+        log.info("removed %d stale store copies left by killed processes", len(removed))
+    return removed
+
+
+def _new_snapshot(build_dir: Path) -> Path:
+    global _swept
+    if not _swept:  # once per process, before it adds a copy of its own
+        _swept = True
+        remove_stale_snapshots()
+    snap = Path(tempfile.mkdtemp(prefix=f"{SNAPSHOT_PREFIX}{os.getpid()}-{build_dir.name}-"))
+    atexit.register(shutil.rmtree, snap, True)
+    fh = open(snap / SNAPSHOT_OWNER, "w")  # stays open (and locked) until the process ends
+    fcntl.flock(fh, fcntl.LOCK_EX)
+    _owner_locks.append(fh)
+    return snap
 
 
 def chroma_reader(settings: Settings, build_dir: Path):
     """A client for queries that never writes into the build.
 
     chromadb writes on open even to only read (a row in its sqlite file, HNSW files saved again), so a
-    local build is opened from a private copy in the system temp folder (a few MB; removed at exit).
-    One copy per build per process; a server (MICQA_CHROMA_URL) is used as is.
+    local build is opened from a private copy in the system temp folder (a few MB; removed at exit, and
+    by the next process when this one is killed). One copy per build per process; a server
+    (MICQA_CHROMA_URL) is used as is.
     """
     if settings.chroma_url:
         return chroma_client(settings, build_dir)
@@ -147,8 +221,7 @@ def chroma_reader(settings: Settings, build_dir: Path):
     with _snapshot_lock:
         snap = _snapshots.get(key)
         if snap is None or not snap.is_dir():
-            snap = Path(tempfile.mkdtemp(prefix=f"micqa-{build_dir.name}-"))
-            atexit.register(shutil.rmtree, snap, True)
+            snap = _new_snapshot(build_dir)
             shutil.copytree(src, snap / "chroma")
             _snapshots[key] = snap
     return chroma_client(settings, snap)
@@ -271,6 +344,9 @@ def open_index(settings: Settings) -> Index:
             "The index was built with other settings (chunker or embedding model): index needs rebuild; "
             f"{REBUILD_HINT}."
         )
+    problem = verify_build(settings, build_dir, manifest)
+    if problem:
+        raise IndexNeedsRebuild(f"The index in {build_dir} is damaged ({problem}): index needs rebuild; {FORCE_HINT}.")
     try:
         recs = records_from_json(json.loads((build_dir / "records.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError, KeyError) as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -95,6 +96,9 @@ def ingest(
 
                 report = build_index(settings, paths or None, progress=cb, force=force, wait_for_lock=wait)
     except MicqaError as exc:
+        failed = getattr(exc, "report", None)
+        if json_out and failed is not None:  # a script reading --json gets the problems, not an empty stdout
+            typer.echo(json.dumps({**failed.to_json(), "error": str(exc)}, indent=2))
         _err(exc)
         return
     for p in report.problems:
@@ -134,17 +138,67 @@ def _print_answer(ans, as_json: bool) -> None:
             typer.echo(f"  - {sc.chunk.section} ({sc.chunk.id}): {sc.chunk.text[:160]}…")
 
 
-def _load_history(path: Path | None):
+# a JSON string (to its closing quote, or to the end when it has none) or a bracket: strings are skipped
+# whole so brackets inside them do not count, and every match moves forward, so the scan stays linear
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)|[\[\]{}]', re.S)
+_TURN_SHAPE = '{"role": "user" or "assistant", "content": text}'
+
+
+def _nests_deeper(text: str, limit: int) -> bool:
+    """True when brackets nest deeper than limit, judged by a loop (json.loads recurses once per level)."""
+    depth = 0
+    for m in _JSON_TOKEN.finditer(text):
+        ch = m.group()[0]
+        if ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
+def _load_history(path: Path | None, settings: Settings):
+    """Earlier turns from a file, refused with one sentence (exit 2) beyond the caps, checked before parsing."""
     from rag.records import Turn
 
     if path is None:
         return []
+    hint = f"give a JSON list of turns, each {_TURN_SHAPE}"
+    cap = settings.max_history_bytes
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return [Turn(t["role"], t["content"]) for t in data]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        _fail(f"Could not read the history file {path} ({exc}); give a JSON list of {{role, content}} turns.", 2)
-        return []
+        with open(path, "rb") as fh:  # at most cap + 1 bytes, whatever the file is (/dev/zero, a pipe)
+            raw = fh.read(cap + 1)
+    except OSError as exc:
+        _fail(f"Could not read the history file {path} ({exc.strerror or type(exc).__name__}); {hint}.", 2)
+    if len(raw) > cap:
+        _fail(f"The history file {path} is larger than {cap / 2**20:g} MB; keep only the recent turns.", 2)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        _fail(f"The history file {path} is not UTF-8 text; save it as UTF-8 and {hint}.", 2)
+    if _nests_deeper(text, settings.max_json_depth):
+        _fail(f"The history file {path} nests brackets deeper than {settings.max_json_depth} levels; {hint}.", 2)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail(f"The history file {path} is not valid JSON ({exc.msg} at line {exc.lineno}); {hint}.", 2)
+    except ValueError:  # e.g. a number with more digits than Python converts
+        _fail(f"The history file {path} is not usable JSON; {hint}.", 2)
+    if not isinstance(data, list):
+        _fail(f"The history file {path} holds a JSON {type(data).__name__}, not a list; {hint}.", 2)
+    if len(data) > settings.max_history_turns:
+        _fail(f"The history file {path} has {len(data):,} turns; the limit is {settings.max_history_turns}, "
+              "so keep only the recent ones.", 2)
+    turns = []
+    for i, t in enumerate(data, 1):
+        if not (isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)):
+            _fail(f"Turn {i} of the history file {path} is not {_TURN_SHAPE}; fix or remove it.", 2)
+        if len(t["content"]) > settings.max_turn_chars:
+            _fail(f"Turn {i} of the history file {path} is {len(t['content']):,} characters long; the limit is "
+                  f"{settings.max_turn_chars:,}, so shorten it.", 2)
+        turns.append(Turn(t["role"], t["content"]))
+    return turns
 
 
 DocOpt = typer.Option(None, "--doc", help="Search one document only: its short name, file name or title words.")
@@ -176,7 +230,7 @@ def ask(
 
     settings = _settings(data_dir, chroma_url, llm, k)
     _setup_logging(settings)
-    hist = _load_history(history)
+    hist = _load_history(history, settings)
     try:
         filters = _doc_filter(doc, settings)
     except MicqaError as exc:
