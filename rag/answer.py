@@ -123,6 +123,20 @@ _REF_Q = re.compile(r"\b(?:reference|ref\.?|citation|source|footnote|entry)\s*(?
                     r"|\[(\d{1,3})\]", re.I)
 
 
+# A sentence that puts a number right before the thing a "how many" question counts gains this much.
+COUNT_BONUS = 0.1
+_HOW_MANY = re.compile(r"\bhow\s+many\s+(?:\w+\s+){0,3}?([A-Za-z][\w'-]*s)\b", re.I)
+_NUMBER_BEFORE = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
+                            r"hundreds?|thousands?)\s+(?:[\w-]+\s+){0,3}?([A-Za-z][\w'-]*)", re.I)
+
+
+def _counted_stem(question: str) -> str | None:
+    """The stem of what a "how many" question counts ("how many national MICs" -> "mic")."""
+    m = _HOW_MANY.search(question)
+    toks = tokens(m.group(1)) if m else []
+    return toks[0] if toks else None
+
+
 def asks_number(question: str) -> bool:
     """Questions whose answer is a figure: "how many", "what percent", "what is the budget of", "when"."""
     return bool(_NUMERIC_Q.search(question) or _QUANTITY_Q.search(question))
@@ -218,6 +232,16 @@ class GroundedAnswerer:
         if _ASKS_SOURCE.search(question):
             toks -= _SOURCE_WORDS  # "which source is cited for X": the passage says X, not "source"
         return toks - _FRAMING_WORDS  # "how does X differ from Y": the answer states X and Y, not "differ"
+
+    def _counts(self, text: str, counted: str) -> bool:
+        """Does a number stand right before the counted thing (or an acronym that writes it out: "33 MICs")?"""
+        for m in _NUMBER_BEFORE.finditer(strip_report_markers(text)):
+            word = m.group(1)
+            if tokens(word)[:1] == [counted]:
+                return True
+            if self.expander is not None and any(tokens(e)[-1:] == [counted] for e in self.expander.expansions(word)):
+                return True
+        return False
 
     def _weights(self, question: str) -> dict[str, float]:
         return {t: min(self.idf(t), self.max_idf) for t in self.content_tokens(question)}
@@ -326,6 +350,7 @@ class GroundedAnswerer:
         about_sources = bool(_SOURCE_Q.search(question))
         defines = self.asks_definition(question)
         asks_source = bool(_ASKS_SOURCE.search(question))
+        counted = _counted_stem(question)
         scored: list[tuple[float, float, Unit]] = []
         for rank, sc in enumerate(contexts):
             extra = self._extra(sc.chunk)
@@ -347,6 +372,8 @@ class GroundedAnswerer:
                 s = (1 - SIM_WEIGHT) * cov + SIM_WEIGHT * max(u.sim, 0.0) + 0.08 / (1 + rank)
                 if numeric:
                     s += 0.08 if _HAS_NUM.search(u.text) else -0.08
+                if counted and self._counts(u.text, counted):
+                    s += COUNT_BONUS  # "how many MICs": "33 MICs" says how many, "2016-2020" next to "MICs" does not
                 if len(u.text) < 25:
                     s -= 0.1  # headings and fragments say little
                 if sc.chunk.kind == "reference" and not about_sources:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -19,7 +20,7 @@ import numpy as np
 
 from rag.answer import GroundedAnswerer
 from rag.answerers.base import AnswerJob
-from rag.conversation import condense
+from rag.conversation import condense, names_in
 from rag.errors import BadQuestion, IndexNeedsRebuild, MicqaError
 from rag.frontmatter import FrontMatter
 from rag.query import Lexicon, Query, parse_query
@@ -263,7 +264,8 @@ def _clean_history(history: Sequence[Turn] | None, max_chars: int) -> list[Turn]
             continue
         text = clean_text(t.content[: max_chars * 4])[:max_chars]
         if text:
-            out.append(Turn(t.role, text))
+            ents = [clean_text(str(e))[:200] for e in (getattr(t, "entities", None) or [])[:50] if isinstance(e, str)]
+            out.append(Turn(t.role, text, [e for e in ents if e]))
     return out
 
 
@@ -287,7 +289,8 @@ def ask(
     k = k or settings.k
     # parse once: wrappers, filler and typos folded away, names cased as the report writes them
     typed = eng.parse(q)
-    hist_parsed = [Turn(t.role, eng.parse(t.content).text if t.role == "user" else t.content) for t in hist]
+    hist_parsed = [Turn(t.role, eng.parse(t.content).text if t.role == "user" else t.content, t.entities)
+                   for t in hist]
     standalone = condense(typed.text, hist_parsed, similar=eng.similarity)
     if len(standalone) > settings.max_question_chars:  # a subject taken from a huge earlier turn: not a question
         log.info("the rewritten follow-up is %d characters long; the question is used as asked", len(standalone))
@@ -311,12 +314,13 @@ def ask(
         d, routed_by = whole.drafted, [whole.answerer]
         if query.parts:
             parts = _answer_parts(query.parts, hist_parsed, eng, k, filters)
-            # one sentence of the report often says both things; the parts answer when it does not: when the whole
-            # was refused, or when a part is a computation over a table that no sentence states
-            if all(not r.drafted.refused for r in parts) and (d.refused or any(r.answerer == "table" for r in parts)):
+            # each part answered on its own says each thing; when a part finds no answer the whole question is
+            # tried as asked (one sentence of the report may say both things)
+            if all(not r.drafted.refused for r in parts):
                 d = merge_parts([r.drafted for r in parts])
                 routed_by = [r.answerer for r in parts]
         contexts = _evidence_first(d.citations, d.contexts or contexts, eng)[:k]
+        entities = _entities(query, d, routed_by, table, eng)
         ans = Answer(
             question=q,
             standalone_question=shown,
@@ -330,6 +334,7 @@ def ask(
             related=d.related,
             intent=query.intent,
             answerer="+".join(routed_by),
+            entities=entities,
         )
         if on_token:
             on_token(ans.text)
@@ -340,18 +345,36 @@ def ask(
     return ans
 
 
+def _entities(query: Query, d, routed_by: list[str], table, eng: Engine) -> list[str]:
+    """What the answer is about, for follow-ups: a table answer's rows by name, else the question's names."""
+    if d.refused:
+        return []
+    if routed_by == ["table"] and table is not None:
+        names = eng.tables.row_names(table.table, table.rows)
+        if names:
+            return names
+    return names_in(query.text)
+
+
 def _answer_parts(parts: list[str], history: list[Turn], eng: Engine, k: int, filters: Filters | None) -> list:
     """Each part of a compound question, the later ones read in the light of the earlier (pronouns resolved)."""
     out = []
     prior: list[Turn] = []
+    first = names_in(parts[0]) or [m.group(1) for m in [_COUNTED.search(parts[0])] if m]
     for part in parts:
         sub = eng.parse(condense(part, history + prior, similar=eng.similarity))
         vec = eng.embedder.embed_query(eng.retriever.expander.expand(sub.text))
         ctx = eng.retriever.search(sub.text, k=k, filters=filters, query_vec=vec)
         r = eng.router.run(AnswerJob(sub, ctx, eng.table_answer(sub.text, filters), vec))
         out.append(r)
-        prior = [Turn("user", part), Turn("assistant", r.drafted.text)]
+        # a pronoun in a later part means what the first part asked about ("how many X ..., and when did they ...")
+        prior = [Turn("user", part), Turn("assistant", r.drafted.text, first[:1])]
     return out
+
+
+# "How many <things> does/are ...": the things counted, the subject of a compound question's later parts
+_COUNTED = re.compile(r"\bhow many ((?:[\w'-]+\s+){0,4}?[\w'-]+)\s+(?:does|do|did|are|were|is|was|has|have|had|can|will)\b",
+                      re.I)
 
 
 def resolve_document(name: str, index: Index):

@@ -117,6 +117,19 @@ def condense(question: str, history: Sequence[Turn] | None, similar: Similarity 
     if not users or not needs_context(question):
         return question
     prev_q = users[-1]
+    last = next((t for t in reversed(history) if t.role == "assistant"), None)
+    known = list(getattr(last, "entities", None) or [])
+    if known:
+        # the last answer said what it was about: "it" is its first thing, "the second one" its second
+        om = _ORDINAL.search(question)
+        if om:
+            i = _ORD_N[om.group(1).lower()]
+            if -len(known) <= i < len(known):
+                return question[: om.start()] + known[i] + question[om.end():]
+        elif not _ELLIPSIS.match(question):
+            out = _replace_reference(question, known[0])
+            if out is not None:
+                return out
 
     m = _ELLIPSIS.match(question)
     if m:
@@ -137,24 +150,33 @@ def condense(question: str, history: Sequence[Turn] | None, similar: Similarity 
 
     subject = _conversation_subject(users, answers)
     if subject:
-        out, n = _DEFINITE.subn(subject, question, count=1)
-        if not n:
-            def repl(mm: re.Match[str]) -> str:
-                word = mm.group(1).lower()
-                if word in ("its", "their", "theirs", "his", "her"):
-                    return f"{subject}'s"
-                if word == "there":
-                    return f"in {subject}"
-                return subject
-
-            out, n = _PRONOUN.subn(repl, question, count=1)
-        if not n and _THAT_ALONE.search(question):
-            # "Which reference is that?": the thing is the last question itself
-            return f"{question.rstrip(' ?')}: {prev_q}"
-        if n:
-            return out
+        replaced = _replace_reference(question, subject)
+        if replaced is not None:
+            return replaced
+    if _THAT_ALONE.search(question):
+        # "Which reference is that?": the thing is the last question itself
+        return f"{question.rstrip(' ?')}: {prev_q}"
+    if subject:
         return f"{question.rstrip(' ?')} ({subject})?"
     return f"{question.rstrip(' ?')} ({prev_q.rstrip(' ?')})?"
+
+
+def _replace_reference(question: str, subject: str) -> str | None:
+    """The question with its definite phrase ("that center") or pronoun ("it") replaced by the subject."""
+    out, n = _DEFINITE.subn(subject, question, count=1)
+    if n:
+        return out
+
+    def repl(mm: re.Match[str]) -> str:
+        word = mm.group(1).lower()
+        if word in ("its", "their", "theirs", "his", "her"):
+            return f"{subject}'s"
+        if word == "there":
+            return f"in {subject}"
+        return subject
+
+    out, n = _PRONOUN.subn(repl, question, count=1)
+    return out if n else None
 
 
 def _swap(prev_q: str, new_part: str, similar: Similarity | None) -> str:

@@ -166,6 +166,9 @@ class Citation:
 class Turn:
     role: Literal["user", "assistant"]
     content: str
+    # what an answer was about (Answer.entities): follow-ups resolve "it" and "the second one" from this
+    # structure when it is given, from the text otherwise
+    entities: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -181,6 +184,7 @@ class Answer:
     latency_ms: float
     related: list[ScoredChunk] = field(default_factory=list)  # offered when refused
     warnings: list[str] = field(default_factory=list)
+    entities: list[str] = field(default_factory=list)  # the things the answer is about, in order
     intent: str = "lookup"  # what the question asked for (rag/query.py): lookup, explain, compare, ...
     answerer: str = ""  # which answerer answered (rag/route.py)
 
@@ -221,6 +225,7 @@ class Answer:
             ],
             "backend": self.backend,
             "intent": self.intent,
+            "entities": list(self.entities),
             "answerer": self.answerer,
             "warnings": list(self.warnings),
             "latency_ms": round(self.latency_ms, 3),

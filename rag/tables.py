@@ -230,6 +230,14 @@ class TableQA:
                 return True
         return False
 
+    def row_names(self, table: Table, rows: list[TableRow]) -> list[str]:
+        """What the rows are called (their name column, else their key): the things a table answer is about."""
+        prof = self.profiles.get(id(table))
+        if prof is None:
+            return []
+        col = prof.name_col or (prof.key_cols[0] if prof.key_cols else None)
+        return [str(r.cells[col]) for r in rows if col and isinstance(r.cells.get(col), str | int) and r.cells.get(col)]
+
     def row_chunk(self, table: Table, row: TableRow) -> Chunk | None:
         return self.row_chunks.get((table.doc_id, table.id, row.index))
 
@@ -776,7 +784,9 @@ class TableQA:
             items = " ".join(f"{{ROW:{r.index}}}" for r in rows)  # a long count cites its rows, names stay in them
         else:
             items = "; ".join(f"{self._label(prof, r)} {{ROW:{r.index}}}" for r in rows)
-        head = f"{len(rows)} of the {len(t.rows)} entries in {where}" + (f" match {what}" if what else "")
+        label, noun = _table_label(t)
+        scope = f"the {len(t.rows)} {noun} in {label}" if noun else f"the {len(t.rows)} entries in {where}"
+        head = f"{len(rows)} of {scope}" + (f" have {_with(what)}" if what else "")
         text = f"{head}: {items}."
         facts = [f"{head}: " + "; ".join(self._label(prof, r) for r in rows)]
         return TableAnswer(text, rows, t, facts)
@@ -903,6 +913,23 @@ def _known(w: str, known: set[str]) -> bool:
 def _caption(t: Table) -> str:
     """The caption as an answer shows it: the report's own markers ("[4]") would read as our citations."""
     return re.sub(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]", "", t.caption).strip() or t.id
+
+
+def _table_label(t: Table) -> tuple[str, str]:
+    """("Table A.1", "Manufacturing Innovation Centers") from "A.1. Table of Manufacturing Innovation Centers":
+    how a person names the table and what its rows are; ("", "") when the caption does not say."""
+    cap = _caption(t)
+    m = re.match(r"\s*(?:(?:table|appendix)\s+)?([A-Z](?:\.\d+)+|[A-Z]?\d+(?:\.\d+)*|[A-Z])[.:]?\s+(?:table|list)\s+of\s+(.+?)\.?$", cap,
+                 re.I)
+    if not m:
+        return "", ""
+    return f"Table {m.group(1)}", m.group(2).strip()
+
+
+def _with(what: str) -> str:
+    """"Year 2018, City Shanghai" -> "Year 2018 and City Shanghai"."""
+    parts = [p.strip() for p in what.split(", ") if p.strip()]
+    return " and ".join(parts)
 
 
 def _names_table(question: str, t: Table) -> bool:

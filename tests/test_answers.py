@@ -283,7 +283,7 @@ def test_lookup_kinds(fake_index, monkeypatch):
 def test_json_shape(fake_engine):
     out = ask(fake_engine, "How many MICs are in Hefei?").to_json()
     assert list(out) == ["question", "standalone_question", "answer", "refused", "citations", "contexts", "backend",
-                         "intent", "answerer", "warnings", "latency_ms"]
+                         "intent", "entities", "answerer", "warnings", "latency_ms"]
     assert out["intent"] == "lookup" and out["answerer"] == "table" and out["warnings"] == []
     assert list(out["citations"][0]) == ["n", "chunk_id", "doc", "doc_id", "doc_short", "section", "page", "quote",
                                          "references"]

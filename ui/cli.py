@@ -287,7 +287,7 @@ def chat(
             typer.echo(str(exc), err=True)
             continue
         _print_answer(ans, False)
-        history += [Turn("user", q), Turn("assistant", ans.text)]
+        history += [Turn("user", q), Turn("assistant", ans.text, ans.entities)]
 
 
 @app.command()
