@@ -7,8 +7,8 @@ bonus when the question wants a number and the sentence has one, and the passage
 rank. If even the best sentence covers too little of the question, it refuses with
 ``CANNOT_ANSWER`` and offers the closest passages as "related".
 
-The two refusal thresholds are module constants calibrated on the whole evaluation set
-(see evals/REPORT.md); they are not tuned per question.
+Every threshold and weight is a field of ``AnswerSettings`` (rag/settings.py), with what it trades;
+they are calibrated on the development split of the evaluation set, never per question.
 """
 
 from __future__ import annotations
@@ -23,21 +23,11 @@ import numpy as np
 from rag.citations import make_citation, report_marker_numbers, strip_report_markers
 from rag.frontmatter import FrontMatter
 from rag.records import CANNOT_ANSWER, Chunk, Citation, ReportReference, ScoredChunk
+from rag.settings import AnswerSettings
 from rag.tables import TableAnswer
 from rag.text import tokens
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
 
-# Refuse when the best sentence (with its passage) covers less than this share of the question.
-MIN_COVERAGE = 0.50
-# ... unless the passage is this close in meaning (cosine) and covers at least MIN_COVERAGE_DENSE.
-DENSE_RESCUE = 0.62
-MIN_COVERAGE_DENSE = 0.35
-MAX_SENTENCES = 3
-CLOSE_SECOND = 0.9
-# Share of a unit's score that comes from meaning (cosine to the question) rather than shared words.
-SIM_WEIGHT = 0.25
-# A unit this close in meaning passes the attribute gate even when it words things differently.
-SIM_GROUNDED = 0.7
 MAX_ANSWER_CHARS = 900
 
 _NUMERIC_Q = re.compile(r"\b(how many|how much|what percent|what percentage|what share|what proportion|what fraction|"
@@ -47,7 +37,7 @@ _HAS_NUM = re.compile(r"\d")
 _PHRASING = re.compile(r"\bhow\s+(fast|big|large|much|many|long|often|quickly|far|high|old|significant|"
                        r"important|strong|well)\b|\b(so far|to date|as of now|these days|nowadays|in total|besides|"
                        r"apart from|other than|rather than|in addition to|except|typically|usually|generally|"
-                       r"normally|commonly)\b", re.I)
+                       r"normally|commonly|typical|usual|average)\b", re.I)
 _SOURCE_Q = re.compile(r"\b(reference|references|source|sources|cite|cites|cited|citation|author|authors|published|"
                        r"publication|journal|article|paper|url|link|available at)\b", re.I)
 _QWORD = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "does", "do", "did", "is", "are",
@@ -55,13 +45,6 @@ _QWORD = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"
           "a", "an", "and", "of", "for", "compare", "describe", "explain", "summarize", "i", "report", "table",
           "abstract", "summary", "executive", "acknowledgments", "acknowledgements", "per", "appendix", "section",
           "say", "says", "said", "mention", "mentioned", "mentions", "figure", "fig", "page", "document"}
-# Refuse when the best passage covers less than this share of the question's attribute terms (the
-# terms that are not names): "Who is the director of <a center the report lists>?" names a real
-# center but asks for something the report never says.
-MIN_ATTRIBUTE_COVERAGE = 0.2
-MIN_ENTITY_COVERAGE = 0.34
-# Each name (run of capitalised words) of the question must be this much present in the passage.
-MIN_PHRASE_COVERAGE = 0.5
 # What the answer must hold, by the shape of the question (generic English, not tuned per question):
 # a quantity asked for ("what is the budget of ...", "what does it cost") needs a number in the answer.
 _QUANTITY_Q = re.compile(r"\b(?:what|how much)\s+(?:does|did|do|will|would)\s+(?:it|they|\w+)\s+cost\b|"
@@ -117,14 +100,10 @@ _BACKREF = re.compile(r"\b(?:this|these|such|the same)\s+(?:\w+\s+)?(?:mics?|cen
                       r"programs?|plans?|initiatives?|funds?|cit(?:y|ies)|compan(?:y|ies)|entit(?:y|ies)|models?|"
                       r"groups?|networks?|hubs?|regions?|provinces?|sectors?|laborator(?:y|ies))\b"
                       r"|^\W*(?:it|they|this|these)\b", re.I)
-# How much of what the sentence before names counts for a sentence that refers back to it.
-BACKREF_SHARE = 0.5
 _REF_Q = re.compile(r"\b(?:reference|ref\.?|citation|source|footnote|entry)\s*(?:no\.?|number|#)?\s*\[?(\d{1,3})\]?"
                     r"|\[(\d{1,3})\]", re.I)
 
 
-# A sentence that puts a number right before the thing a "how many" question counts gains this much.
-COUNT_BONUS = 0.1
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:\w+\s+){0,3}?([A-Za-z][\w'-]*s)\b", re.I)
 _NUMBER_BEFORE = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
                             r"hundreds?|thousands?)\s+(?:[\w-]+\s+){0,3}?([A-Za-z][\w'-]*)", re.I)
@@ -204,7 +183,8 @@ def units_of(sc: ScoredChunk, rank: int) -> list[Unit]:
 class GroundedAnswerer:
     def __init__(self, chunks: list[Chunk], references: dict[tuple[str, int], ReportReference],
                  vectors: dict[str, np.ndarray] | None = None, expander=None, df: dict[str, int] | None = None,
-                 front: FrontMatter | None = None) -> None:
+                 front: FrontMatter | None = None, settings: AnswerSettings | None = None) -> None:
+        self.s = settings or AnswerSettings()
         self.front = front
         self.vectors = vectors or {}
         self.expander = expander
@@ -364,16 +344,16 @@ class GroundedAnswerer:
                 u.sim = self.unit_sim(u, query_vec)
                 cov_s = self.coverage(weights, u.toks)
                 if prev is not None and _BACKREF.search(u.text):
-                    cov_s += BACKREF_SHARE * self.coverage(weights, prev.toks - u.toks)
+                    cov_s += self.s.backref_share * self.coverage(weights, prev.toks - u.toks)
                 if not u.text.startswith("^{"):  # a footnote set in the text flow is not what "this" refers to
                     prev = u
                 cov_c = self.coverage(weights, u.toks | chunk_toks)
                 cov = 0.75 * cov_s + 0.25 * cov_c
-                s = (1 - SIM_WEIGHT) * cov + SIM_WEIGHT * max(u.sim, 0.0) + 0.08 / (1 + rank)
+                s = (1 - self.s.sim_weight) * cov + self.s.sim_weight * max(u.sim, 0.0) + 0.08 / (1 + rank)
                 if numeric:
                     s += 0.08 if _HAS_NUM.search(u.text) else -0.08
                 if counted and self._counts(u.text, counted):
-                    s += COUNT_BONUS  # "how many MICs": "33 MICs" says how many, "2016-2020" next to "MICs" does not
+                    s += self.s.count_bonus  # "how many MICs": "33 MICs" says how many, "2016-2020" next to "MICs" does not
                 if len(u.text) < 25:
                     s -= 0.1  # headings and fragments say little
                 if sc.chunk.kind == "reference" and not about_sources:
@@ -388,7 +368,7 @@ class GroundedAnswerer:
 
     # ------------------------------------------------------------------ answering
     def answer(self, question: str, contexts: list[ScoredChunk], table: TableAnswer | None = None,
-               row_chunk=None, query_vec: np.ndarray | None = None) -> Drafted:
+               row_chunk=None, query_vec: np.ndarray | None = None, max_chars: int = MAX_ANSWER_CHARS) -> Drafted:
         ref = self._reference_answer(question, contexts) or self._front_answer(question, contexts)
         if ref is not None:
             return ref
@@ -405,7 +385,7 @@ class GroundedAnswerer:
         reranked = self.rerank(contexts, scored)
         best_s, best_cov, best = scored[0]
         top_dense = max((sc.dense_sim or 0.0) for sc in contexts[:3])
-        if best_cov < MIN_COVERAGE and not (top_dense >= DENSE_RESCUE and best_cov >= MIN_COVERAGE_DENSE):
+        if best_cov < self.s.min_coverage and not (top_dense >= self.s.dense_rescue and best_cov >= self.s.min_coverage_dense):
             return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, reranked[:3], reranked)
         lead = self._grounded_unit(question, scored[:5], contexts)
         if lead is None:
@@ -420,19 +400,19 @@ class GroundedAnswerer:
         for s, _cov, u in scored[:40]:
             if u is best:
                 continue
-            if len(chosen) >= MAX_SENTENCES:
+            if len(chosen) >= self.s.max_sentences:
                 break
             gain = sum(w for t, w in weights.items() if t in u.toks and t not in covered)
             total = sum(weights.values()) or 1.0
             # a runner-up almost as good as the lead is shown too: the reader sees both candidates, cited
             # (a sentence that scored higher but failed the grounding checks is no candidate)
-            close = len(chosen) == 1 and CLOSE_SECOND * best_s <= s <= best_s
+            close = len(chosen) == 1 and self.s.close_second * best_s <= s <= best_s
             if (close or (gain / total >= 0.2 and s >= 0.6 * best_s)) and not self._same(u, chosen):
                 chosen.append(u)
                 covered |= u.toks
         # keep the report's reading order within a passage
         chosen.sort(key=lambda u: (u.rank, u.start))
-        drafted = self._compose(self._with_attribution(self._with_list_items(chosen, contexts), contexts))
+        drafted = self._compose(self._with_attribution(self._with_list_items(chosen, contexts), contexts), max_chars)
         if _ASKS_SOURCE.search(question):
             drafted = self._with_sources(drafted)
         drafted.contexts = reranked
@@ -460,7 +440,7 @@ class GroundedAnswerer:
         if not table.unexplained or not scored:
             return False
         _s, cov, best = scored[0]
-        if best.chunk.kind not in ("prose", "figure_caption") or cov < MIN_COVERAGE:
+        if best.chunk.kind not in ("prose", "figure_caption") or cov < self.s.min_coverage:
             return False
         # words the report never uses are paraphrases that neither the table nor the text can hold
         weights = {t: self.idf(t) for t in table.unexplained if self.idf.df.get(t, 0)}
@@ -547,7 +527,7 @@ class GroundedAnswerer:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
             if numbers - toks:
                 continue
-            if verb and verb not in u.toks and u.sim < SIM_GROUNDED and not (verb in _ROLE and u.toks & _ROLE):
+            if verb and verb not in u.toks and u.sim < self.s.sim_grounded and not (verb in _ROLE and u.toks & _ROLE):
                 continue  # "Who chairs the Senate?" is not answered by a sentence that does not say who chairs
             if wants_date and not _DATE.search(strip_report_markers(u.text)):
                 continue  # "When ...?" is answered by a year or a date, not "four other MICs"
@@ -555,13 +535,13 @@ class GroundedAnswerer:
                 continue  # "What does it cost ...?" is not answered by a sentence without a figure
             # every name asked about must be in the passage: "institutes in California" is not answered by
             # a passage that only names the University of California
-            if any(self.coverage(p, toks) < MIN_PHRASE_COVERAGE for p in phrases):
+            if any(self.coverage(p, toks) < self.s.min_phrase_coverage for p in phrases):
                 continue
             # the names must be in the sentence itself (or be the sources its passage quotes); the attribute
             # may be anywhere in its passage
-            e_ok = not ew or self.coverage(ew, u.toks | self.chunk_sources(u.chunk)) >= MIN_ENTITY_COVERAGE
-            a_ok = not aw or self.coverage(aw, toks) >= MIN_ATTRIBUTE_COVERAGE
-            if e_ok and (a_ok or u.sim >= SIM_GROUNDED):
+            e_ok = not ew or self.coverage(ew, u.toks | self.chunk_sources(u.chunk)) >= self.s.min_entity_coverage
+            a_ok = not aw or self.coverage(aw, toks) >= self.s.min_attribute_coverage
+            if e_ok and (a_ok or u.sim >= self.s.sim_grounded):
                 return u
         return None
 

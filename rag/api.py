@@ -36,7 +36,8 @@ __all__ = ["CANNOT_ANSWER", "Engine", "Filters", "LookupResult", "ask", "get_eng
 
 log = logging.getLogger(__name__)
 MAX_REF_CHARS = 200
-LEXICON_MAX_CHUNKS = 20000  # the longest real ref (a chunk id, "Appendix A.1", "A.1/26") is far shorter
+LEXICON_MAX_CHUNKS = 20000
+PART_MAX_CHARS = 900  # all parts of a compound question together  # the longest real ref (a chunk id, "Appendix A.1", "A.1/26") is far shorter
 qa_log = logging.getLogger("micqa.qa")
 
 
@@ -102,11 +103,12 @@ class Engine:
                                          self.index.acronyms, vectors=unit_vectors)
         self.tables = TableQA(self.index.table_list, self.index.chunks, self.index.acronyms)
         self._doc_tables: dict[str, TableQA] = {}
+        self.answer_settings = AnswerSettings()
         self.answerer = GroundedAnswerer(self.index.chunks, self.index.references, vectors=unit_vectors,
+                                         settings=self.answer_settings,
                                          expander=self.retriever.expander, df=_load_df(self.index.build_dir),
                                          front=FrontMatter(self.index.chunks, self.index.acronyms))
         self.retriever.sentence_weights = self.answerer._weights
-        self.answer_settings = AnswerSettings()
         from rag.answerers import REGISTRY
 
         parts = {"grounded": self.answerer, "row_chunk": self.tables.row_chunk, "retriever": self.retriever,
@@ -365,7 +367,9 @@ def _answer_parts(parts: list[str], history: list[Turn], eng: Engine, k: int, fi
         sub = eng.parse(condense(part, history + prior, similar=eng.similarity))
         vec = eng.embedder.embed_query(eng.retriever.expander.expand(sub.text))
         ctx = eng.retriever.search(sub.text, k=k, filters=filters, query_vec=vec)
-        r = eng.router.run(AnswerJob(sub, ctx, eng.table_answer(sub.text, filters), vec))
+        # each part says one thing: the parts together stay as short as one answer
+        r = eng.router.run(AnswerJob(sub, ctx, eng.table_answer(sub.text, filters), vec,
+                                     max_chars=PART_MAX_CHARS // len(parts)))
         out.append(r)
         # a pronoun in a later part means what the first part asked about ("how many X ..., and when did they ...")
         prior = [Turn("user", part), Turn("assistant", r.drafted.text, first[:1])]

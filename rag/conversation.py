@@ -29,6 +29,9 @@ _DEFINITE = re.compile(
     r"office|agency|fund|study|survey|sector|region)\b",
     re.IGNORECASE,
 )
+# "What province is that in?": a demonstrative standing for a thing (followed by a preposition), not a conjunction
+_DEMONSTRATIVE = re.compile(r"\b(?:is|was|are|were|does|did|do)\s+(that|this)\b(?=\s+(?:in|on|at|from|for|located|based|"
+                            r"situated|about|part of)\b)", re.IGNORECASE)
 _THAT_ALONE = re.compile(r"\b(that|this)\b(?!\s+\w+\s+(?:is|was|are|were)\b)\s*\??$", re.IGNORECASE)
 _ORDINAL = re.compile(r"\bthe\s+(first|second|third|fourth|fifth|last|former|latter)(?:\s+one)?\b", re.IGNORECASE)
 _ORD_N = {"first": 0, "former": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "latter": -1}
@@ -85,7 +88,7 @@ def subject_of(text: str) -> str | None:
 def needs_context(question: str) -> bool:
     if _ELLIPSIS.match(question) or _ORDINAL.search(question) or _DEFINITE.search(question):
         return True
-    if _PRONOUN.search(question) or _THAT_ALONE.search(question):
+    if _PRONOUN.search(question) or _THAT_ALONE.search(question) or _DEMONSTRATIVE.search(question):
         return True
     return len(question.split()) <= 3 and not names_in(question)
 
@@ -176,6 +179,10 @@ def _replace_reference(question: str, subject: str) -> str | None:
         return subject
 
     out, n = _PRONOUN.subn(repl, question, count=1)
+    if not n:
+        m = _DEMONSTRATIVE.search(question)
+        if m:
+            return question[: m.start(1)] + subject + question[m.end(1):]
     return out if n else None
 
 

@@ -104,10 +104,38 @@ class Settings:
 
 @dataclass(frozen=True)
 class AnswerSettings:
-    """Every threshold and weight of the synthesis answerer and the router, each with what it trades.
+    """Every threshold and weight of the answerers, each with what it trades.
 
     Calibrated on the development split of evals/gold.jsonl only (the test split is only scored).
     """
+
+    # --- the fact answerer (rag/answer.py): when to answer, when to refuse
+    # Refuse when the best sentence (with its passage) covers less than this share of the question's terms:
+    # higher refuses more unanswerable questions and more paraphrased answerable ones.
+    min_coverage: float = 0.50
+    # ... unless the passage is this close in meaning (cosine) and still covers min_coverage_dense.
+    dense_rescue: float = 0.62
+    min_coverage_dense: float = 0.35
+    # Share of the question's attribute terms (what is asked, not the names) the passage must hold:
+    # "Who is the director of <a center the report lists>?" names a real center but asks what it never says.
+    min_attribute_coverage: float = 0.25
+    # Share of the names' terms the answering sentence itself must hold.
+    min_entity_coverage: float = 0.34
+    # Each name (run of capitalised words) of the question must be this much present in the passage.
+    min_phrase_coverage: float = 0.5
+    # A sentence this close in meaning passes the attribute check even when it words things differently.
+    sim_grounded: float = 0.75
+    # Share of a sentence's score from meaning (cosine to the question) rather than shared words.
+    sim_weight: float = 0.25
+    # How much of what the sentence before names counts for a sentence that refers back ("this MIC").
+    backref_share: float = 0.5
+    # A sentence that puts a number right before what a "how many" question counts gains this much.
+    count_bonus: float = 0.1
+    # Most sentences in a lookup answer, and how close to the lead a runner-up must score to be shown too.
+    max_sentences: int = 3
+    close_second: float = 0.9
+
+    # --- the synthesis answerer (rag/answerers/synthesis.py)
 
     # Passages searched for an open question (more than a lookup: the answer draws on several places).
     synth_k: int = 16
@@ -116,6 +144,8 @@ class AnswerSettings:
     synth_min_sentences: int = 2
     # Longest synthesised answer (characters); the rubric's limit is 1,500.
     synth_max_chars: int = 1300
+    # A comparison reads best side by side in a few sentences: a shorter limit.
+    synth_compare_max_chars: int = 950
     # Relevance = meaning (cosine to the question), words (IDF-weighted share of the topic's terms) and the
     # sentence's section (cosine of the question to the mean of the section's sentences): meaning finds
     # paraphrases, words keep the topic, the section keeps a sentence in its context.

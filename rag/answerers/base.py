@@ -24,6 +24,7 @@ class AnswerJob:
     table: TableAnswer | None
     query_vec: np.ndarray | None
     tried: list[str] = field(default_factory=list)  # answerers that declined before this one
+    max_chars: int | None = None  # a shorter answer (one part of a compound question)
 
 
 class Answerer(Protocol):

@@ -56,4 +56,5 @@ class FactAnswerer:
     def answer(self, job: AnswerJob) -> Drafted | None:
         # the table had its turn on the route (or was not on it: an open question never gets a bare cell)
         table = job.table if "table" not in job.tried and not job.query.synthesis else None
-        return self.grounded.answer(job.query.text, job.contexts, table, self.row_chunk, query_vec=job.query_vec)
+        kw = {"max_chars": job.max_chars} if job.max_chars else {}
+        return self.grounded.answer(job.query.text, job.contexts, table, self.row_chunk, query_vec=job.query_vec, **kw)

@@ -220,7 +220,7 @@ class SynthesisAnswerer:
                 val = self.s.synth_mmr_lambda * cand[0] - (1 - self.s.synth_mmr_lambda) * red
                 if val > pick_val:
                     pick, pick_val = cand, val
-            if pick is None or length + len(pick[1].text) > self.s.synth_max_chars:
+            if pick is None or length + len(pick[1].text) > self.s.synth_max_chars:  # _compose trims to the limit
                 break
             chosen.append(pick)
             length += len(pick[1].text)
@@ -256,7 +256,8 @@ class SynthesisAnswerer:
         units = _no_dangling(sorted(_dedupe(units), key=lambda u: (u.chunk.doc_id, u.chunk.start + u.start)))
         if not units:
             return None
-        drafted = self.g._compose(units, max_chars=self.s.synth_max_chars)
+        limit = self.s.synth_compare_max_chars if job.query.intent == "compare" else self.s.synth_max_chars
+        drafted = self.g._compose(units, max_chars=min(limit, job.max_chars or limit))
         if drafted.refused:
             return None
         drafted.contexts = self.g.rerank(job.contexts or pool, self.g.score_units(job.query.text, job.contexts or pool,
