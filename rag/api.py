@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -18,10 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from rag.answer import GroundedAnswerer
+from rag.citations import mark_table_cells
 from rag.conversation import condense
 from rag.errors import BadQuestion, IndexNeedsRebuild, MicqaError
 from rag.frontmatter import FrontMatter
-from rag.records import CANNOT_ANSWER, Answer, Chunk, ReportReference, TableRow, Turn
+from rag.records import CANNOT_ANSWER, Answer, Chunk, ReportReference, Section, Table, TableRow, Turn
 from rag.retrieve import Filters
 from rag.sanitize import clean_question, clean_text
 from rag.settings import Settings
@@ -40,12 +42,14 @@ class LookupResult:
     """What ``micqa lookup REF`` prints: a passage (chunk), a table row or a report reference."""
 
     ref: str
-    kind: str  # "chunk" | "section" | "table_row" | "reference"
+    kind: str  # "chunk" | "section" | "table_row" | "table" | "figure" | "reference"
     title: str
     text: str
     chunk: Chunk | None = None
     row: TableRow | None = None
     reference: ReportReference | None = None
+    table: Table | None = None  # a table row's or a whole table's table
+    section: Section | None = None
 
 
 class Engine:
@@ -254,6 +258,7 @@ def ask(
         )
         if on_token:
             on_token(ans.text)
+    mark_table_cells(ans.text, standalone, ans.citations, eng.index.chunk_by_id, eng.index.tables)
     ans.latency_ms = (time.perf_counter() - t0) * 1000
     qa_log.info(json.dumps({"question": q, "standalone": standalone, "answer": ans.text, "refused": ans.refused,
                             "citations": [c.chunk_id for c in ans.citations], "backend": ans.backend,
@@ -290,49 +295,118 @@ def _evidence_first(citations, contexts: list, eng: Engine) -> list:
     return lead + [sc for sc in contexts if sc.chunk.id not in led]
 
 
-def lookup(ref: str, settings: Settings | None = None) -> LookupResult:
-    """A chunk id, a section number (3.2.3), a table row (A.1/26) or a report reference ([20])."""
-    import re
+_LOOKUP_HELP = ("a section number (3.2.3) or title, a table row (A.1/26 or A.1 row 26), a table (Table 2), "
+                "a figure (Figure 5), a report reference ([20]) or a passage id")
 
+
+def table_label(table: Table) -> str:
+    """What the report calls a table ("Table 2", "A.1"), never an internal id like "table-2"."""
+    m = re.match(r"\s*((?:Table\s+)?[A-Z]?\.?\d+(?:\.\d+)*|Appendix\s+[A-Z])[.:]?", table.caption or "")
+    return m.group(1) if m else (table.caption or table.id)
+
+
+def _find_table(idx: Index, name: str) -> Table | None:
+    """"2", "table 2", "Table-2", "a.1", "Table A.1", "Appendix D" -> the table, case-blind."""
+    want = re.sub(r"^(?:table|tab\.?)\s*[-\s]?\s*", "", name.strip(), flags=re.I).rstrip(".").lower()
+    want = re.sub(r"^appendix\s+", "", want)
+    for t in idx.table_list:
+        ids = {t.id.lower(), t.id.lower().removeprefix("table-"), table_label(t).lower().removeprefix("table ")}
+        if want in ids:
+            return t
+    return None
+
+
+def _tables_named(idx: Index) -> str:
+    return ", ".join(table_label(t) for t in idx.table_list) or "none"
+
+
+def lookup(ref: str, settings: Settings | None = None) -> LookupResult:
+    """Resolve what a reader types: "A.1/26", "a.1 row 26", "[20]", "20", "Table 2", "Figure 5", "3.2.3",
+    a section title or a passage id. Messages use the report's own names."""
     settings = settings or Settings.from_env()
     # checked before the index is opened; a ref is short, and it is echoed back in messages
     if ref is not None and (not isinstance(ref, str) or len(ref) > MAX_REF_CHARS):
-        raise BadQuestion(
-            f"A reference is at most {MAX_REF_CHARS} characters: a citation id, a section number (3.2.3), "
-            "a table row (A.1/26) or a reference ([20])."
-        )
-    r = clean_text(ref or "")
+        raise BadQuestion(f"A reference is at most {MAX_REF_CHARS} characters: {_LOOKUP_HELP}.")
+    r = " ".join(clean_text(ref or "").split())
     if not r:
-        raise MicqaError("Give a citation id, a section number (3.2.3), a table row (A.1/26) or a reference ([20]).")
+        raise MicqaError(f"Give {_LOOKUP_HELP}.")
     idx = get_engine(settings).index
-    m = re.fullmatch(r"\[?\s*(\d{1,3})\s*\]", r) or re.fullmatch(r"(?:ref(?:erence)?\.?\s*)(\d{1,3})", r, re.I)
-    if m:
-        num = int(m.group(1))
-        rr = idx.references.get(num)
-        if rr is None:
-            raise MicqaError(f"The report has no reference [{num}]; its references run from 1 to {len(idx.references)}.")
-        chunk = next((c for c in idx.chunks if c.kind == "reference" and c.row_index == num), None)
-        return LookupResult(r, "reference", f"Reference [{num}]", rr.text, chunk=chunk, reference=rr)
     if r in idx.chunk_by_id:
         c = idx.chunk_by_id[r]
         return LookupResult(r, "chunk", c.section or c.doc_title, c.text, chunk=c)
-    m = re.fullmatch(r"([A-Za-z0-9.\-]+)\s*/\s*(\d+)", r)
+    m = re.fullmatch(r"\[\s*(\d+)\s*\]|(?:ref(?:erence)?\.?|#)\s*(\d+)", r, re.I)
+    bare = re.fullmatch(r"\d+", r)
+    if bare and idx.find_section(r) is not None:  # "3" is section 3; "[3]" is reference 3
+        m = None
+    elif bare:
+        m = bare
     if m:
-        tid, i = m.group(1), int(m.group(2))
-        table = idx.tables.get(tid) or idx.tables.get(f"table-{tid}") or idx.tables.get(tid.lower())
+        return _lookup_reference(idx, r, int(next(g for g in (m.groups() or (m.group(0),)) if g)))
+    m = re.fullmatch(r"(?:table\s+)?([A-Za-z0-9.\-]+?)\s*(?:/|,?\s*row\s*|\s+no\.?\s*|\s*#\s*)(\d+)", r, re.I)
+    if m:
+        table = _find_table(idx, m.group(1))
+        if table is not None or "/" in r or re.search(r"row", r, re.I):
+            return _lookup_row(idx, r, table, m.group(1), int(m.group(2)))
+    m = re.fullmatch(r"(?:table|tab\.)\s*(\S+)", r, re.I)
+    if m or _find_table(idx, r) is not None and idx.find_section(r) is None:
+        table = _find_table(idx, r)
         if table is None:
-            raise MicqaError(f"There is no table {tid!r}; tables are: {', '.join(t.id for t in idx.table_list)}.")
-        row = next((x for x in table.rows if x.index == i), None)
-        if row is None:
-            raise MicqaError(f"Table {table.id} has rows 1 to {len(table.rows)}; row {i} does not exist.")
-        chunk = next((c for c in idx.chunks if c.table_id == table.id and c.row_index == i
+            raise MicqaError(f"The report has no {r}; its tables are {_tables_named(idx)}.")
+        chunk = next((c for c in idx.chunks if c.kind == "table" and c.table_id == table.id
                       and c.doc_id == table.doc_id), None)
-        text = chunk.text if chunk else "; ".join(f"{k}: {v}" for k, v in row.raw_cells.items())
-        return LookupResult(r, "table_row", f"{table.caption or table.id}, row {i}", text, chunk=chunk, row=row)
-    sec = idx.find_section(re.sub(r"^(section|appendix)\s+", lambda mm: "Appendix " if mm.group(1).lower() ==
-                                  "appendix" else "", r, flags=re.I))
+        return LookupResult(r, "table", table.caption or table_label(table), chunk.text if chunk else table.caption,
+                            chunk=chunk, table=table)
+    m = re.fullmatch(r"(?:figure|fig\.?)\s*(\d+)", r, re.I)
+    if m:
+        num = m.group(1)
+        figs = [c for c in idx.chunks if c.kind == "figure_caption"]
+        hit = next((c for c in figs if re.match(rf"\s*Figure\s+{num}\b", c.text, re.I)), None)
+        if hit is None:
+            raise MicqaError(f"The report has no Figure {num}; it has Figures 1 to {len(figs)}.")
+        return LookupResult(r, "figure", hit.text.split("\n", 1)[0].strip(), hit.text, chunk=hit)
+    number = re.sub(r"^(section|appendix)\s+", lambda mm: "Appendix " if mm.group(1).lower() == "appendix" else "",
+                    r, flags=re.I)
+    sec = idx.find_section(number) or _section_by_title(idx, r)
     if sec is not None:
-        return LookupResult(r, "section", sec.path_str, idx.section_text(sec))
-    raise MicqaError(
-        f"Nothing matches {r!r}; give a citation id, a section number (3.2.3), a table row (A.1/26) or a reference ([20])."
-    )
+        return LookupResult(r, "section", sec.title, idx.section_text(sec), section=sec)
+    raise MicqaError(f"Nothing in the report matches {r!r}; give {_LOOKUP_HELP}.")
+
+
+def _lookup_reference(idx: Index, r: str, num: int) -> LookupResult:
+    rr = idx.references.get(num)
+    if rr is None:
+        nums = sorted(idx.references)
+        if not nums:
+            raise MicqaError("This report has no numbered references.")
+        raise MicqaError(f"The report has no reference [{num}]; it has references [{nums[0]}]\u2013[{nums[-1]}].")
+    chunk = next((c for c in idx.chunks if c.kind == "reference" and c.row_index == num), None)
+    return LookupResult(r, "reference", f"Reference [{num}]", rr.text, chunk=chunk, reference=rr)
+
+
+def _lookup_row(idx: Index, r: str, table: Table | None, name: str, i: int) -> LookupResult:
+    if table is None:
+        raise MicqaError(f"The report has no table {name!r}; its tables are {_tables_named(idx)}.")
+    row = next((x for x in table.rows if x.index == i), None)
+    if row is None:
+        raise MicqaError(f"{table_label(table)} has rows 1 to {len(table.rows)}; there is no row {i}.")
+    chunk = next((c for c in idx.chunks if c.table_id == table.id and c.row_index == i
+                  and c.doc_id == table.doc_id), None)
+    text = chunk.text if chunk else "; ".join(f"{k}: {v}" for k, v in row.raw_cells.items())
+    return LookupResult(r, "table_row", f"{table.caption or table_label(table)}, row {i}", text, chunk=chunk, row=row,
+                        table=table)
+
+
+def _section_by_title(idx: Index, r: str) -> Section | None:
+    """A section named by its title ("Financing", "the 14th five-year plan"): exact title first, then contained."""
+    want = re.sub(r"^(?:the\s+)?", "", r.lower()).strip(" .")
+    if len(want) < 3:
+        return None
+
+    def bare(s: Section) -> str:
+        return re.sub(r"^(?:appendix\s+)?[a-z0-9]+(?:\.[a-z0-9]+)*\.?\s+", "", s.title.lower()).strip(" .")
+
+    exact = [s for s in idx.sections if bare(s) == want or s.title.lower().strip(" .") == want]
+    if exact:
+        return exact[0]
+    within = [s for s in idx.sections if want in bare(s)]
+    return min(within, key=lambda s: len(s.title)) if within else None

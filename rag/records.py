@@ -142,6 +142,8 @@ class Citation:
     quote: str  # verbatim substring of the chunk's text (checked in code)
     references: list[ReportReference] = field(default_factory=list)
     supported: bool = True  # False when an LLM sentence is not supported by its passage
+    # for a table-row citation: the columns whose cells the answer used (stated, or named by the question)
+    cells: list[str] = field(default_factory=list)
 
 
 @dataclass
