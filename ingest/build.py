@@ -41,7 +41,8 @@ from rag.store import (
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
+# (stage, done, total): stage is "parse", "embed" or "write", so a face can show one bar per stage.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -207,7 +208,9 @@ def build_index(
             )
 
         all_sections, all_tables, all_refs, all_acr, all_chunks = [], [], [], [], []
-        for d in docs:
+        for n_done, d in enumerate(docs):
+            if progress:
+                progress("parse", n_done, len(docs))
             text = d.text
             pof = d.page_of_offset if d.document.kind == "pdf" else None
             toc = parse_toc(text)
@@ -224,6 +227,8 @@ def build_index(
             all_acr += parsed.acronyms
             all_chunks += chunks
 
+        if progress:
+            progress("parse", len(docs), len(docs))
         build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + settings.settings_hash[:6]
         root = builds_dir(settings)
         root.mkdir(parents=True, exist_ok=True)
@@ -237,6 +242,8 @@ def build_index(
             vectors, reused = _embed(settings, all_chunks, progress, embedder)
             report.embedded = len(all_chunks) - reused
             report.reused_vectors = reused
+            if progress:
+                progress("write", 0, 1)
             _write_build(settings, tmp, build_id, docs, all_sections, all_tables, all_refs, all_acr, all_chunks,
                          vectors, embedder_dim=vectors.shape[1], fingerprint=fingerprint)
             _write_sentence_vectors(settings, tmp, all_chunks, embedder, vectors.shape[1])
@@ -245,6 +252,8 @@ def build_index(
             tmp.rename(final)
             _validate(settings, final, build_id)
             switch_current(settings, build_id)
+            if progress:
+                progress("write", 1, 1)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.rmtree(root / build_id, ignore_errors=True)  # renamed but failed validation: never current
@@ -295,13 +304,13 @@ def _embed(settings: Settings, chunks: list[Chunk], progress: Progress | None, e
     batch = 32
     total = len(todo)
     if progress:
-        progress(0, total)
+        progress("embed", 0, total)
     for b in range(0, total, batch):
         idx = todo[b:b + batch]
         vecs = embedder.embed_documents([chunks[i].embed_text for i in idx])
         out[idx] = vecs
         if progress:
-            progress(min(b + batch, total), total)
+            progress("embed", min(b + batch, total), total)
     return out, len(chunks) - total
 
 

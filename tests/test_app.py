@@ -274,7 +274,7 @@ def test_ask_shows_answer_and_citation_chips(fake: FakeApi) -> None:
     cite = [p for p in _marked(at) if p["kind"] == "cite"]
     assert [p["n"] for p in cite] == [1] and QUOTE in cite[0]["tip"]  # the inline marker shows the quote on hover
     assert "p. 12" in cite[0]["where"]
-    assert [b.label for b in at.button if b.key and b.key.startswith("chip-")] == ["[1]"]
+    assert [b.label for b in at.button if b.key and b.key.startswith("chip-")] == ["[1] · p. 12"]
     turns = at.session_state["turns"]
     assert len(turns) == 1 and turns[0]["status"] == "done"
 
@@ -435,8 +435,8 @@ def test_build_index_button_calls_ingest_with_progress(monkeypatch: pytest.Monke
         raise IndexMissing("No index found; run `micqa ingest` to build it.")
 
     def fake_build(settings: Any, paths: Any = None, progress: Any = None) -> Any:
-        progress(0, 10)
-        progress(10, 10)
+        progress("embed", 0, 10)
+        progress("embed", 10, 10)
         built.append(settings)
         return None
 

