@@ -79,7 +79,8 @@ export default function (component) {
 }
 """
 
-_marked_text = st.components.v2.component("micqa_marked_text", css=_CSS, js=_JS)
+# In the page, not a shadow root: the text is then found by find-in-page, copied and read like any other.
+_marked_text = st.components.v2.component("micqa_marked_text", css=_CSS, js=_JS, isolate_styles=False)
 
 # "[3]" or "[1, 2]" as the answerers write them.
 _CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
