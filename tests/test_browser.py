@@ -427,9 +427,12 @@ def test_map_draws_province_outlines_offline(page_factory) -> None:
     chart.wait_for(timeout=30_000)
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(2000)  # vega renders asynchronously
-    image = Image.open(BytesIO(chart.screenshot())).convert("RGB")
+    image = Image.open(BytesIO(chart.locator("canvas, svg").first.screenshot())).convert("RGB")
     fill = sum(1 for p in image.getdata() if abs(p[0] - 243) < 4 and abs(p[1] - 241) < 4 and abs(p[2] - 236) < 4)
     assert fill > 0.05 * image.width * image.height, "no province fill drawn"
+    # the provinces, not the whole globe: the plot's top-left corner (sea / outside China) is not province fill
+    corner = image.getpixel((6, 6))
+    assert not (abs(corner[0] - 243) < 4 and abs(corner[1] - 241) < 4 and abs(corner[2] - 236) < 4), corner
     _doc_shot(page, "map", chart)
     outside = [u for u in page.requests if not u.startswith(("http://127.0.0.1", "data:", "blob:"))]
     assert outside == [], outside

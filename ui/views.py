@@ -332,7 +332,9 @@ def mic_map(points: pd.DataFrame, provinces: list[dict[str, Any]]) -> alt.LayerC
                      alt.Tooltip("sector:N", title="Sector"), alt.Tooltip("city:N", title="City")],
         )
     )
-    return (outline + dots).project(type="mercator").properties(height=520)
+    # A planar projection (lon/lat as x/y, north up): China's extent needs no sphere, and a ring's winding
+    # order then cannot turn a province into "the whole globe but this".
+    return (outline + dots).project(type="identity", reflectY=True).properties(height=520)
 
 
 def _wide_legend() -> alt.Legend:

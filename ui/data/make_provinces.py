@@ -49,12 +49,13 @@ def _area(ring: list[list[float]]) -> float:
 
 
 def d3_winding(rings: list[list[list[float]]]) -> list[list[list[float]]]:
-    """d3-geo (Vega's renderer) reads a counter-clockwise outer ring as 'the whole globe but this':
-    outer rings clockwise, holes counter-clockwise."""
+    """d3-geo (Vega's renderer) reads an outer ring wound the other way as 'the whole globe but this'.
+    d3 wants outer rings clockwise as seen on a map; with x = longitude and y = latitude (y up) that is
+    a positive shoelace area here, holes the opposite."""
     out = []
     for i, ring in enumerate(rings):
-        clockwise = _area(ring) < 0
-        out.append(ring if clockwise == (i == 0) else ring[::-1])
+        outer_winding = _area(ring) > 0
+        out.append(ring if outer_winding == (i == 0) else ring[::-1])
     return out
 
 
