@@ -177,8 +177,3 @@ class ConversationStore:
         with self._db() as con:
             con.execute("DELETE FROM turns WHERE conversation_id = ?", (cid,))
             con.execute("DELETE FROM conversations WHERE id = ?", (cid,))
-
-    def truncate(self, cid: str, keep: int) -> None:
-        """Drop turns from position ``keep`` on (unused positions after a retry never linger)."""
-        with self._db() as con:
-            con.execute("DELETE FROM turns WHERE conversation_id = ? AND position >= ?", (cid, keep))
