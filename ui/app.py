@@ -482,7 +482,7 @@ def index_problem(err: MicqaError, settings: Settings) -> None:
         bar.progress(min(1.0, done / total) if total else 0.0, text=f"{STAGES.get(stage, stage)}: {done}/{total}")
 
     try:
-        report = build_index(settings, progress=progress)
+        report = build_index(settings, uploads.corpus_with_uploads(settings), progress=progress)
     except MicqaError as e:
         st.error(views.md_escape(str(e)))
         return

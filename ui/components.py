@@ -71,6 +71,16 @@ export default function (component) {
           tip.appendChild(where);
         }
         btn.appendChild(tip);
+        // Keep the quote on screen: shift it left at the right edge, drop it below the marker near the top.
+        const place = () => {
+          tip.style.left = '0px'; tip.style.top = ''; tip.style.bottom = '';
+          const r = tip.getBoundingClientRect();
+          const over = r.right - (window.innerWidth - 8);
+          if (over > 0) tip.style.left = `${-Math.min(over, btn.getBoundingClientRect().left - 8)}px`;
+          if (r.top < 8) { tip.style.bottom = 'auto'; tip.style.top = 'calc(100% + 6px)'; }
+        };
+        btn.addEventListener('mouseenter', place);
+        btn.addEventListener('focus', place);
       }
       btn.addEventListener('click', () => setTriggerValue(part.kind, part.n));
       root.appendChild(btn);
