@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -177,8 +178,11 @@ def _ask(page, question: str) -> None:
         """(n) => {
             const msgs = document.querySelectorAll('[data-testid="stChatMessage"]');
             if (msgs.length < n + 2) return false;
-            const last = msgs[msgs.length - 1].innerText;
-            return /embedded ·|Not in the report|Try again/.test(last);
+            const last = msgs[msgs.length - 1];
+            if (/Not in the report|Try again/.test(last.innerText)) return true;
+            if (!/embedded ·/.test(last.innerText)) return false;
+            const text = last.querySelector('.micqa-text');  // the answer component draws after the run ends
+            return !!text && text.textContent.trim().length > 0;
         }""",
         arg=before,
         timeout=ANSWER_TIMEOUT_MS,
@@ -240,6 +244,39 @@ def test_lookup_reference(page_factory) -> None:
     page.get_by_role("button", name="Look up").click()
     page.locator('[data-testid="stAlertContentError"]').wait_for(timeout=30_000)
     _shot(page, "lookup")
+
+
+def _look_up(page, ref: str) -> None:
+    field = page.locator(".st-key-lookup-ref input")
+    field.fill(ref)
+    page.get_by_role("button", name="Look up").click()
+    _idle(page)
+
+
+def test_lookup_takes_what_people_type(page_factory) -> None:
+    page = page_factory()
+    page.locator('[data-testid="stSidebar"]').get_by_text("Look up a citation", exact=True).click()
+    page.get_by_role("heading", name="Look up a citation").wait_for(timeout=30_000)
+    _idle(page)
+    _look_up(page, "a.1 row 26")
+    page.get_by_role("heading", name="A.1. Table of Manufacturing Innovation Centers, row 26").wait_for(timeout=30_000)
+    table = page.locator('[data-testid="stTable"]')
+    assert "Ningbo" in table.inner_text() and "Manufacturing Innovation Center" in table.inner_text()
+    body = page.locator('[data-testid="stMain"]').inner_text()
+    assert "table_row" not in body and "Kind:" not in body and "Table row" in body  # the report's words
+    _look_up(page, "Figure 5")
+    page.get_by_role("heading", name=re.compile("^Figure 5: Made in China 2025")).wait_for(timeout=30_000)
+    _look_up(page, "[9999]")
+    error = page.locator('[data-testid="stAlertContentError"]')
+    error.wait_for(timeout=30_000)
+    assert "references [1]–[61]" in error.inner_text()
+    # the report's own markers in a passage open that reference
+    _look_up(page, "Selection Criteria for a Center's Research Focus")
+    marker = page.locator('.st-key-lookup-passage .micqa-mark[data-kind="ref"]').first
+    marker.wait_for(timeout=30_000)
+    number = marker.get_attribute("data-n")
+    marker.click()
+    page.get_by_role("heading", name=f"Reference [{number}]").wait_for(timeout=30_000)
 
 
 def test_two_browser_contexts_do_not_share_history(page_factory) -> None:
@@ -354,6 +391,14 @@ def test_inline_marker_shows_the_quote_on_hover_and_opens_the_source(page_factor
     dialog = page.locator('[role="dialog"]')
     dialog.locator(".micqa-text mark").first.wait_for(timeout=30_000)
     assert quote[:60] in " ".join(dialog.locator(".micqa-text").first.inner_text().split())
+    # the passage's own report marker ([22] in 3.1) opens that reference inside the dialog, and back
+    ref = dialog.locator('.micqa-mark[data-kind="ref"]').first
+    number = ref.get_attribute("data-n")
+    ref.click()
+    dialog.get_by_role("button", name="Back to source [1]").wait_for(timeout=30_000)
+    assert f"[{number}]" in dialog.inner_text()
+    dialog.get_by_role("button", name="Back to source [1]").click()
+    dialog.locator(".micqa-text mark").first.wait_for(timeout=30_000)
 
 
 def test_same_page_in_chip_panel_and_contents(page_factory) -> None:
@@ -448,7 +493,8 @@ def test_upload_a_document_and_ask_about_it(browser, data_dir: Path, tmp_path: P
     pdf.add_page()
     pdf.set_font("Helvetica", size=12)
     pdf.multi_cell(0, 8, "Harbour Lantern Survey\n\nThe Harbour Lantern Institute was founded in 1987 in the "
-                         "town of Quillmere. It studies the maintenance of coastal lanterns.")
+                         "town of Quillmere. It studies the maintenance of coastal lanterns. Its sign reads "
+                         "<img src=x onerror=\"window.__pwned=1\"> in brass letters.")
     doc = tmp_path / "lantern-survey.pdf"
     pdf.output(str(doc))
     with _running_app(own, tmp_path) as url:
@@ -471,6 +517,10 @@ def test_upload_a_document_and_ask_about_it(browser, data_dir: Path, tmp_path: P
             dialog = page.locator('[role="dialog"]')
             dialog.get_by_text("Source [1]").wait_for(timeout=30_000)
             assert "Harbour Lantern Survey" in dialog.inner_text()  # the citation names the uploaded document
+            # passage text is shown as text, never run as markup
+            assert "<img src=x" in dialog.inner_text()
+            assert page.locator('img[src="x"]').count() == 0
+            assert page.evaluate("typeof window.__pwned") == "undefined"
         finally:
             ctx.close()
     assert (own / "uploads" / "lantern-survey.pdf").is_file()
