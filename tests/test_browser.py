@@ -457,6 +457,11 @@ def test_viewer_toolbar_examples_and_phone_placeholder(page_factory) -> None:
         "() => /embedded ·|Not in the report/.test(document.body.innerText)", timeout=ANSWER_TIMEOUT_MS)
 
 
+def _saturated(pixel: tuple[int, int, int]) -> bool:
+    """A marker's colour: far from the greys and the beige of the province fill."""
+    return max(pixel) - min(pixel) > 80
+
+
 def test_map_draws_province_outlines_offline(page_factory) -> None:
     from io import BytesIO
 
@@ -478,6 +483,22 @@ def test_map_draws_province_outlines_offline(page_factory) -> None:
     # the provinces, not the whole globe: the plot's top-left corner (sea / outside China) is not province fill
     corner = image.getpixel((6, 6))
     assert not (abs(corner[0] - 243) < 4 and abs(corner[1] - 241) < 4 and abs(corner[2] - 236) < 4), corner
+    # a MIC marker shows its name, year and sector on hover (markers, not overlapping labels)
+    canvas = chart.locator("canvas, svg").first
+    box = canvas.bounding_box()
+    spots = [(x, y) for y in range(0, min(image.height, 520), 2) for x in range(0, image.width, 2)
+             if _saturated(image.getpixel((x, y)))]
+    assert spots, "no MIC markers drawn"
+    shown = ""
+    for x, y in spots[:: max(1, len(spots) // 15)]:
+        page.mouse.move(box["x"] + x, box["y"] + y)
+        page.wait_for_timeout(300)
+        tip = page.locator("#vg-tooltip-element")
+        if tip.count() and tip.is_visible() and "Centre" in tip.inner_text():
+            shown = tip.inner_text()
+            break
+    assert "Year" in shown and "Sector" in shown, shown
+    page.mouse.move(0, 0)
     _doc_shot(page, "map", chart)
     outside = [u for u in page.requests if not u.startswith(("http://127.0.0.1", "data:", "blob:"))]
     assert outside == [], outside
