@@ -637,8 +637,9 @@ def render_conversation_list() -> None:
         st.caption("Saved conversations cannot be read right now.")
         return
     current = st.session_state.conversation
-    with st.container(key="conversations"):
-        st.markdown("**Conversations**")
+    st.markdown("**Conversations**")
+    # a long history scrolls in its own box instead of pushing the rest of the sidebar away
+    with st.container(key="conversations", height=360 if len(saved) > 6 else "content", border=False):
         if not saved:
             st.caption("Your conversations are saved here as you ask.")
         for conv in saved[:50]:
@@ -648,7 +649,7 @@ def render_conversation_list() -> None:
                 key=f"conv-{conv.id}",
                 on_click=on_open_conversation,
                 args=(conv.id,),
-                type="primary" if conv.id == current else "tertiary",
+                type="secondary" if conv.id == current else "tertiary",  # the open one framed
                 width="stretch",
             )
     if current:
