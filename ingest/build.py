@@ -45,7 +45,8 @@ from rag.store import (
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
+# (stage, done, total): stage is "parse", "embed" or "write", so a face can show one bar per stage.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -246,13 +247,17 @@ def build_index(
 
         t_parse = time.perf_counter()
         all_sections, all_tables, all_refs, all_acr, all_chunks = [], [], [], [], []
-        for d in docs:
+        for n_done, d in enumerate(docs):
+            if progress:
+                progress("parse", n_done, len(docs))
             p = parse_document(d, settings.chunk_max_chars)
             all_sections += p.sections
             all_tables += p.tables
             all_refs += p.references
             all_acr += p.acronyms
             all_chunks += p.chunks
+        if progress:
+            progress("parse", len(docs), len(docs))
 
         stages = report.stage_seconds
         stages["parse"] = time.perf_counter() - t_parse
@@ -275,6 +280,8 @@ def build_index(
             report.sentences_embedded = _write_sentence_vectors(settings, tmp, all_chunks, embedder, vectors.shape[1])
             stages["embed_sentences"] = time.perf_counter() - t
             t = time.perf_counter()
+            if progress:
+                progress("write", 0, 1)
             _write_build(settings, tmp, build_id, docs, all_sections, all_tables, all_refs, all_acr, all_chunks,
                          vectors, embedder_dim=vectors.shape[1], fingerprint=fingerprint)
             _write_document_frequencies(tmp, all_chunks)
@@ -286,6 +293,8 @@ def build_index(
             _validate(settings, final, build_id)
             switch_current(settings, build_id)
             stages["validate"] = time.perf_counter() - t
+            if progress:
+                progress("write", 1, 1)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.rmtree(root / build_id, ignore_errors=True)  # renamed but failed validation: never current
@@ -367,7 +376,7 @@ def _embed(settings: Settings, chunks: list[Chunk], progress: Progress | None, e
     total = len(todo)
     done = 0
     if progress:
-        progress(0, total)
+        progress("embed", 0, total)
     for b in range(0, len(firsts), batch):
         part = firsts[b:b + batch]
         vecs = embedder.embed_documents([chunks[todo[i]].embed_text for i in part])
@@ -376,7 +385,7 @@ def _embed(settings: Settings, chunks: list[Chunk], progress: Progress | None, e
             out[same] = v
             done += len(same)
         if progress:
-            progress(done, total)
+            progress("embed", done, total)
     return out, len(chunks) - total
 
 

@@ -20,11 +20,12 @@ import numpy as np
 
 from rag.answer import GroundedAnswerer
 from rag.answerers.base import AnswerJob
+from rag.citations import mark_table_cells
 from rag.conversation import condense, names_in
 from rag.errors import BadQuestion, IndexNeedsRebuild, MicqaError
 from rag.frontmatter import FrontMatter
 from rag.query import Lexicon, Query, parse_query
-from rag.records import CANNOT_ANSWER, Answer, Chunk, ReportReference, TableRow, Turn
+from rag.records import CANNOT_ANSWER, Answer, Chunk, ReportReference, Section, Table, TableRow, Turn
 from rag.retrieve import Filters
 from rag.route import Router, merge_parts
 from rag.sanitize import clean_question, clean_text
@@ -50,12 +51,14 @@ class LookupResult:
     was named."""
 
     ref: str
-    kind: str  # "chunk" | "section" | "table_row" | "reference"
+    kind: str  # "chunk" | "section" | "table_row" | "table" | "figure" | "reference"
     title: str
     text: str
     chunk: Chunk | None = None
     row: TableRow | None = None
     reference: ReportReference | None = None
+    table: Table | None = None  # a table row's or a whole table's table
+    section: Section | None = None
     doc_id: str = ""
     doc: str = ""  # the document's title
     doc_short: str = ""
@@ -340,6 +343,7 @@ def ask(
         )
         if on_token:
             on_token(ans.text)
+    mark_table_cells(ans.text, standalone, ans.citations, eng.index.chunk_by_id, eng.index.tables)
     ans.latency_ms = (time.perf_counter() - t0) * 1000
     qa_log.info(json.dumps({"question": q, "standalone": standalone, "answer": ans.text, "refused": ans.refused,
                             "citations": [c.chunk_id for c in ans.citations], "backend": ans.backend,
@@ -439,81 +443,157 @@ def _evidence_first(citations, contexts: list, eng: Engine) -> list:
     return lead + [sc for sc in contexts if sc.chunk.id not in led]
 
 
+_LOOKUP_HELP = ("a section number (3.2.3) or title, a table row (A.1/26 or A.1 row 26), a table (Table 2), "
+                "a figure (Figure 5), a report reference ([20]) or a passage id")
+
+
+def table_label(table: Table) -> str:
+    """What the report calls a table ("Table 2", "A.1"), never an internal id like "table-2"."""
+    m = re.match(r"\s*((?:Table\s+)?[A-Z]?\.?\d+(?:\.\d+)*|Appendix\s+[A-Z])[.:]?", table.caption or "")
+    return m.group(1) if m else (table.caption or table.id)
+
+
+def _find_table(idx: Index, name: str, doc_id: str | None = None) -> Table | None:
+    """"2", "table 2", "Table-2", "a.1", "Table A.1", "Appendix D" -> the table (of one document), case-blind."""
+    want = re.sub(r"^(?:table|tab\.?)\s*[-\s]?\s*", "", name.strip(), flags=re.I).rstrip(".").lower()
+    want = re.sub(r"^appendix\s+", "", want)
+    for t in idx.table_list:
+        if doc_id is not None and t.doc_id != doc_id:
+            continue
+        ids = {t.id.lower(), t.id.lower().removeprefix("table-"), table_label(t).lower().removeprefix("table ")}
+        if want in ids:
+            return t
+    return None
+
+
+def _tables_named(idx: Index, doc_id: str | None = None) -> str:
+    return ", ".join(table_label(t) for t in idx.table_list if doc_id is None or t.doc_id == doc_id) or "none"
+
+
 def lookup(ref: str, settings: Settings | None = None, doc: str | None = None) -> LookupResult:
-    """A chunk id, a section number (3.2.3), a table row (A.1/26) or a report reference ([20]).
+    """Resolve what a reader types: "A.1/26", "a.1 row 26", "[20]", "20", "Table 2", "Figure 5", "3.2.3",
+    a section title or a passage id. Messages use the report's own names.
 
     ``doc`` names the document (id, short name or title words) when several are indexed; without it
     a ref found in several documents comes back once per document in ``matches``."""
-    import re
-
     settings = settings or Settings.from_env()
     # checked before the index is opened; a ref is short, and it is echoed back in messages
     if ref is not None and (not isinstance(ref, str) or len(ref) > MAX_REF_CHARS):
-        raise BadQuestion(
-            f"A reference is at most {MAX_REF_CHARS} characters: a citation id, a section number (3.2.3), "
-            "a table row (A.1/26) or a reference ([20])."
-        )
-    r = clean_text(ref or "")
+        raise BadQuestion(f"A reference is at most {MAX_REF_CHARS} characters: {_LOOKUP_HELP}.")
+    r = " ".join(clean_text(ref or "").split())
     if not r:
-        raise MicqaError("Give a citation id, a section number (3.2.3), a table row (A.1/26) or a reference ([20]).")
+        raise MicqaError(f"Give {_LOOKUP_HELP}.")
     idx = get_engine(settings).index
     docs = [resolve_document(clean_text(doc)[:MAX_REF_CHARS], idx)] if doc else list(idx.documents)
-    m = re.fullmatch(r"\[?\s*(\d{1,3})\s*\]", r) or re.fullmatch(r"(?:ref(?:erence)?\.?\s*)(\d{1,3})", r, re.I)
-    if m:
-        num = int(m.group(1))
-        found = []
-        for d in docs:
-            rr = idx.references.get((d.id, num))
-            if rr is not None:
-                chunk = next((c for c in idx.chunks if c.kind == "reference" and c.row_index == num
-                              and c.doc_id == d.id), None)
-                found.append(_in_doc(LookupResult(r, "reference", f"Reference [{num}]", rr.text, chunk=chunk,
-                                                  reference=rr), d, idx))
-        if not found:
-            counts = [sum(1 for k in idx.references if k[0] == d.id) for d in docs]
-            if len(docs) == 1:
-                raise MicqaError(f"The report has no reference [{num}]; its references run from 1 to {counts[0]}.")
-            per_doc = ", ".join(f"{d.short_name}: 1 to {n}" for d, n in zip(docs, counts, strict=True))
-            raise MicqaError(f"No document has a reference [{num}]; references run {per_doc}.")
-        return _one_or_many(r, found)
     if r in idx.chunk_by_id:
         c = idx.chunk_by_id[r]
         d = idx.doc_by_id.get(c.doc_id)
         res = LookupResult(r, "chunk", c.section or c.doc_title, c.text, chunk=c)
         return _in_doc(res, d, idx) if d is not None else res
-    m = re.fullmatch(r"([A-Za-z0-9.\-]+)\s*/\s*(\d+)", r)
+    m = re.fullmatch(r"\[\s*(\d+)\s*\]|(?:ref(?:erence)?\.?|#)\s*(\d+)", r, re.I)
+    bare = re.fullmatch(r"\d+", r)
+    if bare and any(idx.find_section(r, d.id) is not None for d in docs):  # "3" is section 3; "[3]" is reference 3
+        m = None
+    elif bare:
+        m = bare
     if m:
-        tid, i = m.group(1), int(m.group(2))
-        found, problems = [], []
-        for d in docs:
-            table = next((t for t in idx.table_list if t.doc_id == d.id
-                          and t.id in (tid, f"table-{tid}", tid.lower())), None)
-            if table is None:
-                continue
-            row = next((x for x in table.rows if x.index == i), None)
-            if row is None:
-                problems.append(f"Table {table.id} has rows 1 to {len(table.rows)}; row {i} does not exist.")
-                continue
-            chunk = next((c for c in idx.chunks if c.table_id == table.id and c.row_index == i
-                          and c.doc_id == table.doc_id), None)
-            text = chunk.text if chunk else "; ".join(f"{k}: {v}" for k, v in row.raw_cells.items())
-            found.append(_in_doc(LookupResult(r, "table_row", f"{table.caption or table.id}, row {i}", text,
-                                              chunk=chunk, row=row), d, idx))
-        if not found:
-            if problems:
-                raise MicqaError(problems[0])
-            ids = ", ".join(dict.fromkeys(t.id for t in idx.table_list if t.doc_id in {d.id for d in docs}))
-            raise MicqaError(f"There is no table {tid!r}; tables are: {ids}.")
-        return _one_or_many(r, found)
+        num = int(next(g for g in (m.groups() or (m.group(0),)) if g))
+        return _one_or_many(r, _each_doc(docs, idx, lambda d: _lookup_reference(idx, r, num, d.id)))
+    m = re.fullmatch(r"(?:table\s+)?([A-Za-z0-9.\-]+?)\s*(?:/|,?\s*row\s*|\s+no\.?\s*|\s*#\s*)(\d+)", r, re.I)
+    if m and (any(_find_table(idx, m.group(1), d.id) for d in docs) or "/" in r or re.search(r"row", r, re.I)):
+        name, i = m.group(1), int(m.group(2))
+        return _one_or_many(r, _each_doc(docs, idx, lambda d: _lookup_row(idx, r, _find_table(idx, name, d.id),
+                                                                          name, i, d.id)))
+    m = re.fullmatch(r"(?:table|tab\.)\s*(\S+)", r, re.I)
+    if m or (any(_find_table(idx, r, d.id) for d in docs) and not any(idx.find_section(r, d.id) for d in docs)):
+        return _one_or_many(r, _each_doc(docs, idx, lambda d: _lookup_table(idx, r, d.id)))
+    m = re.fullmatch(r"(?:figure|fig\.?)\s*(\d+)", r, re.I)
+    if m:
+        num_s = m.group(1)
+        return _one_or_many(r, _each_doc(docs, idx, lambda d: _lookup_figure(idx, r, num_s, d.id)))
     number = re.sub(r"^(section|appendix)\s+", lambda mm: "Appendix " if mm.group(1).lower() == "appendix" else "",
                     r, flags=re.I)
-    secs = [(d, s) for d in docs if (s := idx.find_section(number, d.id)) is not None]
-    if secs:
-        return _one_or_many(r, [_in_doc(LookupResult(r, "section", s.path_str, idx.section_text(s)), d, idx)
-                                for d, s in secs])
-    raise MicqaError(
-        f"Nothing matches {r!r}; give a citation id, a section number (3.2.3), a table row (A.1/26) or a reference ([20])."
-    )
+
+    def section(d) -> LookupResult:
+        sec = idx.find_section(number, d.id) or _section_by_title(idx, r, d.id)
+        if sec is None:
+            raise MicqaError(f"Nothing in the report matches {r!r}; give {_LOOKUP_HELP}.")
+        return LookupResult(r, "section", sec.title, idx.section_text(sec), section=sec)
+
+    return _one_or_many(r, _each_doc(docs, idx, section))
+
+
+def _each_doc(docs: list, idx: Index, find) -> list[LookupResult]:
+    """The ref looked up in each document; the first document's message when none has it."""
+    found: list[LookupResult] = []
+    first_error: MicqaError | None = None
+    for d in docs:
+        try:
+            found.append(_in_doc(find(d), d, idx))
+        except MicqaError as exc:
+            first_error = first_error or exc
+    if not found:
+        raise first_error or MicqaError(f"Give {_LOOKUP_HELP}.")
+    return found
+
+
+def _lookup_table(idx: Index, r: str, doc_id: str) -> LookupResult:
+    table = _find_table(idx, r, doc_id)
+    if table is None:
+        raise MicqaError(f"The report has no {r}; its tables are {_tables_named(idx, doc_id)}.")
+    chunk = next((c for c in idx.chunks if c.kind == "table" and c.table_id == table.id
+                  and c.doc_id == table.doc_id), None)
+    return LookupResult(r, "table", table.caption or table_label(table), chunk.text if chunk else table.caption,
+                        chunk=chunk, table=table)
+
+
+def _lookup_figure(idx: Index, r: str, num: str, doc_id: str) -> LookupResult:
+    figs = [c for c in idx.chunks if c.kind == "figure_caption" and c.doc_id == doc_id]
+    hit = next((c for c in figs if re.match(rf"\s*Figure\s+{num}\b", c.text, re.I)), None)
+    if hit is None:
+        raise MicqaError(f"The report has no Figure {num}; it has Figures 1 to {len(figs)}.")
+    return LookupResult(r, "figure", hit.text.split("\n", 1)[0].strip(), hit.text, chunk=hit)
+
+
+def _lookup_reference(idx: Index, r: str, num: int, doc_id: str) -> LookupResult:
+    rr = idx.references.get((doc_id, num))
+    if rr is None:
+        nums = sorted(n for d, n in idx.references if d == doc_id)
+        if not nums:
+            raise MicqaError("This report has no numbered references.")
+        raise MicqaError(f"The report has no reference [{num}]; it has references [{nums[0]}]\u2013[{nums[-1]}].")
+    chunk = next((c for c in idx.chunks if c.kind == "reference" and c.row_index == num and c.doc_id == doc_id), None)
+    return LookupResult(r, "reference", f"Reference [{num}]", rr.text, chunk=chunk, reference=rr)
+
+
+def _lookup_row(idx: Index, r: str, table: Table | None, name: str, i: int, doc_id: str) -> LookupResult:
+    if table is None:
+        raise MicqaError(f"The report has no table {name!r}; its tables are {_tables_named(idx, doc_id)}.")
+    row = next((x for x in table.rows if x.index == i), None)
+    if row is None:
+        raise MicqaError(f"{table_label(table)} has rows 1 to {len(table.rows)}; there is no row {i}.")
+    chunk = next((c for c in idx.chunks if c.table_id == table.id and c.row_index == i
+                  and c.doc_id == table.doc_id), None)
+    text = chunk.text if chunk else "; ".join(f"{k}: {v}" for k, v in row.raw_cells.items())
+    return LookupResult(r, "table_row", f"{table.caption or table_label(table)}, row {i}", text, chunk=chunk, row=row,
+                        table=table)
+
+
+def _section_by_title(idx: Index, r: str, doc_id: str | None = None) -> Section | None:
+    """A section named by its title ("Financing", "the 14th five-year plan"): exact title first, then contained."""
+    want = re.sub(r"^(?:the\s+)?", "", r.lower()).strip(" .")
+    if len(want) < 3:
+        return None
+
+    def bare(s: Section) -> str:
+        return re.sub(r"^(?:appendix\s+)?[a-z0-9]+(?:\.[a-z0-9]+)*\.?\s+", "", s.title.lower()).strip(" .")
+
+    sections = [s for s in idx.sections if doc_id is None or s.doc_id == doc_id]
+    exact = [s for s in sections if bare(s) == want or s.title.lower().strip(" .") == want]
+    if exact:
+        return exact[0]
+    within = [s for s in sections if want in bare(s)]
+    return min(within, key=lambda s: len(s.title)) if within else None
 
 
 def _in_doc(res: LookupResult, d, idx: Index) -> LookupResult:

@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Mapping
 
-from rag.records import Chunk, Citation, ReportReference
+from rag.records import Chunk, Citation, ReportReference, Table
 
 log = logging.getLogger(__name__)
 
@@ -75,3 +75,32 @@ def verify(citations: list[Citation], chunks: Mapping[str, Chunk]) -> list[Citat
         else:
             log.warning("citation %s failed the verbatim check and is not shown", c.n)
     return ok
+
+
+_ANSWER_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def mark_table_cells(text: str, question: str, citations: list[Citation], chunks: Mapping[str, Chunk],
+                     tables: Mapping[str, Table]) -> None:
+    """Fill ``Citation.cells`` for table-row citations: the row's cells whose value the answer states in
+    the words before its marker, or that the question names (a filter such as a year or a city).
+
+    Cheap and exact-match only (whole words, case-blind); a citation with no match keeps an empty list.
+    """
+    clause_of: dict[int, str] = {}
+    pos = 0
+    for m in _ANSWER_MARKER.finditer(text):
+        for num in re.findall(r"\d+", m.group(1)):
+            clause_of.setdefault(int(num), text[pos:m.start()])
+        pos = m.end()
+    for c in citations:
+        chunk = chunks.get(c.chunk_id)
+        if chunk is None or chunk.kind != "table_row" or chunk.table_id is None:
+            continue
+        table = tables.get(f"{chunk.doc_id}:{chunk.table_id}") or tables.get(chunk.table_id)
+        row = next((r for r in table.rows if r.index == chunk.row_index), None) if table else None
+        if row is None:
+            continue
+        said = clause_of.get(c.n, "") + "\n" + question
+        c.cells = [col for col, raw in row.raw_cells.items()
+                   if raw and raw.strip() and re.search(rf"(?<!\w){re.escape(raw.strip())}(?!\w)", said, re.I)]

@@ -160,6 +160,8 @@ class Citation:
     supported: bool = True  # False when an LLM sentence is not supported by its passage
     doc_id: str = ""
     doc_short: str = ""  # short name of the document ("NIST AMS 600-17"), for chips and one-line citations
+    # for a table-row citation: the columns whose cells the answer used (stated, or named by the question)
+    cells: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -6,6 +6,7 @@ fake Index), so these tests check the app's behaviour, not retrieval quality.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -250,6 +251,18 @@ def _all_markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
+def _marked(at: AppTest) -> list[dict[str, Any]]:
+    """The parts given to the marked-text component (answers and passages): text, highlights, markers."""
+    out: list[dict[str, Any]] = []
+    for el in at.get("bidi_component"):
+        out += json.loads(el.proto.json)["parts"]
+    return out
+
+
+def _marked_text(at: AppTest) -> str:
+    return "".join(p["text"] for p in _marked(at))
+
+
 def test_ask_shows_answer_and_citation_chips(fake: FakeApi) -> None:
     at = _ask(_app(), "How are MICs funded?")
     assert fake.calls[0]["question"] == "How are MICs funded?"
@@ -257,8 +270,11 @@ def test_ask_shows_answer_and_citation_chips(fake: FakeApi) -> None:
     assert fake.calls[0]["k"] == at.slider(key="k").value
     md = _all_markdown(at)
     assert "How are MICs funded" in md  # the question is echoed
-    assert "funded by central" in md  # the answer text
-    assert [b.label for b in at.button if b.key and b.key.startswith("chip-")] == ["[1]"]
+    assert "funded by central" in _marked_text(at)  # the answer text
+    cite = [p for p in _marked(at) if p["kind"] == "cite"]
+    assert [p["n"] for p in cite] == [1] and QUOTE in cite[0]["tip"]  # the inline marker shows the quote on hover
+    assert "p. 12" in cite[0]["where"]
+    assert [b.label for b in at.button if b.key and b.key.startswith("chip-")] == ["[1] · p. 12"]
     turns = at.session_state["turns"]
     assert len(turns) == 1 and turns[0]["status"] == "done"
 
@@ -267,19 +283,16 @@ def test_clicking_chip_shows_highlighted_passage(fake: FakeApi) -> None:
     at = _ask(_app(), "How are MICs funded?")
     at.button(key="chip-0-0").click().run()
     assert not at.exception
+    assert at.session_state["selected"] == (0, 1)
     md = _all_markdown(at)
-    assert "Source [1]" in [s.value for s in at.subheader]
-    # The quote is highlighted, the rest of the passage is plain, and its HTML is escaped.
-    assert ":orange-background[**funded by central\\, provincial and local governments**]" in md
-    assert "\\<b\\>also\\<\\/b\\>" in md
+    assert "**Source \\[1\\]**" in md and "3\\.2\\.3\\. Financing" in md and "p. 12" in md
+    # The quote is highlighted, the rest of the passage is plain text (never markup).
+    parts = [p for p in _marked(at) if p["kind"] in ("hl", "text")]
+    assert {"kind": "hl", "text": QUOTE} in parts
+    assert any("Banks <b>also</b> lend." in p["text"] and p["kind"] == "text" for p in parts)
     assert "<b>" not in md
-    captions = "\n".join(c.value for c in at.caption)
-    assert "3\\.2\\.3\\. Financing" in captions and "p. 12" in captions
     assert "Made in China 2025 explained" in md and "Smith J" in md and "2020" in md
-    assert any(e.label.startswith("Open in report") for e in at.expander)
-    # Clicking the same chip again closes the source.
-    at.button(key="chip-0-0").click().run()
-    assert "Source [1]" not in [s.value for s in at.subheader]
+    assert any(e.label.startswith("Open in report") and "p. 12" in e.label for e in at.expander)
 
 
 def test_follow_up_gets_history(fake: FakeApi) -> None:
@@ -373,10 +386,11 @@ def test_export_matches_conversation(fake: FakeApi, monkeypatch: pytest.MonkeyPa
     assert "Not in the report" in md
 
 
-def test_clear_chat(fake: FakeApi) -> None:
+def test_new_conversation_clears_the_chat(fake: FakeApi) -> None:
     at = _ask(_app(), "How are MICs funded?")
-    at.button(key="clear").click().run()
+    at.button(key="new-conversation").click().run()
     assert at.session_state["turns"] == []
+    assert at.session_state["conversation"] is None
 
 
 def test_report_browser_renders(fake: FakeApi) -> None:
@@ -421,8 +435,8 @@ def test_build_index_button_calls_ingest_with_progress(monkeypatch: pytest.Monke
         raise IndexMissing("No index found; run `micqa ingest` to build it.")
 
     def fake_build(settings: Any, paths: Any = None, progress: Any = None) -> Any:
-        progress(0, 10)
-        progress(10, 10)
+        progress("embed", 0, 10)
+        progress("embed", 10, 10)
         built.append(settings)
         return None
 
@@ -465,3 +479,89 @@ def test_evaluation_rerun_calls_runner(fake: FakeApi, monkeypatch: pytest.Monkey
     assert not at.exception, at.exception
     assert len(seen) == 1 and seen[0][0] == runner.DEFAULT_GOLD and seen[0][2] in (None, "default")
     assert any("answer accuracy 0.9" in c.value for c in at.code)
+
+
+# ------------------------------------------------------------- conversations, follow-ups, table rows
+
+
+def test_conversation_is_saved_listed_and_restored_after_reload(fake: FakeApi) -> None:
+    at = _ask(_app(), "How are MICs funded?")
+    _ask(at, "What is the weather in Wuxi?")
+    cid = at.session_state["conversation"]
+    assert cid and at.query_params["c"] in (cid, [cid])
+    # A reload is a new session with the same URL: the conversation comes back from SQLite.
+    again = AppTest.from_file(APP, default_timeout=30)
+    again.query_params["c"] = cid
+    again.run()
+    assert not again.exception, again.exception
+    turns = again.session_state["turns"]
+    assert [t["question"] for t in turns] == ["How are MICs funded?", "What is the weather in Wuxi?"]
+    assert turns[0]["answer"].citations[0].quote == QUOTE and turns[1]["answer"].refused
+    assert "funded by central" in _marked_text(again)
+    assert len(fake.calls) == 2  # restored, not asked again
+    listed = [b for b in again.button if b.key == f"conv-{cid}"]
+    assert listed and listed[0].label.startswith("How are MICs funded?")
+
+
+def test_conversations_can_be_reopened_renamed_and_deleted(fake: FakeApi) -> None:
+    at = _ask(_app(), "How are MICs funded?")
+    first = at.session_state["conversation"]
+    at.button(key="new-conversation").click().run()
+    _ask(at, "Which sectors?")
+    second = at.session_state["conversation"]
+    assert first != second
+    at.button(key=f"conv-{first}").click().run()
+    assert [t["question"] for t in at.session_state["turns"]] == ["How are MICs funded?"]
+    at.text_input(key="rename-title").input("Funding of the MICs")
+    at.button(key="rename").click().run()
+    assert at.button(key=f"conv-{first}").label.startswith("Funding of the MICs")
+    at.button(key="delete-conversation").click().run()
+    assert at.session_state["turns"] == [] and at.session_state["conversation"] is None
+    assert not [b for b in at.button if b.key == f"conv-{first}"]
+    assert [b for b in at.button if b.key == f"conv-{second}"]
+
+
+def test_follow_up_shows_how_it_was_read(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = fake.ask
+
+    def rewriting(question: str, *args: Any, **kwargs: Any) -> Answer:
+        answer = original(question, *args, **kwargs)
+        if question.startswith("Which city"):
+            answer.standalone_question = "Which city is the National Graphene Innovation Center in?"
+        return answer
+
+    monkeypatch.setattr(api, "ask", rewriting)
+    at = _ask(_app(), "How are MICs funded?")
+    assert not [c for c in at.caption if c.value.startswith("Read as")]  # typed = read: nothing to say
+    _ask(at, "Which city is it in?")
+    read = [_plain(c.value) for c in at.caption if c.value.startswith("Read as")]
+    assert read == ["Read as: Which city is the National Graphene Innovation Center in?"]
+
+
+def test_table_row_citation_is_drawn_as_the_table_with_used_cells_marked(fake: FakeApi) -> None:
+    table = fake.engine.index.tables["A.1"]
+    row = table.rows[3]  # the graphene centre, row 4 of the small table
+    chunk = Chunk(
+        id="c-row", doc_id="nist-ams-600-17", doc_title=DOC_TITLE, section_number="A.1",
+        section_path=("Appendix A", "A.1. Table of MICs"), page=23, start=0, end=1, kind="table_row",
+        text="A.1, row 4: City: Ningbo", embed_text="x", table_id="A.1", row_index=row.index, raw="26\tGraphene",
+    )
+    fake.engine.index.chunks.append(chunk)
+    fake.engine.index.chunk_by_id[chunk.id] = chunk
+    citation = Citation(n=1, chunk_id=chunk.id, doc=DOC_TITLE, section=chunk.section, page=23, quote=chunk.text,
+                        cells=["City", "Manufacturing Innovation Center"])
+    answer = Answer(question="q", standalone_question="q", text="National Graphene Innovation Center: Ningbo [1].",
+                    raw_text="", citations=[citation], contexts=[ScoredChunk(chunk, 1.0)], refused=False,
+                    backend="default", latency_ms=1.0)
+    at = _app()
+    at.session_state["turns"] = [{"question": "q", "status": "done", "answer": answer, "error": None}]
+    at.run()
+    at.button(key="chip-0-0").click().run()
+    assert not at.exception, at.exception
+    shown = at.table[0]
+    frame = shown.value
+    assert list(frame.columns) == table.columns and len(frame) == 1  # the header and the row used
+    assert frame.iloc[0]["City"] == "Ningbo"
+    styles = str(shown.proto.arrow_data.styler.styles)
+    assert "rgba(255, 164, 33" in styles  # exactly the two used cells: the centre (column 1) and City (4)
+    assert re.findall(r"row0_col(\d)", styles) == ["1", "4"]

@@ -10,9 +10,13 @@ shared across sessions is the read-only engine, loaded once per process.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
+import re
+import sqlite3
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +31,11 @@ if str(_ROOT) not in sys.path:
 from rag import api  # noqa: E402  (module import on purpose: tests monkeypatch api.ask etc.)
 from rag.errors import IndexMissing, IndexNeedsRebuild, MicqaError  # noqa: E402
 from rag.export import conversation_to_markdown  # noqa: E402
-from rag.records import Answer, Turn  # noqa: E402
+from rag.records import Answer, Chunk, Citation, Section, Turn  # noqa: E402
 from rag.settings import PROJECT_ROOT, Settings  # noqa: E402
 from rag.store import current_build_dir  # noqa: E402
-from ui import views  # noqa: E402
+from ui import components, uploads, views  # noqa: E402
+from ui.conversations import ConversationStore  # noqa: E402
 
 log = logging.getLogger("micqa.ui")
 
@@ -43,6 +48,7 @@ EXAMPLES = (
     "How does China's program compare with Manufacturing USA and the Fraunhofer Institutes?",
     "What does the report say about the role of the central government?",
 )
+STAGES = {"parse": "Reading documents", "embed": "Embedding passages", "write": "Writing the index"}
 EVAL_REPORT = PROJECT_ROOT / "evals" / "REPORT.md"
 EVAL_CHART = PROJECT_ROOT / "evals" / "report_chart.png"
 
@@ -69,13 +75,49 @@ def engine_key(settings: Settings) -> str:
 def init_state() -> None:
     ss = st.session_state
     ss.setdefault("turns", [])  # list of dicts: question, status, answer, error
-    ss.setdefault("selected", None)  # (turn index, citation n) shown in the source column
+    ss.setdefault("selected", None)  # (turn index, citation n) shown in the source dialog
+    ss.setdefault("ref_open", None)  # a report reference opened from a passage's own [26] marker
     ss.setdefault("lookup", None)  # (ref, LookupResult | None, error | None)
+    ss.setdefault("conversation", None)  # id in the conversation store (also in the URL as ?c=)
+
+
+def store() -> ConversationStore:
+    return ConversationStore(st.session_state["data_dir"])
+
+
+def restore_conversation() -> None:
+    """A reload (or a shared link) reopens the conversation named in the URL."""
+    cid = st.query_params.get("c")
+    ss = st.session_state
+    if not cid or cid == ss.conversation:
+        return
+    try:
+        if store().exists(cid):
+            ss.turns = store().load(cid)
+            ss.conversation = cid
+            ss.selected = ss.ref_open = None
+            return
+    except sqlite3.Error:
+        log.exception("could not read conversation %s", cid)
+    del st.query_params["c"]  # an unknown or unreadable id: start afresh rather than fail
+
+
+def save_turn(index: int) -> None:
+    """Written as soon as the turn changes, so a reload or a crash loses nothing."""
+    ss = st.session_state
+    try:
+        if ss.conversation is None:
+            ss.conversation = store().create(ss.turns[0]["question"])
+            st.query_params["c"] = ss.conversation
+        store().save_turn(ss.conversation, index, ss.turns[index])
+    except sqlite3.Error:  # a full or locked disk must not stop the chat
+        log.exception("could not save the conversation")
 
 
 def new_turn(question: str) -> None:
     """Record the user's turn first: an error or a rerun then never loses or repeats it."""
     st.session_state.turns.append({"question": question, "status": "pending", "answer": None, "error": None})
+    save_turn(len(st.session_state.turns) - 1)
 
 
 # ---------------------------------------------------------------------------------- callbacks
@@ -87,22 +129,55 @@ def on_example(question: str) -> None:
 
 
 def on_select(turn_index: int, n: int) -> None:
-    current = st.session_state.get("selected")
-    st.session_state.selected = None if current == (turn_index, n) else (turn_index, n)
+    st.session_state.selected = (turn_index, n)
+    st.session_state.ref_open = None
+
+
+def on_open_ref(number: int) -> None:
+    st.session_state.ref_open = number
+
+
+def on_back_from_ref() -> None:
+    st.session_state.ref_open = None
 
 
 def on_close_source() -> None:
     st.session_state.selected = None
+    st.session_state.ref_open = None
 
 
-def on_clear() -> None:
-    st.session_state.turns = []
-    st.session_state.selected = None
+def on_new_conversation() -> None:
+    ss = st.session_state
+    ss.turns, ss.conversation, ss.selected, ss.ref_open = [], None, None, None
+    if "c" in st.query_params:
+        del st.query_params["c"]
+
+
+def on_open_conversation(cid: str) -> None:
+    ss = st.session_state
+    ss.turns = store().load(cid)
+    ss.conversation, ss.selected, ss.ref_open = cid, None, None
+    st.query_params["c"] = cid
+    ss.page = "Chat"
+
+
+def on_rename_conversation() -> None:
+    ss = st.session_state
+    title = (ss.get("rename-title") or "").strip()
+    if ss.conversation and title:
+        store().rename(ss.conversation, title)
+
+
+def on_delete_conversation() -> None:
+    if st.session_state.conversation:
+        store().delete(st.session_state.conversation)
+    on_new_conversation()
 
 
 def on_retry(turn_index: int) -> None:
     turn = st.session_state.turns[turn_index]
     turn.update(status="pending", answer=None, error=None)
+    save_turn(turn_index)
 
 
 # --------------------------------------------------------------------------------------- chat
@@ -146,26 +221,59 @@ def run_answer(index: int, turn: dict[str, Any], settings: Settings) -> None:
         log.exception("ask failed")
         turn.update(status="error", error=f"Something went wrong while answering ({type(err).__name__}).")
     placeholder.empty()
+    save_turn(index)
 
 
-def render_answer(index: int, answer: Answer) -> None:
+def _same_words(a: str, b: str) -> bool:
+    def norm(s: str) -> str:
+        return " ".join(re.findall(r"\w+", s.lower()))
+
+    return norm(a) == norm(b)
+
+
+def citation_page(engine: Any, citation: Citation) -> int | None:
+    """The one page shown for a citation (chip, dialog, contents agree; see views.passage_page)."""
+    index = engine.index
+    chunk = index.chunk_by_id.get(citation.chunk_id)
+    return views.passage_page(chunk, section_of(index, chunk), citation.page)
+
+
+def chunk_page(engine: Any, chunk: Chunk) -> int | None:
+    return views.passage_page(chunk, section_of(engine.index, chunk))
+
+
+def section_of(index: Any, chunk: Chunk | None) -> Section | None:
+    if chunk is None:
+        return None
+    finder = getattr(index, "section_of_chunk", None)
+    section = finder(chunk) if finder else None
+    if section is None and chunk.section_number:
+        section = index.find_section(chunk.section_number)
+    return section
+
+
+def render_answer(index: int, turn: dict[str, Any], answer: Answer, engine: Any) -> None:
+    if answer.standalone_question and not _same_words(answer.standalone_question, turn["question"]):
+        st.caption("Read as: " + views.md_escape(answer.standalone_question))
     if answer.refused:
         st.info("**Not in the report.** " + views.md_escape(answer.text))
-        views.render_related(answer.related, key=f"related-{index}")
+        views.render_related(answer.related, key=f"related-{index}", page_of=lambda ch: chunk_page(engine, ch))
         return
-    st.markdown(views.md_escape(answer.text))
+    pages = {c.n: citation_page(engine, c) for c in answer.citations}
+    parts = components.answer_parts(
+        answer.text, answer.citations, lambda c: f"{c.section} · {views.page_label(pages[c.n])}"
+    )
+    with st.container(key=f"answer-{index}"):
+        components.marked_text(parts, key=f"answer-text-{index}", on_cite=functools.partial(on_select, index))
     if answer.citations:
-        selected = st.session_state.get("selected")
         with st.container(horizontal=True, gap="small", key=f"chips-{index}"):
             for j, c in enumerate(answer.citations):
                 st.button(
-                    f"[{c.n}]" if c.supported else f"[{c.n}] ⚠",
+                    f"[{c.n}] · {views.page_label(pages[c.n])}" + ("" if c.supported else " ⚠"),
                     key=f"chip-{index}-{j}",
                     on_click=on_select,
                     args=(index, c.n),
-                    type="primary" if selected == (index, c.n) else "secondary",
-                    help=(f"{views.md_escape(c.doc_short)} · " if c.doc_short else "")
-                    + f"{views.md_escape(c.section)} · {views.page_label(c.page)}",
+                    help=f"Open source {c.n}" + (f" ({views.md_escape(c.doc_short)})" if c.doc_short else ""),
                 )
     for warning in answer.warnings:
         st.caption("⚠ " + views.md_escape(warning))
@@ -173,14 +281,14 @@ def render_answer(index: int, answer: Answer) -> None:
     st.caption(f"{views.md_escape(backend)} · {answer.latency_ms / 1000:.1f} s")
 
 
-def render_turn(index: int, turn: dict[str, Any], settings: Settings) -> None:
+def render_turn(index: int, turn: dict[str, Any], settings: Settings, engine: Any) -> None:
     with st.chat_message("user"):
         st.markdown(views.md_escape(turn["question"]))
     with st.chat_message("assistant"):
         if turn["status"] == "pending":
             run_answer(index, turn, settings)
         if turn["status"] == "done":
-            render_answer(index, turn["answer"])
+            render_answer(index, turn, turn["answer"], engine)
         elif turn["status"] == "error":
             st.error(views.md_escape(turn["error"]))
             st.button("Try again", key=f"retry-{index}", on_click=on_retry, args=(index,))
@@ -189,66 +297,97 @@ def render_turn(index: int, turn: dict[str, Any], settings: Settings) -> None:
             st.button("Try again", key=f"retry-{index}", on_click=on_retry, args=(index,))
 
 
-def render_source(engine: Any, settings: Settings) -> None:
-    turns = st.session_state.turns
-    turn_index, n = st.session_state.selected
+def _table_of(index: Any, chunk: Chunk) -> Any:
+    return index.tables.get(f"{chunk.doc_id}:{chunk.table_id}") or index.tables.get(chunk.table_id)
+
+
+@st.dialog("Source", width="large", on_dismiss=on_close_source)
+def source_dialog(engine: Any) -> None:
+    """Opens over the chat, so the passage is where the reader is looking on any screen."""
+    ss = st.session_state
+    turns = ss.turns
+    turn_index, n = ss.selected
     answer = turns[turn_index]["answer"] if turn_index < len(turns) else None
     citation = next((c for c in answer.citations if c.n == n), None) if answer else None
     if citation is None:
-        st.session_state.selected = None
+        st.info("This source is no longer available.")
+        return
+    index = engine.index
+    if ss.ref_open is not None:
+        ref = index.references.get(ss.ref_open)
+        st.button(f"Back to source [{n}]", key="ref-back", on_click=on_back_from_ref, icon=":material/arrow_back:")
+        if ref is None:
+            st.info(f"The report has no reference [{ss.ref_open}].")
+        else:
+            views.render_references([ref], key="ref-open")
         return
     chunk = next((sc.chunk for sc in answer.contexts if sc.chunk.id == citation.chunk_id), None)
-    index = engine.index
-    if chunk is None:
-        chunk = index.chunk_by_id.get(citation.chunk_id)
-    section, section_text = None, None
-    if chunk is not None:
-        finder = getattr(index, "section_of_chunk", None)
-        section = finder(chunk) if finder else None
-        if section is None and chunk.section_number:
-            section = index.find_section(chunk.section_number)
-        if section is not None:
-            section_text = index.section_text(section)
-    st.button("Close", key="close-source", on_click=on_close_source, icon=":material/close:")
-    views.render_source_panel(citation, chunk, section, section_text, key=f"src-{turn_index}-{n}")
+    chunk = chunk or index.chunk_by_id.get(citation.chunk_id)
+    section = section_of(index, chunk)
+    section_text = index.section_text(section) if section is not None else None
+    table, rows, cells = None, [], {}
+    if chunk is not None and chunk.kind == "table_row" and chunk.table_id:
+        table = _table_of(index, chunk)
+        if table is not None:
+            cited = {}  # the rows of this table the answer used, each with its used cells
+            for c in answer.citations:
+                ch = index.chunk_by_id.get(c.chunk_id)
+                if ch is not None and ch.kind == "table_row" and ch.table_id == chunk.table_id:
+                    cited[ch.row_index] = set(c.cells)
+            rows = [r for r in table.rows if r.index in cited]
+            cells = cited
+    views.render_source_panel(
+        citation, chunk, section, section_text, key=f"src-{turn_index}-{n}",
+        page=citation_page(engine, citation), known_refs=list(index.references), on_ref=on_open_ref,
+        table=table, table_rows=rows, cells=cells,
+    )
 
 
 def chat_page(settings: Settings, engine: Any) -> None:
     prompt = st.chat_input(
-        "Ask about China's manufacturing innovation centers…",
+        "Ask about the report…",
         max_chars=settings.max_question_chars,
         key="chat-input",
     )
     if prompt and prompt.strip():
         new_turn(prompt.strip())
     turns = st.session_state.turns
+    if not turns:
+        st.markdown(
+            "Ask a question about NIST AMS 600-17, *China's Manufacturing Innovation Centers* "
+            "(May 2025). Every answer cites the report: hover a number such as **[1]** to see the quoted "
+            "words, click it to read the passage."
+        )
+        st.markdown("**Try one of these:**")
+        with st.container(key="examples"):
+            for i, q in enumerate(EXAMPLES):
+                st.button(q, key=f"example-{i}", on_click=on_example, args=(q,), icon=":material/chat:")
+    for i, turn in enumerate(turns):
+        render_turn(i, turn, settings, engine)
     selected = st.session_state.selected
     if selected is not None and selected[0] < len(turns):
-        chat_col, source_col = st.columns([3, 2], gap="large")
-    else:
-        chat_col, source_col = st.container(), None
-    with chat_col:
-        if not turns:
-            st.markdown(
-                "Ask a question about NIST AMS 600-17, *China's Manufacturing Innovation Centers* "
-                "(May 2025). Every answer cites the report; click a number such as **[1]** to read the passage."
-            )
-        for i, turn in enumerate(turns):
-            render_turn(i, turn, settings)
-    if source_col is not None:
-        # A scrolling box: a long passage or section must not push the chat out of view.
-        with source_col, st.container(key="source-panel", height=760, border=False):
-            render_source(engine, settings)
+        source_dialog(engine)
 
 
 # -------------------------------------------------------------------------------- other pages
 
 
-def lookup_page(settings: Settings) -> None:
+def on_lookup_ref(settings: Settings, number: int) -> None:
+    """A report marker such as [26] inside a looked-up passage opens that reference."""
+    try:
+        st.session_state.lookup = (f"[{number}]", api.lookup(f"[{number}]", settings), None)
+    except MicqaError as err:
+        st.session_state.lookup = (f"[{number}]", None, str(err))
+
+
+def lookup_page(settings: Settings, engine: Any) -> None:
     st.header("Look up a citation")
-    st.markdown("Enter a chunk id, a section number (`3.2.3`), a table row (`A.1/26`) or a report reference (`[20]`).")
+    st.markdown(
+        "Type what you see in the report: a section number (`3.2.3`) or title (`Financing`), a table row "
+        "(`A.1/26` or `A.1 row 26`), a table (`Table 2`), a figure (`Figure 5`) or a reference (`[20]` or `20`)."
+    )
     with st.form("lookup-form"):
-        ref = st.text_input("Reference", key="lookup-ref", placeholder="3.2.3, A.1/26, [20] or a chunk id")
+        ref = st.text_input("Reference", key="lookup-ref", placeholder="3.2.3, A.1 row 26, Table 2, Figure 5, [20]")
         submitted = st.form_submit_button("Look up")
     if submitted and ref.strip():
         try:
@@ -260,7 +399,12 @@ def lookup_page(settings: Settings) -> None:
         if error:
             st.error(views.md_escape(error))
         elif result is not None:
-            views.render_lookup_result(result)
+            section = getattr(result, "section", None)
+            page = chunk_page(engine, result.chunk) if result.chunk is not None else (
+                section.page if section is not None else None)
+            views.render_lookup_result(result, page=page, text_renderer=lambda text: components.marked_text(
+                components.passage_parts(text, "", list(engine.index.references)),
+                key="lookup-text", on_ref=functools.partial(on_lookup_ref, settings)))
 
 
 def report_page(engine: Any) -> None:
@@ -268,7 +412,7 @@ def report_page(engine: Any) -> None:
     st.header("Report browser")
     toc, mics, programs = st.tabs(["Contents", "MIC table and map", "Programs (Table 2)"])
     with toc:
-        views.render_toc(index.sections, index.section_text)
+        views.render_toc(index.sections, index.section_text, index.chunks)
     with mics:
         table = index.tables.get("A.1")
         if table is None:
@@ -334,11 +478,11 @@ def index_problem(err: MicqaError, settings: Settings) -> None:
         return
     bar = st.progress(0.0, text="Building the index…")
 
-    def progress(done: int, total: int) -> None:
-        bar.progress(min(1.0, done / total) if total else 0.0, text=f"Embedding passages: {done}/{total}")
+    def progress(stage: str, done: int, total: int) -> None:
+        bar.progress(min(1.0, done / total) if total else 0.0, text=f"{STAGES.get(stage, stage)}: {done}/{total}")
 
     try:
-        report = build_index(settings, progress=progress)
+        report = build_index(settings, uploads.corpus_with_uploads(settings), progress=progress)
     except MicqaError as e:
         st.error(views.md_escape(str(e)))
         return
@@ -372,22 +516,12 @@ def sidebar_nav() -> Any:
         return st.container()
 
 
-def sidebar_controls(settings: Settings, box: Any) -> None:
+def sidebar_controls(settings: Settings, box: Any, engine: Any = None) -> None:
     with box:
-        st.markdown("**Example questions**")
-        for i, q in enumerate(EXAMPLES):
-            st.button(q, key=f"example-{i}", on_click=on_example, args=(q,), type="tertiary")
-        st.divider()
-        backends = [BACKEND_EMBEDDED] + ([settings.llm] if settings.llm else [])
-        st.selectbox(
-            "Answer backend",
-            backends,
-            format_func=lambda b: "Embedded (extractive, offline)" if b == BACKEND_EMBEDDED else f"LLM: {b}",
-            key="backend",
-            help="The embedded extractive answerer needs nothing else; an LLM appears when MICQA_LLM is set.",
-        )
-        st.slider("Passages to retrieve (k)", 1, 20, value=min(20, max(1, settings.k)), key="k")
         turns = st.session_state.turns
+        st.button("New conversation", key="new-conversation", on_click=on_new_conversation, disabled=not turns,
+                  icon=":material/add_comment:", width="stretch")
+        render_conversation_list()
         st.download_button(
             "Download conversation (Markdown)",
             conversation_to_markdown([(t["question"], t["answer"]) for t in turns]),
@@ -398,7 +532,133 @@ def sidebar_controls(settings: Settings, box: Any) -> None:
             disabled=not turns,
             icon=":material/download:",
         )
-        st.button("Clear chat", key="clear", on_click=on_clear, disabled=not turns)
+        st.divider()
+        render_uploads(settings, engine)
+        st.divider()
+        backends = [BACKEND_EMBEDDED] + ([settings.llm] if settings.llm else [])
+        st.selectbox(
+            "Answer backend",
+            backends,
+            format_func=lambda b: "Embedded (extractive, offline)" if b == BACKEND_EMBEDDED else f"LLM: {b}",
+            key="backend",
+            help="The embedded extractive answerer needs nothing else; an LLM appears when MICQA_LLM is set.",
+        )
+        st.slider("Passages to retrieve (k)", 1, 20, value=min(20, max(1, settings.k)), key="k")
+
+
+def on_upload(settings: Settings) -> None:
+    ss = st.session_state
+    key = f"uploader-{ss.get('upload_gen', 0)}"
+    file = ss.get(key)
+    ss.upload_gen = ss.get("upload_gen", 0) + 1  # a fresh, empty uploader next run
+    ss.upload_error = None
+    if file is None:
+        return
+    try:
+        uploads.save_upload(settings, file.name, file.getvalue())
+    except MicqaError as err:
+        ss.upload_error = str(err)
+        return
+    except OSError as err:
+        ss.upload_error = f"{file.name} could not be saved ({err.strerror}); check the data folder's free space."
+        return
+    uploads.start_ingest(settings)
+
+
+def on_remove_upload(settings: Settings, name: str) -> None:
+    uploads.remove_upload(settings, name)
+    uploads.start_ingest(settings)  # rebuild without it; the current index answers meanwhile
+
+
+@st.fragment(run_every=0.7)
+def ingest_progress(settings: Settings) -> None:
+    """Polls the background build; when it ends, one full rerun picks up the new index."""
+    job = uploads.current_job(settings)
+    if job is None or job.finished:
+        st.rerun(scope="app")
+    st.progress(job.fraction, text=f"{STAGES.get(job.stage, job.stage)}: {job.done}/{job.total} "
+                                   "(the current index keeps answering)")
+
+
+def render_uploads(settings: Settings, engine: Any) -> None:
+    """Add a PDF or text file; it is ingested in the background beside the report."""
+    ss = st.session_state
+    st.markdown("**Your documents**")
+    job = uploads.current_job(settings)
+    running = job is not None and not job.finished
+    st.file_uploader(
+        "Add a PDF or text file", type=["pdf", "txt", "md"], key=f"uploader-{ss.get('upload_gen', 0)}",
+        on_change=on_upload, args=(settings,), disabled=running,
+        help="Ingested in the background into a new index; the current one keeps answering until it is ready.",
+    )
+    if ss.get("upload_error"):
+        st.error(views.md_escape(ss.upload_error))
+    if running:
+        with st.container(key="ingest-progress"):
+            ingest_progress(settings)
+    elif job is not None:
+        if job.error:
+            st.error(views.md_escape(job.error))
+        else:
+            with st.container(key="ingest-done"):
+                st.progress(1.0, text="Done: the index now includes your documents.")
+        for problem in job.problems:
+            st.warning(views.md_escape(problem))
+    counts = document_counts(engine) if engine is not None else {}
+    for path in uploads.uploaded_files(settings):
+        c = counts.get(str(path.resolve()))
+        label = (f"{c['chunks']} passages, {c['sections']} sections, {c['tables']} tables" if c
+                 else "not in the index yet")
+        cols = st.columns([5, 1], vertical_alignment="center")
+        cols[0].markdown(f"{views.md_escape(path.name)}  \n:gray[{label}]")
+        cols[1].button("", key=f"remove-{path.name}", icon=":material/delete:", help=f"Remove {path.name}",
+                       on_click=on_remove_upload, args=(settings, path.name), disabled=running)
+
+
+def document_counts(engine: Any) -> dict[str, dict[str, int]]:
+    """Passages, sections and tables per document of the current index, by resolved source path."""
+    index = engine.index
+    out: dict[str, dict[str, int]] = {}
+    for doc in getattr(index, "documents", []):
+        out[str(Path(doc.source_path).resolve())] = {
+            "chunks": sum(1 for c in index.chunks if c.doc_id == doc.id),
+            "sections": sum(1 for s in index.sections if s.doc_id == doc.id),
+            "tables": sum(1 for t in index.table_list if t.doc_id == doc.id),
+        }
+    return out
+
+
+def render_conversation_list() -> None:
+    """Saved conversations, newest first: open one, or rename / delete the current one."""
+    try:
+        saved = store().list()
+    except sqlite3.Error:
+        log.exception("could not list conversations")
+        st.caption("Saved conversations cannot be read right now.")
+        return
+    current = st.session_state.conversation
+    st.markdown("**Conversations**")
+    # a long history scrolls in its own box instead of pushing the rest of the sidebar away
+    with st.container(key="conversations", height=360 if len(saved) > 6 else "content", border=False):
+        if not saved:
+            st.caption("Your conversations are saved here as you ask.")
+        for conv in saved[:50]:
+            when = datetime.fromtimestamp(conv.updated).strftime("%d %b %Y, %H:%M")
+            st.button(
+                f"{conv.title}  \n:gray[{when} · {conv.turns} question{'s' if conv.turns != 1 else ''}]",
+                key=f"conv-{conv.id}",
+                on_click=on_open_conversation,
+                args=(conv.id,),
+                type="secondary" if conv.id == current else "tertiary",  # the open one framed
+                width="stretch",
+            )
+    if current:
+        with st.popover("Rename or delete this conversation", icon=":material/edit:", width="stretch"):
+            title = next((c.title for c in saved if c.id == current), "")
+            st.text_input("Title", value=title, key="rename-title", max_chars=80)
+            st.button("Rename", key="rename", on_click=on_rename_conversation)
+            st.button("Delete conversation", key="delete-conversation", on_click=on_delete_conversation,
+                      type="primary", icon=":material/delete:")
 
 
 # --------------------------------------------------------------------------------------- main
@@ -412,8 +672,11 @@ def main() -> None:
     except ValueError as err:  # a malformed MICQA_* variable
         st.error(views.md_escape(str(err)))
         return
+    st.session_state["data_dir"] = settings.data_dir
+    restore_conversation()
     controls = sidebar_nav()
     page = st.session_state.get("page", PAGES[0])
+    engine = None
     if page == "Evaluation":
         eval_page(settings)
     else:
@@ -422,10 +685,10 @@ def main() -> None:
             if page == "Chat":
                 chat_page(settings, engine)
             elif page == "Look up a citation":
-                lookup_page(settings)
+                lookup_page(settings, engine)
             else:
                 report_page(engine)
-    sidebar_controls(settings, controls)
+    sidebar_controls(settings, controls, engine)
 
 
 main()

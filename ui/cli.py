@@ -70,7 +70,7 @@ Llm = typer.Option(None, "--llm", help="PROVIDER:MODEL, e.g. openai:gpt-4o-mini 
 
 @app.command()
 def ingest(
-    paths: list[Path] = typer.Argument(None, help="Files or folders (default: corpus/)."),
+    paths: list[Path] = typer.Argument(None, help="Files or folders (default: corpus/ and the app's uploads)."),
     json_out: bool = typer.Option(False, "--json", help="Print a JSON summary instead of a progress bar."),
     force: bool = typer.Option(False, "--force", help="Rebuild even when nothing changed."),
     wait: bool = typer.Option(False, "--wait", help="Wait for another running ingest instead of exiting."),
@@ -79,22 +79,26 @@ def ingest(
 ) -> None:
     """Build (or refresh) the index from the corpus."""
     from ingest.build import build_index
+    from ui.uploads import corpus_with_uploads
 
     settings = _settings(data_dir, chroma_url)
     _setup_logging(settings)
+    # With no paths: the corpus and the documents added in the app (<data dir>/uploads), as the app builds it.
+    paths = list(paths or []) or corpus_with_uploads(settings)
     try:
         if json_out:
-            report = build_index(settings, paths or None, force=force, wait_for_lock=wait)
+            report = build_index(settings, paths, force=force, wait_for_lock=wait)
         else:
             from rich.progress import Progress
 
             with Progress(transient=True) as prog:
-                task = prog.add_task("Embedding chunks", total=None)
+                task = prog.add_task("Reading documents", total=None)
+                stages = {"parse": "Reading documents", "embed": "Embedding passages", "write": "Writing the index"}
 
-                def cb(done: int, total: int) -> None:
-                    prog.update(task, completed=done, total=total or 1)
+                def cb(stage: str, done: int, total: int) -> None:
+                    prog.update(task, description=stages.get(stage, stage), completed=done, total=total or 1)
 
-                report = build_index(settings, paths or None, progress=cb, force=force, wait_for_lock=wait)
+                report = build_index(settings, paths, progress=cb, force=force, wait_for_lock=wait)
     except MicqaError as exc:
         failed = getattr(exc, "report", None)
         if json_out and failed is not None:  # a script reading --json gets the problems, not an empty stdout

