@@ -154,13 +154,18 @@ class AnswerSettings:
     synth_section_weight: float = 0.2
     # Share of the meaning score measured against the question without the corpus's background words
     # (a word in more than synth_background_df of the passages): 0 ignores the focus, 1 ignores the rest.
-    synth_focus_share: float = 0.3
+    # Off: on dev it gained one item at 0.3 but pulled "why did China create MICs" toward any sentence
+    # about creating something, since every other word of that question is background.
+    synth_focus_share: float = 0.0
     synth_background_df: float = 0.15
     # The sections closest in meaning to the question (this many) join the passages searched.
     synth_top_sections: int = 2
     # A sentence about the document itself ("This report summarizes ...") loses this much, unless the
     # question is about the whole report.
     synth_metadiscourse_penalty: float = 0.15
+    # For a "why" question, a sentence that states a reason or a purpose ("in response to", "to become",
+    # "goal") gains this much: the answer gives causes, not just facts about the subject.
+    synth_cause_bonus: float = 0.08
     # A sentence in a section the question names (or whose title holds the topic) gains this much.
     synth_section_bonus: float = 0.15
     # MMR: 1.0 picks by relevance alone, lower values prefer sentences unlike those already chosen.

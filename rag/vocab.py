@@ -88,6 +88,11 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
              r"limitations|recommendations)\s+(?:does|do|did|has|have|had|is|are|were|can|could|will)\b|"
              r"^\W*who\s+(?:are|were)\s+(?:the\s+)?(?:\w+\s+){0,3}\w+s\b"),
 )
+# Words that state a reason or a purpose: a "why" question is answered by a sentence that gives one.
+CAUSE_MARKERS = re.compile(r"\b(?:because|since|due to|owing to|in response to|as a result|response to|so that|"
+                           r"in order to|aims? to|aimed|goals?|purpose|objectives?|motivat\w*|seeks? to|intended to|"
+                           r"to become|to ensure|to reach|to achieve|drive[ns]?|prompted|spurred|stimulated|inspir\w*|"
+                           r"concerns? (?:about|over)|reasons?|rationale|end goal)\b", re.I)
 # A question that opens with "why" asks for reasons, whatever figure it mentions later.
 WHY_SHAPE = re.compile(r"^\W*(?:why|how come)\b", re.I)
 # Sentences about the document itself ("This report summarizes ...", "This review discusses ..."): they echo

@@ -125,7 +125,7 @@ class FakeIndex:
         self.chunk_by_id = {c.id: c for c in self.chunks}
         self.sections = [SECTION]
         self.tables = {"A.1": _mic_table(), "table-2": _programs_table()}
-        self.references = {20: REF20}
+        self.references = {("nist-ams-600-17", 20): REF20}  # keyed by (document, number)
         self.acronyms: list[Any] = []
 
     def section_text(self, section: Section) -> str:

@@ -301,6 +301,11 @@ def _table_of(index: Any, chunk: Chunk) -> Any:
     return index.tables.get(f"{chunk.doc_id}:{chunk.table_id}") or index.tables.get(chunk.table_id)
 
 
+def _ref_numbers(index: Any, doc_id: str | None) -> list[int]:
+    """The report reference numbers of one document (references are keyed by document and number)."""
+    return sorted({n for d, n in index.references if doc_id is None or d == doc_id})
+
+
 @st.dialog("Source", width="large", on_dismiss=on_close_source)
 def source_dialog(engine: Any) -> None:
     """Opens over the chat, so the passage is where the reader is looking on any screen."""
@@ -313,8 +318,9 @@ def source_dialog(engine: Any) -> None:
         st.info("This source is no longer available.")
         return
     index = engine.index
+    doc_id = citation.doc_id or (index.documents[0].id if index.documents else "")
     if ss.ref_open is not None:
-        ref = index.references.get(ss.ref_open)
+        ref = index.references.get((doc_id, ss.ref_open))
         st.button(f"Back to source [{n}]", key="ref-back", on_click=on_back_from_ref, icon=":material/arrow_back:")
         if ref is None:
             st.info(f"The report has no reference [{ss.ref_open}].")
@@ -338,7 +344,7 @@ def source_dialog(engine: Any) -> None:
             cells = cited
     views.render_source_panel(
         citation, chunk, section, section_text, key=f"src-{turn_index}-{n}",
-        page=citation_page(engine, citation), known_refs=list(index.references), on_ref=on_open_ref,
+        page=citation_page(engine, citation), known_refs=_ref_numbers(index, doc_id), on_ref=on_open_ref,
         table=table, table_rows=rows, cells=cells,
     )
 
@@ -403,7 +409,7 @@ def lookup_page(settings: Settings, engine: Any) -> None:
             page = chunk_page(engine, result.chunk) if result.chunk is not None else (
                 section.page if section is not None else None)
             views.render_lookup_result(result, page=page, text_renderer=lambda text: components.marked_text(
-                components.passage_parts(text, "", list(engine.index.references)),
+                components.passage_parts(text, "", _ref_numbers(engine.index, result.doc_id or None)),
                 key="lookup-text", on_ref=functools.partial(on_lookup_ref, settings)))
 
 

@@ -28,7 +28,7 @@ from rag.records import Chunk, ScoredChunk
 from rag.settings import AnswerSettings
 from rag.text import tokens
 from rag.units import SOURCE_LINE, sentence_key
-from rag.vocab import METADISCOURSE, WHOLE_REPORT_SECTIONS
+from rag.vocab import CAUSE_MARKERS, METADISCOURSE, WHOLE_REPORT_SECTIONS, WHY_SHAPE
 
 if TYPE_CHECKING:
     from rag.answer import Drafted, GroundedAnswerer, Unit
@@ -150,7 +150,6 @@ class SynthesisAnswerer:
         out = []
         units = []
         for rank, sc in enumerate(pool):
-            extra = self.g._extra(sc.chunk)
             for u in units_of(sc, rank):
                 text = u.text.strip()
                 if len(text) < self.s.synth_min_chars or text.startswith("^{") or not _STATEMENT.search(text):
@@ -159,7 +158,10 @@ class SynthesisAnswerer:
                     continue  # "Data Source: ..." says where a figure comes from, not what the report finds
                 if text.endswith(":") and not _BULLET_AFTER.match(sc.chunk.text, u.end):
                     continue  # a lead-in is worth showing only with the list it introduces
+                # acronyms written out, for this sentence only (the passage's others say nothing about it)
+                extra = set(tokens(" ".join(self.g.expander.expansions(text)))) if self.g.expander is not None else set()
                 units.append((u, extra))
+        why = bool(WHY_SHAPE.search(job.query.text))
         target = job.query_vec
         focus_vec = self._focus_vec(job)
         if focus_vec is not None and target is not None:
@@ -186,6 +188,8 @@ class SynthesisAnswerer:
                 rel += self.s.synth_section_bonus
             if job.query.intent != "whole_report" and METADISCOURSE.match(text):
                 rel -= self.s.synth_metadiscourse_penalty
+            if why and CAUSE_MARKERS.search(text):
+                rel += self.s.synth_cause_bonus
             out.append((rel, u, v, toks))
         out.sort(key=lambda x: -x[0])
         return out
@@ -253,7 +257,13 @@ class SynthesisAnswerer:
         ctx = pool
         units = self.g._with_list_items(units, ctx)
         units = self.g._with_attribution(units, ctx)
-        units = _no_dangling(sorted(_dedupe(units), key=lambda u: (u.chunk.doc_id, u.chunk.start + u.start)))
+        # the section that answers best comes first; within a section the report's own order
+        best_of: dict[tuple[str, tuple[str, ...]], int] = {}
+        for n, c in enumerate(chosen):
+            best_of.setdefault((c[1].chunk.doc_id, tuple(c[1].chunk.section_path)), n)
+        units = _no_dangling(sorted(_dedupe(units), key=lambda u: (
+            best_of.get((u.chunk.doc_id, tuple(u.chunk.section_path)), len(chosen)), u.chunk.doc_id,
+            u.chunk.start + u.start)))
         if not units:
             return None
         limit = self.s.synth_compare_max_chars if job.query.intent == "compare" else self.s.synth_max_chars
