@@ -99,7 +99,7 @@ def make_chat_model(spec: str, settings: Any) -> Any:
         # base URL and key are read from OPENAI_BASE_URL / OPENAI_API_KEY by the client itself
         # o-series reasoning models reject a temperature other than the default
         temp = None if re.match(r"o\d", model) else 0
-        return ChatOpenAI(model=model, timeout=timeout, max_tokens=settings.llm_max_tokens,
+        return ChatOpenAI(model=model, timeout=timeout, max_completion_tokens=settings.llm_max_tokens,
                           max_retries=MAX_RETRIES, temperature=temp)
     try:
         from langchain_ollama import ChatOllama
@@ -233,7 +233,11 @@ def build_retrieval_chain(model: Any, engine: Any, k: int, filters: Any = None) 
     )
     condense = RunnableBranch((lambda x: bool(x["history"]), llm_condense), RunnableLambda(lambda x: x["standalone"]))
     retriever = micqa_retriever(engine, k, filters)
-    to_scored = RunnableLambda(lambda docs: [d.metadata["scored"] for d in docs])
+
+    def scored_of(docs: list[Any]) -> list[ScoredChunk]:
+        return [d.metadata["scored"] for d in docs]
+
+    to_scored = RunnableLambda(scored_of)
 
     def retrieve(x: dict[str, Any]) -> list[ScoredChunk]:
         if x["standalone"] == x["given_standalone"] and x["contexts"] is not None:
