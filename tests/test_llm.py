@@ -262,14 +262,96 @@ def test_api_key_never_leaks(srv, fake_engine, llm_settings, monkeypatch, caplog
 
 
 # ---------------------------------------------------------------------------- streaming
+def cite_three(body: dict) -> str:
+    """Three sentences, each the first of a passage, the marker printed after the full stop."""
+    ctx = contexts_of(body)
+    return " ".join(f"{first_sentence(ctx[n])} [{n}]" for n in sorted(ctx)[:3])
+
+
 def test_streaming_calls_on_token_and_verifies_citations(srv, fake_engine, llm_settings):
+    srv.responder = cite_three
     tokens: list[str] = []
     ans = ask(ANSWERABLE_2, fake_engine, llm_settings, on_token=tokens.append)
     assert srv.requests[-1].get("stream") is True
+    # one piece per sentence, each released as the next begins: the last alone waits for the end of the stream
     assert len(tokens) >= 3
-    assert "".join(tokens).startswith(ans.text.split(" [")[0][:20])
+    assert "".join(tokens) == ans.text  # the stream is the checked answer, not a draft of it
     assert ans.citations and verify(ans.citations, fake_engine.index.chunk_by_id) == ans.citations
     assert all(c.supported for c in ans.citations)
+    # (a passage's own reference marker copied with its sentence, "[9]", may be removed: no other warning)
+    assert not [w for w in ans.warnings if "Removed citation markers" not in w]
+
+
+def test_invented_marker_never_reaches_the_stream(srv, fake_engine, llm_settings):
+    """The model cites [99], a passage that does not exist, split over stream chunks; the stream never shows it."""
+    orphan = "The centers were founded by a consortium of seventeen universities and provincial banks"
+
+    def reply(body):
+        ctx = contexts_of(body)
+        # the third passage cited first: shown as [1]; [99] alone leaves the last sentence with no citation
+        return (f"{first_sentence(ctx[3])} [3][99] {first_sentence(ctx[1])} [99] [1] "
+                f"{orphan} [99].")
+
+    srv.responder = reply
+    srv.chunk_chars = 2
+    for on_token in (None, "stream"):
+        tokens: list[str] = []
+        ans = ask(ANSWERABLE_2, fake_engine, llm_settings, on_token=tokens.append if on_token else None)
+        assert "[99]" in ans.raw_text and "[99]" not in ans.text
+        valid = {c.n for c in ans.citations}
+        assert {int(n) for n in re.findall(r"\[(\d+)\]", ans.text)} == valid == {1, 2}
+        assert ans.text.index("[1]") < ans.text.index("[2]")  # renumbered in order of first use
+        assert orphan not in ans.text  # its only marker named no passage: dropped
+        assert any("[99]" in w for w in ans.warnings)
+        assert any(w.startswith("Dropped sentence 3") and orphan[:40] in w for w in ans.warnings)
+        assert ans.to_json()["warnings"] == ans.warnings
+        if on_token:
+            shown = "".join(tokens)
+            assert shown == ans.text
+            assert "99" not in shown and orphan not in shown
+            for t in tokens:  # every marker in every piece names a passage the answer cites
+                assert {int(n) for n in re.findall(r"\[(\d+)\]", t)} <= valid
+
+
+def test_sentence_without_citation_is_dropped_and_listed(srv, fake_engine, llm_settings):
+    claim = "Every center must also publish quarterly audits of its laboratory equipment purchases"
+
+    def reply(body):
+        return f"{first_sentence(contexts_of(body)[1])} [1] {claim}. In short, yes."
+
+    srv.responder = reply
+    for stream in (False, True):
+        tokens: list[str] = []
+        ans = ask(ANSWERABLE_2, fake_engine, llm_settings, on_token=tokens.append if stream else None)
+        assert not ans.refused and ans.citations
+        assert claim not in ans.text and claim in ans.raw_text
+        assert ans.text.endswith("In short, yes.")  # too short to need a citation: connective, kept
+        assert [w for w in ans.warnings if claim[:40] in w] == [
+            next(w for w in ans.warnings if w.startswith("Dropped sentence 2, which cites no retrieved passage"))]
+        if stream:
+            assert "".join(tokens) == ans.text
+
+
+def test_answer_citing_nothing_is_refused_and_never_streamed(srv, fake_engine, llm_settings):
+    from rag.answerers.llm import NOTHING_CITED
+
+    srv.responder = lambda body: "The program was designed to make domestic factories more innovative over time."
+    tokens: list[str] = []
+    ans = ask(ANSWERABLE_2, fake_engine, llm_settings, on_token=tokens.append)
+    assert ans.refused and ans.text == CANNOT_ANSWER and not ans.citations
+    assert tokens == [CANNOT_ANSWER]
+    assert ans.warnings[0] == NOTHING_CITED and any(w.startswith("Dropped sentence 1") for w in ans.warnings)
+
+
+def test_llm_answerer_is_in_the_registry_and_declines_without_a_backend(fake_engine, llm_settings):
+    from rag.answerers import REGISTRY, AnswerJob
+    from rag.answerers.llm import LLMAnswerer
+
+    assert REGISTRY["llm"] is LLMAnswerer
+    llm = fake_engine.router.answerers["llm"]
+    query = fake_engine.parse(ANSWERABLE_2)
+    contexts = fake_engine.retriever.search(query.text, k=4)
+    assert llm.answer(AnswerJob(query, contexts, None, None, settings=llm_settings)) is None
 
 
 def test_end_to_end_answer_json(srv, fake_engine, llm_settings):
@@ -409,3 +491,4 @@ def test_eval_runner_llm_flag_alone_selects_the_llm(srv, fake_engine, llm_settin
                                 "answerable": True, "kind": "fact"}) + "\n", encoding="utf-8")
     result = run_eval(gold, llm_settings, backend=None, llm=BACKEND, k=8)
     assert result["results"][0]["backend"] == BACKEND and srv.requests
+
