@@ -492,3 +492,24 @@ def test_eval_runner_llm_flag_alone_selects_the_llm(srv, fake_engine, llm_settin
     result = run_eval(gold, llm_settings, backend=None, llm=BACKEND, k=8)
     assert result["results"][0]["backend"] == BACKEND and srv.requests
 
+
+# ---------------------------------------------------------------------------- the command line
+def test_cli_ask_llm_streams_only_checked_text(srv, fake_engine, llm_settings, monkeypatch):
+    """`micqa ask --llm` prints the checked answer once (streamed), its warnings, never the invented marker."""
+    from typer.testing import CliRunner
+
+    import rag.api
+    from ui.cli import app
+
+    monkeypatch.setattr(rag.api, "get_engine", lambda settings=None, embedder=None: fake_engine)
+    monkeypatch.setenv("MICQA_LLM_TIMEOUT", "2")
+    srv.responder = lambda body: f"{first_sentence(contexts_of(body)[1])} [1][99]"
+    res = CliRunner().invoke(app, ["ask", ANSWERABLE_2, "--llm", BACKEND])
+    assert res.exit_code == 0, res.output
+    shown = res.output.split("warning:")[0]  # the streamed answer (the warning itself names [99])
+    assert "[99]" not in shown and "[1]" in shown
+    assert res.output.count(first_sentence(contexts_of(srv.requests[-1])[1])[:60]) == 2  # the answer, the quote
+    assert "warning: Removed citation markers that name no retrieved passage: [99]." in res.output
+    res = CliRunner().invoke(app, ["ask", ANSWERABLE_2, "--llm", BACKEND, "--json"])
+    out = json.loads(res.output)
+    assert "[99]" not in out["answer"] and any("[99]" in w for w in out["warnings"])
