@@ -556,6 +556,7 @@ class SentenceGate:
     def _release(self, spans: list[tuple[int, int]]) -> None:
         for a, b in spans:
             gap = self.text[self.done:a]
+            gap = gap if not gap.strip() else " "  # spans cover all text but whitespace; nothing unchecked shows
             self.done = b
             fixed = self.check.sentence(self.text[a:b])
             if fixed is None:

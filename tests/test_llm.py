@@ -9,6 +9,8 @@ import socket
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rag.citations import verify
 from rag.errors import BackendError
@@ -447,6 +449,47 @@ def test_stream_sanitizer_never_shows_a_split_image():
     out = "".join(shown)
     assert "outside" not in out and "![" not in out and "<img" not in out
     assert out.startswith("Fact one [1].") and out.endswith("End.")
+
+
+
+class _MarkerCheck:
+    """A stand-in for CitationCheck: keys 1-3 are valid, a sentence with no valid key is dropped."""
+
+    def __init__(self) -> None:
+        self.citations: list[int] = []
+
+    def sentence(self, sentence: str) -> str | None:
+        keys = [int(k) for k in re.findall(r"\[(\d+)\]", sentence)]
+        self.citations += [k for k in keys if k <= 3 and k not in self.citations]
+        if not any(k <= 3 for k in keys):
+            return None
+        return re.sub(r"\[(\d+)\]", lambda m: m.group(0) if int(m.group(1)) <= 3 else "", sentence).strip()
+
+
+_PIECES = ["Fact one about the centers.", "U.S. programs differ.", "[1]", "[2]", "[99]", " ", " ", "\n\n", "\n- ",
+           "The No. 28 center opened in 2019.", "It grew fast", ".", "Q?", "e.g. robots", "\u201cQuoted.\u201d"]
+
+
+@given(parts=st.lists(st.sampled_from(_PIECES), min_size=1, max_size=14), cuts=st.lists(st.integers(1, 9), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_sentence_gate_streams_exactly_the_checked_text(parts, cuts):
+    """However the reply is cut into stream pieces, what is shown is the checked text, with no invalid marker."""
+    from rag.llm import SentenceGate
+
+    text = "".join(parts)
+    whole = SentenceGate(_MarkerCheck())  # type: ignore[arg-type]
+    whole.feed(text)
+    expected = whole.close()
+    shown: list[str] = []
+    gate = SentenceGate(_MarkerCheck(), shown.append)  # type: ignore[arg-type]
+    pos = 0
+    for c in cuts:
+        gate.feed(text[pos:pos + c])
+        pos += c
+    gate.feed(text[pos:])
+    assert gate.close() == expected
+    assert "".join(shown) == (expected if gate.check.citations else "")
+    assert "[99]" not in "".join(shown)
 
 
 def test_neutralise_fence_lookalikes():
