@@ -477,11 +477,11 @@ def test_sentence_gate_streams_exactly_the_checked_text(parts, cuts):
     from rag.llm import SentenceGate
 
     text = "".join(parts)
-    whole = SentenceGate(_MarkerCheck())  # type: ignore[arg-type]
+    whole = SentenceGate(_MarkerCheck())
     whole.feed(text)
     expected = whole.close()
     shown: list[str] = []
-    gate = SentenceGate(_MarkerCheck(), shown.append)  # type: ignore[arg-type]
+    gate = SentenceGate(_MarkerCheck(), shown.append)
     pos = 0
     for c in cuts:
         gate.feed(text[pos:pos + c])

@@ -20,22 +20,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from rag.answerers.base import AnswerJob
-from rag.llm import (
-    CitationCheck,
-    SentenceGate,
-    StreamSanitizer,
-    allowed_urls,
-    backend_error,
-    build_retrieval_chain,
-    generate,
-    is_provider_error,
-    is_refusal,
-    make_chat_model,
-    parse_spec,
-    prompt_contexts,
-    sanitize_output,
-)
-from rag.prompts import answer_user_message
 from rag.records import CANNOT_ANSWER, ScoredChunk
 
 if TYPE_CHECKING:
@@ -57,7 +41,24 @@ class LLMAnswerer:
         settings = job.settings or self.settings
         if not job.backend or self.engine is None or settings is None:
             return None  # no model asked for: the report's own answerers answer
+        # loaded on first use, as LangChain is: a default answer's cold start does not pay for them
         from rag.answer import Drafted
+        from rag.llm import (
+            CitationCheck,
+            SentenceGate,
+            StreamSanitizer,
+            allowed_urls,
+            backend_error,
+            build_retrieval_chain,
+            generate,
+            is_provider_error,
+            is_refusal,
+            make_chat_model,
+            parse_spec,
+            prompt_contexts,
+            sanitize_output,
+        )
+        from rag.prompts import answer_user_message
 
         engine = self.engine
         provider, model_name = parse_spec(job.backend)
