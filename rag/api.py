@@ -306,10 +306,12 @@ def ask(
     if llm:
         job = AnswerJob(query, contexts, table, query_vec, asked=q, history=hist, filters=filters, backend=llm,
                         on_token=on_token, settings=settings)
-        d = eng.llm_router.run(job).drafted
+        routed = eng.llm_router.run(job)
+        d = routed.drafted
         ans = Answer(question=q, standalone_question=d.standalone or shown, text=d.text, raw_text=d.raw_text,
                      citations=d.citations, contexts=d.contexts or contexts, refused=d.refused, backend=llm.strip(),
-                     latency_ms=0.0, related=d.related, warnings=d.warnings, intent=query.intent, answerer="llm")
+                     latency_ms=0.0, related=d.related, warnings=d.warnings, intent=query.intent,
+                     answerer=routed.answerer)
     else:
         whole = eng.router.run(AnswerJob(query, contexts, table, query_vec))
         d, routed_by = whole.drafted, [whole.answerer]
