@@ -30,6 +30,7 @@ browser-deps:
 
 test: $(STAMP) browser-deps
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 eval: $(STAMP)
@@ -45,4 +46,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf .micqa test-artifacts .pytest_cache
+	rm -rf .micqa test-artifacts .pytest_cache .mypy_cache

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -155,6 +155,8 @@ class Drafted:
     refused: bool
     related: list[ScoredChunk]
     contexts: list[ScoredChunk] | None = None  # re-ranked by sentence scores, when the text path ran
+    warnings: list[str] = field(default_factory=list)  # what a check removed or could not support
+    standalone: str | None = None  # the question as the answerer read it, when it rewrote it (LLM condensing)
 
 
 class IDF:

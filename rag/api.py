@@ -27,7 +27,7 @@ from rag.frontmatter import FrontMatter
 from rag.query import Lexicon, Query, parse_query
 from rag.records import CANNOT_ANSWER, Answer, Chunk, ReportReference, Section, Table, TableRow, Turn
 from rag.retrieve import Filters
-from rag.route import Router, merge_parts
+from rag.route import ROUTES, Router, merge_parts
 from rag.sanitize import clean_question, clean_text
 from rag.settings import AnswerSettings, Settings
 from rag.store import Index, chroma_reader, current_build_dir, open_index
@@ -115,8 +115,11 @@ class Engine:
         from rag.answerers import REGISTRY
 
         parts = {"grounded": self.answerer, "row_chunk": self.tables.row_chunk, "retriever": self.retriever,
-                 "embedder": self.embedder, "index": self.index, "answer_settings": self.answer_settings}
+                 "embedder": self.embedder, "index": self.index, "answer_settings": self.answer_settings,
+                 "engine": self, "settings": settings}
         self.router = Router({name: cls(**parts) for name, cls in REGISTRY.items()})
+        # with a model asked for, the model answers every intent (it refuses, with no call, what retrieval cannot support)
+        self.llm_router = Router(self.router.answerers, {intent: ("llm",) for intent in ROUTES})
         self._lexicon: Lexicon | None = None
         self.build_id = self.index.build_dir.name
         self.table_chunks = {c.table_id: c for c in self.index.chunks if c.kind == "table" and c.table_id}
@@ -309,11 +312,14 @@ def ask(
     query_vec = eng.embedder.embed_query(eng.retriever.expander.expand(query.text))
     contexts = eng.retriever.search(query.text, k=k, filters=filters, query_vec=query_vec)
     if llm:
-        from rag.llm import answer_with_llm
-
-        ans = answer_with_llm(llm, q, query.text, hist, contexts, table, eng, settings, on_token=on_token,
-                             filters=filters)
-        ans.standalone_question = shown
+        job = AnswerJob(query, contexts, table, query_vec, asked=q, history=hist, filters=filters, backend=llm,
+                        on_token=on_token, settings=settings)
+        routed = eng.llm_router.run(job)
+        d = routed.drafted
+        ans = Answer(question=q, standalone_question=d.standalone or shown, text=d.text, raw_text=d.raw_text,
+                     citations=d.citations, contexts=d.contexts or contexts, refused=d.refused, backend=llm.strip(),
+                     latency_ms=0.0, related=d.related, warnings=d.warnings, intent=query.intent,
+                     answerer=routed.answerer)
     else:
         whole = eng.router.run(AnswerJob(query, contexts, table, query_vec))
         d, routed_by = whole.drafted, [whole.answerer]

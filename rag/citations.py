@@ -30,8 +30,7 @@ def report_marker_numbers(text: str) -> list[int]:
                     continue
             if part.strip().isdigit():
                 nums.append(int(part.strip()))
-    seen: set[int] = set()
-    return [n for n in nums if not (n in seen or seen.add(n))]
+    return list(dict.fromkeys(nums))  # first occurrence of each, in order
 
 
 def strip_report_markers(text: str) -> str:

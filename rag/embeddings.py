@@ -56,9 +56,13 @@ class SentenceTransformerEmbedder:
             )
         self.model_id = model_id or "sentence-transformers/all-MiniLM-L6-v2"
         self._model = SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
-        self.dim = int(self._model.get_embedding_dimension()) if hasattr(
-            self._model, "get_embedding_dimension"
-        ) else int(self._model.get_sentence_embedding_dimension())
+        # newer sentence-transformers name it get_embedding_dimension; both give None for a model of no fixed size
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = get_dim()
+        if dim is None:
+            raise ValueError(f"The embedding model in {self.model_path} has no fixed output size; set MICQA_EMBED_MODEL "
+                             "to a sentence-transformers folder such as all-MiniLM-L6-v2.")
+        self.dim = int(dim)
         self._lock = threading.Lock()
 
     def embed_documents(self, texts: list[str], batch_size: int = 32) -> np.ndarray:

@@ -63,7 +63,7 @@ class VerifiedCache:
 
     def known(self, path: Path, st: os.stat_result, sha256: str) -> bool:
         hit = self.entries.get(str(path.resolve()))
-        return bool(hit) and hit[0] == _stamp(st) and hit[1] == sha256
+        return hit is not None and hit[0] == _stamp(st) and hit[1] == sha256
 
     def add(self, path: Path, st: os.stat_result, sha256: str) -> None:
         self.entries[str(path.resolve())] = [_stamp(st), sha256]
@@ -99,6 +99,8 @@ def check_files(root: Path, files: dict, cache: VerifiedCache | None = None) -> 
         if st.st_size != want.get("size"):
             return f"{rel} has {st.st_size:,} bytes instead of {want.get('size')}"
         sha = want.get("sha256")
+        if not isinstance(sha, str):
+            return f"{rel} has no SHA-256 in the manifest"
         if cache is not None and cache.known(path, st, sha):
             continue
         try:

@@ -1,15 +1,16 @@
-"""The LLM backend: ``openai:MODEL`` (any OpenAI-compatible server) and ``ollama:MODEL``.
+"""LangChain plumbing for the LLM answerer (rag/answerers/llm.py): ``openai:MODEL`` (any
+OpenAI-compatible server) and ``ollama:MODEL``.
 
-    answer_with_llm(llm_spec, question, standalone, history, contexts, table, engine, settings, on_token=None)
-
-Flow (LangChain, LCEL):
+The answerer's flow, with the parts this module provides (LangChain, LCEL):
   1. condense: with history, the model rewrites the follow-up as a standalone question;
   2. retrieve: the hybrid retriever, exposed as a LangChain ``BaseRetriever`` (``MicqaRetriever``);
   3. gate: the default answerer's refusal decision; nothing relevant -> refuse with no model call;
   4. generate: a constant system prompt, numbered and fenced passages, table facts, valid keys;
-  5. check in code: unknown markers removed, each cited sentence checked against its passage
-     (lexical and embedding support), quotes picked verbatim from the passage, report references
-     attached by ``make_citation``; images, HTML and outside links stripped.
+  5. check in code, sentence by sentence (``CitationCheck`` behind a ``SentenceGate``, so a stream
+     shows only checked sentences): unknown markers removed, a sentence that cites no passage
+     dropped, each cited sentence checked against its passage (lexical and embedding support),
+     quotes picked verbatim from the passage, report references attached by ``make_citation``;
+     images, HTML and outside links stripped (``StreamSanitizer`` while streaming).
 
 Errors (missing package, key, server, timeout) raise ``BackendError`` with one sentence that
 never contains a key or a prompt.
@@ -20,7 +21,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,10 +35,9 @@ from rag.prompts import (
     CONDENSE_PROMPT,
     SYSTEM_PROMPT,
     PromptContext,
-    answer_user_message,
     condense_user_message,
 )
-from rag.records import CANNOT_ANSWER, Answer, Chunk, Citation, ScoredChunk, Turn
+from rag.records import CANNOT_ANSWER, Chunk, Citation, ScoredChunk
 from rag.sanitize import clean_text
 from rag.tables import TableAnswer
 from rag.text import sentence_spans, tokens
@@ -99,7 +98,7 @@ def make_chat_model(spec: str, settings: Any) -> Any:
         # base URL and key are read from OPENAI_BASE_URL / OPENAI_API_KEY by the client itself
         # o-series reasoning models reject a temperature other than the default
         temp = None if re.match(r"o\d", model) else 0
-        return ChatOpenAI(model=model, timeout=timeout, max_tokens=settings.llm_max_tokens,
+        return ChatOpenAI(model=model, timeout=timeout, max_completion_tokens=settings.llm_max_tokens,
                           max_retries=MAX_RETRIES, temperature=temp)
     try:
         from langchain_ollama import ChatOllama
@@ -233,7 +232,11 @@ def build_retrieval_chain(model: Any, engine: Any, k: int, filters: Any = None) 
     )
     condense = RunnableBranch((lambda x: bool(x["history"]), llm_condense), RunnableLambda(lambda x: x["standalone"]))
     retriever = micqa_retriever(engine, k, filters)
-    to_scored = RunnableLambda(lambda docs: [d.metadata["scored"] for d in docs])
+
+    def scored_of(docs: list[Any]) -> list[ScoredChunk]:
+        return [d.metadata["scored"] for d in docs]
+
+    to_scored = RunnableLambda(scored_of)
 
     def retrieve(x: dict[str, Any]) -> list[ScoredChunk]:
         if x["standalone"] == x["given_standalone"] and x["contexts"] is not None:
@@ -432,20 +435,31 @@ class SupportChecker:
         return chunk.text[best.start:best.end].strip()
 
 
-def check_citations(text: str, pcs: Sequence[PromptContext], engine: Any,
-                    references: Mapping[tuple[str, int], Any]) -> Checked:
-    """Resolve [n] markers against the numbered passages, renumber them in order of first use."""
-    by_key = {pc.n: pc.chunk for pc in pcs}
-    checker = SupportChecker(engine)
-    citations: list[Citation] = []
-    number_of: dict[tuple[str, str], int] = {}
-    warnings: list[str] = []
-    unknown: set[int] = set()
-    out: list[str] = []
-    pos = 0
-    for si, (a, b) in enumerate(sentence_spans(text), start=1):
-        out.append(text[pos:a])
-        sentence = text[a:b]
+class CitationCheck:
+    """Checks an answer one sentence at a time, in order, so a stream can show each sentence as checked.
+
+    Per sentence: markers resolved against the numbered passages and renumbered in order of first
+    use (a key no passage has is removed); each cited passage checked for support (lexical and
+    embedding) and a verbatim quote picked from it; a substantive sentence left with no valid
+    citation is dropped. What was removed, dropped or found unsupported goes to ``warnings``.
+    """
+
+    def __init__(self, pcs: Sequence[PromptContext], engine: Any,
+                 references: Mapping[tuple[str, int], Any]) -> None:
+        self.by_key = {pc.n: pc.chunk for pc in pcs}
+        self.engine = engine
+        self.references = references
+        self.checker = SupportChecker(engine)
+        self.citations: list[Citation] = []
+        self.number_of: dict[tuple[str, str], int] = {}
+        self.warnings: list[str] = []
+        self.unknown: set[int] = set()
+        self.seen = 0  # sentences checked so far (warnings number them from 1, as the model wrote them)
+
+    def sentence(self, sentence: str) -> str | None:
+        """The sentence with its markers checked and renumbered, or None when it is dropped."""
+        self.seen += 1
+        si = self.seen
         plain = _MODEL_MARKER.sub("", sentence)
         toks = set(tokens(plain))
         svec: np.ndarray | None = None
@@ -456,28 +470,28 @@ def check_citations(text: str, pcs: Sequence[PromptContext], engine: Any,
             new: list[int] = []
             for part in m.group(1).split(","):
                 key = int(part)
-                chunk = by_key.get(key)
+                chunk = self.by_key.get(key)
                 if chunk is None:
-                    unknown.add(key)
+                    self.unknown.add(key)
                     continue
-                lex = checker.lexical(toks, chunk)
+                lex = self.checker.lexical(toks, chunk)
                 if svec is None:
-                    svec = np.asarray(engine.embedder.embed_query(plain), dtype=np.float32)
-                den = checker.dense(svec, chunk)
+                    svec = np.asarray(self.engine.embedder.embed_query(plain), dtype=np.float32)
+                den = self.checker.dense(svec, chunk)
                 supported = lex >= MIN_LEXICAL_SUPPORT or den >= MIN_DENSE_SUPPORT
-                quote = checker.best_quote(toks, chunk)
-                n = number_of.get((chunk.id, quote))
+                quote = self.checker.best_quote(toks, chunk)
+                n = self.number_of.get((chunk.id, quote))
                 if n is None:
-                    cit = make_citation(len(citations) + 1, chunk, quote, references, supported)
+                    cit = make_citation(len(self.citations) + 1, chunk, quote, self.references, supported)
                     if cit is None:
                         continue
-                    citations.append(cit)
-                    n = number_of[(chunk.id, quote)] = cit.n
+                    self.citations.append(cit)
+                    n = self.number_of[(chunk.id, quote)] = cit.n
                 elif not supported:
-                    citations[n - 1].supported = False
+                    self.citations[n - 1].supported = False
                 if not supported:
-                    warnings.append(f"Sentence {si} is not supported by the passage it cites [{n}] "
-                                    f"(word overlap {lex:.2f}, similarity {den:.2f}); check it against the source.")
+                    self.warnings.append(f"Sentence {si} is not supported by the passage it cites [{n}] "
+                                         f"(word overlap {lex:.2f}, similarity {den:.2f}); check it against the source.")
                 if n not in new:
                     new.append(n)
                 cited_any = True
@@ -486,14 +500,81 @@ def check_citations(text: str, pcs: Sequence[PromptContext], engine: Any,
         fixed.append(sentence[last:])
         tidy = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", "".join(fixed))).strip()
         if not cited_any and len(toks) >= MIN_TOKENS_TO_CITE:
-            warnings.append(f"Sentence {si} cites no retrieved passage; check it against the source.")
-        out.append(tidy)
-        pos = b
-    out.append(text[pos:])
-    if unknown:
-        keys = ", ".join(f"[{k}]" for k in sorted(unknown))
-        warnings.append(f"Removed citation markers that name no retrieved passage: {keys}.")
-    return Checked("".join(out).strip(), citations, warnings)
+            self.warnings.append(f"Dropped sentence {si}, which cites no retrieved passage: {_shorten(tidy)}")
+            return None
+        return tidy
+
+    def finish(self) -> list[str]:
+        """All warnings, the removed markers last (a marker may be removed from several sentences)."""
+        out = list(self.warnings)
+        if self.unknown:
+            keys = ", ".join(f"[{k}]" for k in sorted(self.unknown))
+            out.append(f"Removed citation markers that name no retrieved passage: {keys}.")
+        return out
+
+
+def _shorten(sentence: str, limit: int = 120) -> str:
+    quoted = sentence if len(sentence) <= limit else sentence[:limit].rsplit(" ", 1)[0] + " …"
+    return f"\u201c{quoted}\u201d."
+
+
+_LETTER_OUTSIDE_MARKERS = re.compile(r"[^\W\d_]")
+_MARKER_OR_OPEN = re.compile(r"\[[^\]]*(?:\]|$)")
+
+
+class SentenceGate:
+    """Releases text sentence by sentence, each only once it is complete and its markers are checked.
+
+    A sentence is complete when the text after it has begun a new sentence with a letter (a marker
+    printed after the full stop still belongs to the sentence before, so it may yet arrive). The
+    answer is what the gate released, so the stream and the final text are the same checked text.
+    """
+
+    def __init__(self, check: CitationCheck, emit: Callable[[str], None] | None = None) -> None:
+        self.check = check
+        self.emit = emit
+        self.text = ""  # sanitised text received so far
+        self.done = 0  # end offset in ``text`` of the last sentence checked
+        self.out: list[str] = []  # released pieces
+        self.emitted = 0  # pieces passed to ``emit``: none before the first cited sentence, since an
+        # answer that cites nothing is refused and must not have been shown
+
+    def feed(self, piece: str) -> None:
+        self.text += piece
+        spans = sentence_spans(self.text, self.done)
+        if len(spans) < 2:
+            return
+        a, b = spans[-1]
+        if not _LETTER_OUTSIDE_MARKERS.search(_MARKER_OR_OPEN.sub("", self.text[a:b])):
+            return  # what follows may still be a marker of the sentence before
+        self._release(spans[:-1])
+
+    def close(self) -> str:
+        self._release(sentence_spans(self.text, self.done))
+        return "".join(self.out).strip()
+
+    def _release(self, spans: list[tuple[int, int]]) -> None:
+        for a, b in spans:
+            gap = self.text[self.done:a]
+            gap = gap if not gap.strip() else " "  # spans cover all text but whitespace; nothing unchecked shows
+            self.done = b
+            fixed = self.check.sentence(self.text[a:b])
+            if fixed is None:
+                continue
+            self.out.append((gap if self.out else "") + fixed)
+        if self.emit is not None and self.check.citations and self.emitted < len(self.out):
+            self.emit("".join(self.out[self.emitted:]))
+            self.emitted = len(self.out)
+
+
+def check_citations(text: str, pcs: Sequence[PromptContext], engine: Any,
+                    references: Mapping[tuple[str, int], Any]) -> Checked:
+    """Check a whole answer at once (the same checks, in the same order, as a checked stream)."""
+    check = CitationCheck(pcs, engine, references)
+    gate = SentenceGate(check)
+    gate.feed(text)
+    out = gate.close()
+    return Checked(out, check.citations, check.finish())
 
 
 def is_refusal(text: str) -> bool:
@@ -501,89 +582,29 @@ def is_refusal(text: str) -> bool:
     return t.startswith(CANNOT_ANSWER.lower().rstrip("."))
 
 
-# ---------------------------------------------------------------------------- the backend
-def answer_with_llm(
-    llm_spec: str,
-    question: str,
-    standalone: str,
-    history: Sequence[Turn],
-    contexts: list[ScoredChunk],
-    table: TableAnswer | None,
-    engine: Any,
-    settings: Any,
-    on_token: Callable[[str], None] | None = None,
-    filters: Any = None,
-) -> Answer:
-    """Answer with an LLM over the retrieved passages; refuse without a model call when nothing is relevant."""
-    provider, model_name = parse_spec(llm_spec)
-    backend = f"{provider}:{model_name}"
-    model = make_chat_model(backend, settings)  # fail fast on a missing package or key
-    k = max(len(contexts), settings.k)
-    t0 = time.perf_counter()
-    try:
-        state = build_retrieval_chain(model, engine, k, filters).invoke(
-            {"question": question, "standalone": standalone, "history": list(history), "contexts": contexts})
-    except Exception as exc:
-        if not is_provider_error(exc):
-            raise  # a retrieval bug is not a backend problem; let it surface as itself
-        raise backend_error(exc, backend, settings) from None
-    standalone = state["standalone"]
-    if state["given_standalone"] != standalone:
-        contexts = state["contexts"]
-        table = engine.table_answer(standalone, filters)
+# ---------------------------------------------------------------------------- generation
+def generate(model: Any, body: str, backend: str, settings: Any,
+             on_piece: Callable[[str], None] | None = None) -> str:
+    """The model's reply to the answer prompt, streamed piece by piece to ``on_piece`` when given.
 
-    def refused(raw: str, related: list[ScoredChunk], warnings: list[str] | None = None) -> Answer:
-        return Answer(question=question, standalone_question=standalone, text=CANNOT_ANSWER, raw_text=raw,
-                      citations=[], contexts=contexts, refused=True, backend=backend, latency_ms=0.0,
-                      related=related, warnings=warnings or [])
-
-    # Same refusal decision as the default answerer: nothing relevant -> no model call at all.
-    gate = engine.answerer.answer(standalone, contexts, table, engine.tables.row_chunk)
-    if gate.refused:
-        log.info("LLM backend: retrieval found nothing relevant; refusing without a model call")
-        if on_token:
-            on_token(CANNOT_ANSWER)
-        return refused(CANNOT_ANSWER, gate.related or contexts[:3])
-
-    pcs = prompt_contexts(contexts, table, engine, settings.llm_max_context_chars)
-    if not pcs:
-        return refused(CANNOT_ANSWER, contexts[:3])
-    body = answer_user_message(standalone, pcs, table.facts if table else [])
+    Every failure of the model call becomes one ``BackendError`` sentence; ``on_piece`` runs outside
+    the try, so the caller's own errors surface as themselves."""
     chain = build_answer_chain(model)
-    allowed = allowed_urls(engine)
-    if on_token:
-        stream = StreamSanitizer(on_token, allowed)
-        pieces: list[str] = []
-        tokens_in = iter(chain.stream({"body": body}))
-        while True:
-            try:
-                piece = _content(next(tokens_in))
-            except StopIteration:
-                break
-            except Exception as exc:  # every provider failure becomes one sentence
-                raise backend_error(exc, backend, settings) from None
-            if piece:
-                pieces.append(piece)
-                stream.feed(piece)  # outside the try: the caller's own errors surface as themselves
-        stream.close()
-        raw = "".join(pieces)
-    else:
+    if on_piece is None:
         try:
-            raw = _content(chain.invoke({"body": body}))
-        except Exception as exc:  # every provider failure becomes one sentence
+            return _content(chain.invoke({"body": body}))
+        except Exception as exc:
             raise backend_error(exc, backend, settings) from None
-    log.info("LLM backend %s answered in %.0f ms (%d passages, %d chars out)", backend,
-             (time.perf_counter() - t0) * 1000, len(pcs), len(raw))
-
-    cleaned = sanitize_output(raw, allowed)
-    if not cleaned or is_refusal(cleaned):
-        return refused(raw, contexts[:3])
-    checked = check_citations(cleaned, pcs, engine, engine.index.references)
-    warnings = list(checked.warnings)
-    if not checked.citations:
-        warnings.insert(0, "The answer cites none of the retrieved passages; treat it as unsupported.")
-    shown = list(contexts) + [ScoredChunk(pc.chunk, 0.0) for pc in pcs
-                              if pc.chunk.id not in {sc.chunk.id for sc in contexts}]
-    return Answer(question=question, standalone_question=standalone, text=checked.text, raw_text=raw,
-                  citations=checked.citations, contexts=shown, refused=False, backend=backend, latency_ms=0.0,
-                  warnings=warnings)
+    pieces: list[str] = []
+    tokens_in = iter(chain.stream({"body": body}))
+    while True:
+        try:
+            piece = _content(next(tokens_in))
+        except StopIteration:
+            break
+        except Exception as exc:
+            raise backend_error(exc, backend, settings) from None
+        if piece:
+            pieces.append(piece)
+            on_piece(piece)
+    return "".join(pieces)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,7 +154,7 @@ class HybridRetriever:
         self.collection = collection
         self.embedder = embedder
         self.expander = AcronymExpander(acronyms)
-        self.sentence_weights = None  # question -> {term: weight}; set by the engine (the answerer's IDF)
+        self.sentence_weights: Callable[[str], dict[str, float]] | None = None  # question -> {term: weight}; set by the engine (the answerer's IDF)
         # sentence vectors stacked per chunk for the closest-sentence score, on first use (start-up stays flat)
         self._sentences: dict[str, np.ndarray | None] = {}
         self._doc_masks: dict[str, np.ndarray] = {}

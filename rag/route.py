@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rag.answerers.base import Answerer, AnswerJob
+from rag.records import Citation
 
 if TYPE_CHECKING:
     from rag.answer import Drafted
@@ -68,10 +69,16 @@ def merge_parts(parts: list[Drafted]) -> Drafted:
     answered = [p for p in parts if not p.refused]
     if not answered:
         return parts[0]
-    texts, raws, cits = [], [], []
+    texts: list[str] = []
+    raws: list[str] = []
+    cits: list[Citation] = []
     for p in answered:
         shift = len(cits)
-        texts.append(_MARKER.sub(lambda m, s=shift: f"[{int(m.group(1)) + s}]", p.text))
+
+        def renumber(m: re.Match[str], shift: int = shift) -> str:
+            return f"[{int(m.group(1)) + shift}]"
+
+        texts.append(_MARKER.sub(renumber, p.text))
         raws.append(p.raw_text)
         for c in p.citations:
             c.n += shift

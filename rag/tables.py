@@ -298,10 +298,10 @@ class TableQA:
                         and w not in col_words and w not in common]
                 if not dist:
                     continue
-                hit = sum(1 for w in dist if w in qwords)
-                if hit:
+                matched = sum(1 for w in dist if w in qwords)
+                if matched:
                     # share of the name matched, and how many words: "embodied ... robot" beats "robot" alone
-                    sc = 0.5 * hit / len(dist) + 0.5 * min(1.0, hit / 2)
+                    sc = 0.5 * matched / len(dist) + 0.5 * min(1.0, matched / 2)
                     # a word that names this row alone ("graphene", "embodied") identifies it
                     if any(w in qwords and w not in _NUMBER_WORDS and self._unique_word(t, prof, w) for w in dist):
                         sc += 0.3
@@ -425,9 +425,9 @@ class TableQA:
             named_rows = [row] if row is not None else [r for _s, r in self._row_scores(question, t, prof)]
             for nr in named_rows:
                 for col in prof.key_cols:
-                    v = nr.cells.get(col)
-                    if isinstance(v, str):
-                        row_name_words |= set(_norm_words(v))
+                    cell = nr.cells.get(col)
+                    if isinstance(cell, str):
+                        row_name_words |= set(_norm_words(cell))
             known |= row_name_words | _initialisms(named_rows, prof)
             content = [w for w in tokens(question) if not re.fullmatch(r"(19|20)\d\d", w)
                        and w not in row_name_words
@@ -452,9 +452,9 @@ class TableQA:
                 # a row named in the question: drop filters that are just words of its own name
                 name_words = set()
                 for col in prof.key_cols:
-                    v = row.cells.get(col)
-                    if isinstance(v, str):
-                        name_words |= set(_norm_words(v))
+                    cell = row.cells.get(col)
+                    if isinstance(cell, str):
+                        name_words |= set(_norm_words(cell))
                 filters = [(c, v) for c, v in filters if not set(_norm_words(v)) <= name_words]
             asked_scored = self._asked_scored(question, prof, row=row,
                                               exclude=self._naming_cols(question, prof, row) if row else set())
@@ -612,12 +612,12 @@ class TableQA:
     def _compared(ans: TableAnswer, prof: TableProfile, rows: list[TableRow], col: str, smaller: bool,
                   difference: bool = False) -> TableAnswer:
         """Lead a comparison of named rows with the one that has the bigger (or smaller) value."""
-        vals = [(r.cells.get(col), r) for r in rows if isinstance(r.cells.get(col), int | float)]
+        vals: list[tuple[float, TableRow]] = [(x, r) for r in rows if isinstance(x := r.cells.get(col), int | float)]
         if len(vals) < 2:
             return ans
         v, win = (min if smaller else max)(vals, key=lambda x: x[0])
-        key = prof.key_cols[0] if prof.key_cols else None
-        who = win.cells.get(prof.name_col) if prof.name_col else win.cells.get(key)
+        key = prof.name_col or (prof.key_cols[0] if prof.key_cols else None)
+        who = win.cells.get(key) if key else None
         by = ""
         if difference and len(vals) == 2:
             other = next(x for x, r in vals if r is not win)

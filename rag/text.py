@@ -104,10 +104,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     for a, b in out:
         if b <= a:
             continue
-        m = _CITE_AT_START.match(text[a:b])
-        if m and fixed and fixed[-1][1] <= a:
+        lead = _CITE_AT_START.match(text[a:b])
+        if lead and fixed and fixed[-1][1] <= a:
             pa, _ = fixed[-1]
-            cut = a + len(m.group(1).rstrip())
+            cut = a + len(lead.group(1).rstrip())
             fixed[-1] = (pa, cut)
             a2, b2 = _strip_span(text, cut, b)
             if b2 > a2:

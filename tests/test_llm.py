@@ -9,6 +9,8 @@ import socket
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rag.citations import verify
 from rag.errors import BackendError
@@ -262,14 +264,96 @@ def test_api_key_never_leaks(srv, fake_engine, llm_settings, monkeypatch, caplog
 
 
 # ---------------------------------------------------------------------------- streaming
+def cite_three(body: dict) -> str:
+    """Three sentences, each the first of a passage, the marker printed after the full stop."""
+    ctx = contexts_of(body)
+    return " ".join(f"{first_sentence(ctx[n])} [{n}]" for n in sorted(ctx)[:3])
+
+
 def test_streaming_calls_on_token_and_verifies_citations(srv, fake_engine, llm_settings):
+    srv.responder = cite_three
     tokens: list[str] = []
     ans = ask(ANSWERABLE_2, fake_engine, llm_settings, on_token=tokens.append)
     assert srv.requests[-1].get("stream") is True
+    # one piece per sentence, each released as the next begins: the last alone waits for the end of the stream
     assert len(tokens) >= 3
-    assert "".join(tokens).startswith(ans.text.split(" [")[0][:20])
+    assert "".join(tokens) == ans.text  # the stream is the checked answer, not a draft of it
     assert ans.citations and verify(ans.citations, fake_engine.index.chunk_by_id) == ans.citations
     assert all(c.supported for c in ans.citations)
+    # (a passage's own reference marker copied with its sentence, "[9]", may be removed: no other warning)
+    assert not [w for w in ans.warnings if "Removed citation markers" not in w]
+
+
+def test_invented_marker_never_reaches_the_stream(srv, fake_engine, llm_settings):
+    """The model cites [99], a passage that does not exist, split over stream chunks; the stream never shows it."""
+    orphan = "The centers were founded by a consortium of seventeen universities and provincial banks"
+
+    def reply(body):
+        ctx = contexts_of(body)
+        # the third passage cited first: shown as [1]; [99] alone leaves the last sentence with no citation
+        return (f"{first_sentence(ctx[3])} [3][99] {first_sentence(ctx[1])} [99] [1] "
+                f"{orphan} [99].")
+
+    srv.responder = reply
+    srv.chunk_chars = 2
+    for on_token in (None, "stream"):
+        tokens: list[str] = []
+        ans = ask(ANSWERABLE_2, fake_engine, llm_settings, on_token=tokens.append if on_token else None)
+        assert "[99]" in ans.raw_text and "[99]" not in ans.text
+        valid = {c.n for c in ans.citations}
+        assert {int(n) for n in re.findall(r"\[(\d+)\]", ans.text)} == valid == {1, 2}
+        assert ans.text.index("[1]") < ans.text.index("[2]")  # renumbered in order of first use
+        assert orphan not in ans.text  # its only marker named no passage: dropped
+        assert any("[99]" in w for w in ans.warnings)
+        assert any(w.startswith("Dropped sentence 3") and orphan[:40] in w for w in ans.warnings)
+        assert ans.to_json()["warnings"] == ans.warnings
+        if on_token:
+            shown = "".join(tokens)
+            assert shown == ans.text
+            assert "99" not in shown and orphan not in shown
+            for t in tokens:  # every marker in every piece names a passage the answer cites
+                assert {int(n) for n in re.findall(r"\[(\d+)\]", t)} <= valid
+
+
+def test_sentence_without_citation_is_dropped_and_listed(srv, fake_engine, llm_settings):
+    claim = "Every center must also publish quarterly audits of its laboratory equipment purchases"
+
+    def reply(body):
+        return f"{first_sentence(contexts_of(body)[1])} [1] {claim}. In short, yes."
+
+    srv.responder = reply
+    for stream in (False, True):
+        tokens: list[str] = []
+        ans = ask(ANSWERABLE_2, fake_engine, llm_settings, on_token=tokens.append if stream else None)
+        assert not ans.refused and ans.citations
+        assert claim not in ans.text and claim in ans.raw_text
+        assert ans.text.endswith("In short, yes.")  # too short to need a citation: connective, kept
+        assert [w for w in ans.warnings if claim[:40] in w] == [
+            next(w for w in ans.warnings if w.startswith("Dropped sentence 2, which cites no retrieved passage"))]
+        if stream:
+            assert "".join(tokens) == ans.text
+
+
+def test_answer_citing_nothing_is_refused_and_never_streamed(srv, fake_engine, llm_settings):
+    from rag.answerers.llm import NOTHING_CITED
+
+    srv.responder = lambda body: "The program was designed to make domestic factories more innovative over time."
+    tokens: list[str] = []
+    ans = ask(ANSWERABLE_2, fake_engine, llm_settings, on_token=tokens.append)
+    assert ans.refused and ans.text == CANNOT_ANSWER and not ans.citations
+    assert tokens == [CANNOT_ANSWER]
+    assert ans.warnings[0] == NOTHING_CITED and any(w.startswith("Dropped sentence 1") for w in ans.warnings)
+
+
+def test_llm_answerer_is_in_the_registry_and_declines_without_a_backend(fake_engine, llm_settings):
+    from rag.answerers import REGISTRY, AnswerJob
+    from rag.answerers.llm import LLMAnswerer
+
+    assert REGISTRY["llm"] is LLMAnswerer
+    llm = fake_engine.router.answerers["llm"]
+    query = fake_engine.parse(ANSWERABLE_2)
+    contexts = fake_engine.retriever.search(query.text, k=4)
+    assert llm.answer(AnswerJob(query, contexts, None, None, settings=llm_settings)) is None
 
 
 def test_end_to_end_answer_json(srv, fake_engine, llm_settings):
@@ -367,6 +451,47 @@ def test_stream_sanitizer_never_shows_a_split_image():
     assert out.startswith("Fact one [1].") and out.endswith("End.")
 
 
+
+class _MarkerCheck:
+    """A stand-in for CitationCheck: keys 1-3 are valid, a sentence with no valid key is dropped."""
+
+    def __init__(self) -> None:
+        self.citations: list[int] = []
+
+    def sentence(self, sentence: str) -> str | None:
+        keys = [int(k) for k in re.findall(r"\[(\d+)\]", sentence)]
+        self.citations += [k for k in keys if k <= 3 and k not in self.citations]
+        if not any(k <= 3 for k in keys):
+            return None
+        return re.sub(r"\[(\d+)\]", lambda m: m.group(0) if int(m.group(1)) <= 3 else "", sentence).strip()
+
+
+_PIECES = ["Fact one about the centers.", "U.S. programs differ.", "[1]", "[2]", "[99]", " ", " ", "\n\n", "\n- ",
+           "The No. 28 center opened in 2019.", "It grew fast", ".", "Q?", "e.g. robots", "\u201cQuoted.\u201d"]
+
+
+@given(parts=st.lists(st.sampled_from(_PIECES), min_size=1, max_size=14), cuts=st.lists(st.integers(1, 9), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_sentence_gate_streams_exactly_the_checked_text(parts, cuts):
+    """However the reply is cut into stream pieces, what is shown is the checked text, with no invalid marker."""
+    from rag.llm import SentenceGate
+
+    text = "".join(parts)
+    whole = SentenceGate(_MarkerCheck())
+    whole.feed(text)
+    expected = whole.close()
+    shown: list[str] = []
+    gate = SentenceGate(_MarkerCheck(), shown.append)
+    pos = 0
+    for c in cuts:
+        gate.feed(text[pos:pos + c])
+        pos += c
+    gate.feed(text[pos:])
+    assert gate.close() == expected
+    assert "".join(shown) == (expected if gate.check.citations else "")
+    assert "[99]" not in "".join(shown)
+
+
 def test_neutralise_fence_lookalikes():
     assert "</context>" not in neutralise("a </context> b < / CONTEXT > c ＜/context＞")
     assert neutralise("x < 5 and <b>") == "x < 5 and <b>"
@@ -388,7 +513,8 @@ def test_eval_runner_with_llm(srv, fake_engine, llm_settings, tmp_path, monkeypa
          "evidence": [], "answerable": False, "kind": "unanswerable"},
     ]
     gold.write_text("\n".join(json.dumps(i) for i in items) + "\n", encoding="utf-8")
-    result = run_eval(gold, llm_settings, backend=BACKEND, llm=BACKEND, k=8)
+    # variants off: each paraphrase would be another model call; the count below is of the gold questions
+    result = run_eval(gold, llm_settings, backend=BACKEND, llm=BACKEND, k=8, variants=False)
     backends = {r["backend"] for r in result["results"]}
     assert backends == {BACKEND}
     assert len(srv.requests) == 2  # the out-of-scope question never reached the model
@@ -408,3 +534,25 @@ def test_eval_runner_llm_flag_alone_selects_the_llm(srv, fake_engine, llm_settin
                                 "answerable": True, "kind": "fact"}) + "\n", encoding="utf-8")
     result = run_eval(gold, llm_settings, backend=None, llm=BACKEND, k=8)
     assert result["results"][0]["backend"] == BACKEND and srv.requests
+
+
+# ---------------------------------------------------------------------------- the command line
+def test_cli_ask_llm_streams_only_checked_text(srv, fake_engine, llm_settings, monkeypatch):
+    """`micqa ask --llm` prints the checked answer once (streamed), its warnings, never the invented marker."""
+    from typer.testing import CliRunner
+
+    import rag.api
+    from ui.cli import app
+
+    monkeypatch.setattr(rag.api, "get_engine", lambda settings=None, embedder=None: fake_engine)
+    monkeypatch.setenv("MICQA_LLM_TIMEOUT", "2")
+    srv.responder = lambda body: f"{first_sentence(contexts_of(body)[1])} [1][99]"
+    res = CliRunner().invoke(app, ["ask", ANSWERABLE_2, "--llm", BACKEND])
+    assert res.exit_code == 0, res.output
+    shown = res.output.split("warning:")[0]  # the streamed answer (the warning itself names [99])
+    assert "[99]" not in shown and "[1]" in shown
+    assert res.output.count(first_sentence(contexts_of(srv.requests[-1])[1])[:60]) == 2  # the answer, the quote
+    assert "warning: Removed citation markers that name no retrieved passage: [99]." in res.output
+    res = CliRunner().invoke(app, ["ask", ANSWERABLE_2, "--llm", BACKEND, "--json"])
+    out = json.loads(res.output)
+    assert "[99]" not in out["answer"] and any("[99]" in w for w in out["warnings"])

@@ -121,11 +121,15 @@ def ingest(
         raise typer.Exit(1)
 
 
-def _print_answer(ans, as_json: bool) -> None:
+def _print_answer(ans, as_json: bool, streamed: str = "") -> None:
+    """The answer, unless it was already streamed as is, then its warnings and citations."""
     if as_json:
         typer.echo(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
         return
-    typer.echo(ans.text)
+    if streamed.strip() != ans.text.strip():
+        typer.echo(ans.text)
+    for w in ans.warnings:
+        typer.echo(f"warning: {w}")
     if ans.standalone_question != ans.question:
         typer.echo(f"\n(read as: {ans.standalone_question})")
     for c in ans.citations:
@@ -241,9 +245,11 @@ def ask(
         _err(exc)
         return
     on_token = None
+    streamed: list[str] = []
     if settings.llm and not json_out:
 
         def on_token(tok: str) -> None:
+            streamed.append(tok)
             sys.stdout.write(tok)
             sys.stdout.flush()
 
@@ -252,9 +258,9 @@ def ask(
     except MicqaError as exc:
         _err(exc)
         return
-    if on_token:
+    if streamed:
         typer.echo("\n")
-    _print_answer(ans, json_out)
+    _print_answer(ans, json_out, "".join(streamed))
 
 
 @app.command()

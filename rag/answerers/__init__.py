@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rag.answerers.base import Answerer, AnswerJob
 from rag.answerers.grounded import FactAnswerer, SourceAnswerer, TableAnswerer
+from rag.answerers.llm import LLMAnswerer
 from rag.answerers.synthesis import SynthesisAnswerer
 
 REGISTRY: dict[str, type[Answerer]] = {
@@ -17,6 +18,7 @@ REGISTRY: dict[str, type[Answerer]] = {
     "table": TableAnswerer,  # exact computations over the parsed tables
     "synthesis": SynthesisAnswerer,  # 2-6 cited sentences for why / how / compare / list / summarize
     "fact": FactAnswerer,  # the fewest cited sentences that answer a lookup (or a refusal)
+    "llm": LLMAnswerer,  # a chat model over the passages, its citations checked in code (when a backend is asked)
 }
 
 __all__ = ["REGISTRY", "AnswerJob", "Answerer"]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from rag.query import Query
-from rag.records import ScoredChunk
+from rag.records import ScoredChunk, Turn
 
 if TYPE_CHECKING:
     from rag.answer import Drafted
+    from rag.retrieve import Filters
+    from rag.settings import Settings
     from rag.tables import TableAnswer
 
 
@@ -25,6 +28,13 @@ class AnswerJob:
     query_vec: np.ndarray | None
     tried: list[str] = field(default_factory=list)  # answerers that declined before this one
     max_chars: int | None = None  # a shorter answer (one part of a compound question)
+    # the request around the question, for an answerer that works from more than the parsed query (the LLM's)
+    asked: str = ""  # the question as typed
+    history: list[Turn] = field(default_factory=list)
+    filters: Filters | None = None
+    backend: str | None = None  # "openai:MODEL" or "ollama:MODEL" when a model is asked for
+    on_token: Callable[[str], None] | None = None  # receives the answer as it is written
+    settings: Settings | None = None  # this request's settings (the model's timeout, token and context caps)
 
 
 class Answerer(Protocol):

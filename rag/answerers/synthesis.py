@@ -96,10 +96,10 @@ class SynthesisAnswerer:
                                             for t in p)}
         if q.intent == "whole_report":
             out |= {p for p in paths if _title(p[0]) in WHOLE_REPORT_SECTIONS}
-            numbered = [p for p in paths if re.match(r"\d+\.?\s", p[0]) and len(paths[p]) > 0]
+            numbered = {p: int(m.group(1)) for p in paths if (m := re.match(r"(\d+)\.?\s", p[0]))}
             body = [p for p in numbered if not re.search(r"appendi|reference", p[0], re.I)]
             if body:
-                last_top = max(body, key=lambda p: int(re.match(r"(\d+)", p[0]).group(1)))[0]
+                last_top = max(body, key=lambda p: numbered[p])[0]
                 out |= {p for p in paths if p[0] == last_top}
         return out
 
