@@ -23,9 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from ingest.chunking import chunk_document
+from ingest.document import StructuredDocument, analyse
 from ingest.loaders import LoadError, list_corpus_files, load
-from ingest.structure import build_sections, find_figure_captions, parse_toc
-from ingest.tables import extract_tables
 from rag.errors import IngestLocked, MicqaError
 from rag.records import Chunk, Manifest
 from rag.settings import CHUNKER_VERSION, Settings
@@ -41,7 +40,10 @@ from rag.store import (
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
+# (stage, done, total): stages "parse" (documents), "embed" (chunks), "embed sentences", "write" (steps)
+Progress = Callable[[str, int, int], None]
+# a document of more than this many pages that yields no sections (or no tables) is reported
+FEW_PAGES = 3
 
 
 @dataclass
@@ -60,6 +62,7 @@ class BuildReport:
     unchanged: bool = False
     build: str = ""
     problems: list[str] = field(default_factory=list)
+    by_document: dict[str, dict[str, int]] = field(default_factory=dict)  # doc id -> counts
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -184,7 +187,9 @@ def build_index(
             return report
 
         docs = []
-        for f in files:
+        for n, f in enumerate(files):
+            if progress:
+                progress("parse", n, len(files))
             try:
                 docs.append(load(f, settings.max_file_bytes))
             except LoadError as exc:
@@ -208,21 +213,21 @@ def build_index(
 
         all_sections, all_tables, all_refs, all_acr, all_chunks = [], [], [], [], []
         for d in docs:
-            text = d.text
-            pof = d.page_of_offset if d.document.kind == "pdf" else None
-            toc = parse_toc(text)
-            sections = build_sections(d.document.id, text, toc, pof)
-            parsed = extract_tables(d.document.id, text, sections, toc)
-            figures = find_figure_captions(text, toc, sections)
+            sd = analyse(d)
+            pof = d.page_of_offset if d.paged else None
             chunks = chunk_document(
-                d.document, text, sections, toc, parsed.tables, parsed.references, parsed.acronyms, figures,
-                parsed.spans, settings.chunk_max_chars, pof,
+                d.document, d.text, sd.sections, sd.toc, sd.tables, sd.references, sd.acronyms, sd.figures,
+                sd.table_spans, settings.chunk_max_chars, pof,
             )
-            all_sections += sections
-            all_tables += parsed.tables
-            all_refs += parsed.references
-            all_acr += parsed.acronyms
+            report.by_document[d.document.id] = {**sd.counts(), "chunks": len(chunks)}
+            report.problems.extend(structure_warnings(sd))
+            all_sections += sd.sections
+            all_tables += sd.tables
+            all_refs += sd.references
+            all_acr += sd.acronyms
             all_chunks += chunks
+        if progress:
+            progress("parse", len(files), len(files))
 
         build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + settings.settings_hash[:6]
         root = builds_dir(settings)
@@ -237,14 +242,23 @@ def build_index(
             vectors, reused = _embed(settings, all_chunks, progress, embedder)
             report.embedded = len(all_chunks) - reused
             report.reused_vectors = reused
+            _write_sentence_vectors(settings, tmp, all_chunks, embedder, vectors.shape[1], progress)
+            if progress:
+                progress("write", 0, 3)
             _write_build(settings, tmp, build_id, docs, all_sections, all_tables, all_refs, all_acr, all_chunks,
-                         vectors, embedder_dim=vectors.shape[1], fingerprint=fingerprint)
-            _write_sentence_vectors(settings, tmp, all_chunks, embedder, vectors.shape[1])
+                         vectors, embedder_dim=vectors.shape[1], fingerprint=fingerprint,
+                         by_document=report.by_document)
             _write_document_frequencies(tmp, all_chunks)
+            if progress:
+                progress("write", 1, 3)
             final = root / build_id
             tmp.rename(final)
             _validate(settings, final, build_id)
+            if progress:
+                progress("write", 2, 3)
             switch_current(settings, build_id)
+            if progress:
+                progress("write", 3, 3)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.rmtree(root / build_id, ignore_errors=True)  # renamed but failed validation: never current
@@ -263,6 +277,22 @@ def build_index(
         report.build = build_id
         report.seconds = time.perf_counter() - t0
         return report
+
+
+def structure_warnings(sd: StructuredDocument) -> list[str]:
+    """Problems to report when a document of more than a few pages comes out without structure."""
+    pages = sd.counts()["pages"] or sd.loaded.text.count("\f") + len(sd.loaded.text) // 3000
+    if pages <= FEW_PAGES:
+        return []
+    name = sd.document.source_path
+    out: list[str] = []
+    if not any(s.number is not None or s.title != "Front matter" for s in sd.sections):
+        out.append(f"{name}: no section headings were found in {pages} pages; answers will cite no sections "
+                   "(for a PDF, one with bookmarks or a text version gives better results).")
+    if not sd.tables:
+        out.append(f"{name}: no tables were found in {pages} pages; if the document has tables, table questions "
+                   "will not be computed from them (a PDF with ruled tables or a text version helps).")
+    return out
 
 
 def _report_from_manifest(m: Manifest, build_dir: Path) -> BuildReport:
@@ -295,13 +325,13 @@ def _embed(settings: Settings, chunks: list[Chunk], progress: Progress | None, e
     batch = 32
     total = len(todo)
     if progress:
-        progress(0, total)
+        progress("embed", 0, total)
     for b in range(0, total, batch):
         idx = todo[b:b + batch]
         vecs = embedder.embed_documents([chunks[i].embed_text for i in idx])
         out[idx] = vecs
         if progress:
-            progress(min(b + batch, total), total)
+            progress("embed", min(b + batch, total), total)
     return out, len(chunks) - total
 
 
@@ -312,7 +342,8 @@ def _write_document_frequencies(tmp: Path, chunks: list[Chunk]) -> None:
     (tmp / "df.json").write_text(json.dumps(document_frequencies(chunks)))
 
 
-def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], embedder, dim: int) -> None:
+def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], embedder, dim: int,
+                            progress: Progress | None = None) -> None:
     """One vector per answerable sentence, so the answerer can weigh meaning as well as shared words.
 
     Keys are ``chunk_id:start:end``; vectors of unchanged sentences are copied from the current build.
@@ -342,15 +373,20 @@ def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], 
     for i, k in enumerate(keys):
         if k in prev:
             out[i] = prev[k]
+    if progress:
+        progress("embed sentences", 0, len(todo))
     for b in range(0, len(todo), 64):
         idx = todo[b:b + 64]
         out[idx] = embedder.embed_documents([texts[i] for i in idx])
+        if progress:
+            progress("embed sentences", min(b + 64, len(todo)), len(todo))
     np.save(tmp / "sentences.npy", out)
     (tmp / "sentence_keys.json").write_text(json.dumps(keys))
 
 
 def _write_build(settings, tmp: Path, build_id: str, docs, sections, tables, refs, acronyms, chunks,
-                 vectors: np.ndarray, embedder_dim: int, fingerprint: str) -> None:
+                 vectors: np.ndarray, embedder_dim: int, fingerprint: str,
+                 by_document: dict[str, dict[str, int]] | None = None) -> None:
     import chromadb
 
     from rag.retrieve import LexicalIndex
@@ -406,6 +442,7 @@ def _write_build(settings, tmp: Path, build_id: str, docs, sections, tables, ref
         "documents": len(documents), "sections": len(sections), "chunks": len(chunks),
         "chunks_by_kind": dict(sorted(kinds.items())), "tables": len(tables),
         "table_rows": sum(len(t.rows) for t in tables), "references": len(refs), "acronyms": len(acronyms),
+        "by_document": by_document or {},
     }
     (tmp / "fingerprint.json").write_text(json.dumps({"fingerprint": fingerprint, "report": summary}))
 

@@ -37,13 +37,15 @@ from rag.records import Acronym, ReportReference, Section, Table, TableRow
 log = logging.getLogger(__name__)
 
 _CAPTION_RE = re.compile(r"^Table\s+(?P<number>\d+)\s*[:.]\s*(?P<title>\S.*)$")
-_FOOTNOTE_RE = re.compile(r"^\^\{(?P<stars>\*+)(?P<inner>[^}]*)\}\s*(?P<rest>.*)$")
+# "^{*}GDP ..." as converted, or "*GDP ..." once the markup is cleaned (and in a PDF)
+_FOOTNOTE_RE = re.compile(r"^(?:\^\{(?P<stars>\*+)(?P<inner>[^}]*)\}|(?P<bare>\*+)(?=\S))\s*(?P<rest>.*)$")
 _GROUP_RE = re.compile(r"""^(?P<label>[A-Z][a-z]+\s+\d+)\s*:\s*(?P<name>[^"\u201c]{1,80})$""")
 # "Part Two, Article IV, Section 1:", "Part Ten, Article XXXVI, Section 3. Table 13:", "Part Thirteen, Article XLIV, Table 17:"
 _ENTRY_RE = re.compile(
     r"^(?P<ref>Part\s+[A-Z][a-z]+(?:,\s*(?:Article|Section|Chapter|Table)\s+[\w]+)+(?:\.\s*Table\s+\d+)?)\s*[:.]\s*(?P<rest>.*)$"
 )
-_REF_ENTRY_RE = re.compile(r"^-\s*\[(?P<n>\d+)\]\s*(?P<text>.*)$")
+# a reference entry: "[12] text" (as a list item "- [12] text" or not), or "12. text"
+_REF_ENTRY_RE = re.compile(r"^(?:[-\u2022]\s*)?(?:\[(?P<n>\d+)\]|(?P<dot>\d+)\.(?=\s))\s*(?P<text>.*)$")
 _YEAR_RE = re.compile(r"\((?P<year>(?:19|20)\d{2})\)")
 _URL_RE = re.compile(r"https?://\S+")
 _MONEY_RE = re.compile(r"^\\?\$\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?$")
@@ -185,6 +187,8 @@ def _note_text(line: str) -> str:
     m = _FOOTNOTE_RE.match(line.strip())
     if not m:
         return line.strip()
+    if m.group("bare"):
+        return f"{m.group('bare')}{m.group('rest')}".strip()
     sep = " " if m.group("inner") and m.group("rest") else ""
     return f"{m.group('stars')}{m.group('inner')}{sep}{m.group('rest')}".strip()
 
@@ -316,10 +320,12 @@ def _references(text: str, sections: list[Section]) -> list[ReportReference]:
             if not s:
                 continue
             m = _REF_ENTRY_RE.match(s)
+            if m and m.group("dot") and int(m.group("dot")) != (current[0] + 1 if current else 1):
+                m = None  # "2024. ..." inside an entry is not a new "n." entry; numbers run 1, 2, 3 ...
             if m:
                 if current:
                     out.append(parse_reference(current[0], " ".join(current[1]), current[2], current[3]))
-                current = [int(m.group("n")), [m.group("text").strip()], ln.start, ln.end]
+                current = [int(m.group("n") or m.group("dot")), [m.group("text").strip()], ln.start, ln.end]
             elif current is not None:
                 current[1].append(re.sub(r"^-\s*", "", s))  # continuation after a page break
                 current[3] = ln.end

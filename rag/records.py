@@ -30,12 +30,14 @@ class Document:
 
 @dataclass(frozen=True)
 class Page:
-    """A page of a loaded document. ``number`` is the PDF page (1-based) or None for text."""
+    """A page of a loaded document. ``number`` is the printed page (from the PDF's page labels or its
+    footer; None when the page prints none, and for text files); ``index`` the PDF page (1-based)."""
 
     doc_id: str
     number: int | None
     start: int  # offset of the page's first character in the document's full text
     text: str
+    index: int | None = None
 
 
 @dataclass

@@ -421,8 +421,8 @@ def test_build_index_button_calls_ingest_with_progress(monkeypatch: pytest.Monke
         raise IndexMissing("No index found; run `micqa ingest` to build it.")
 
     def fake_build(settings: Any, paths: Any = None, progress: Any = None) -> Any:
-        progress(0, 10)
-        progress(10, 10)
+        progress("embed", 0, 10)
+        progress("embed", 10, 10)
         built.append(settings)
         return None
 

@@ -333,8 +333,8 @@ def index_problem(err: MicqaError, settings: Settings) -> None:
         return
     bar = st.progress(0.0, text="Building the index…")
 
-    def progress(done: int, total: int) -> None:
-        bar.progress(min(1.0, done / total) if total else 0.0, text=f"Embedding passages: {done}/{total}")
+    def progress(stage: str, done: int, total: int) -> None:
+        bar.progress(min(1.0, done / total) if total else 0.0, text=f"{stage.capitalize()}: {done}/{total}")
 
     try:
         report = build_index(settings, progress=progress)

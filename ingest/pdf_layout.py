@@ -1,0 +1,572 @@
+"""A PDF read with its layout: the same normalised text and headings as any other loader produces.
+
+pdfplumber (MIT, on pdfminer.six) gives every word with its position, size and font, and finds ruled
+tables; pypdf gives the outline (bookmarks) and page labels. From those:
+
+* **Page furniture** (running headers, footers, page numbers) is a line in the top or bottom margin
+  band whose text, digits aside, repeats on several pages, or that is only a page number ("7",
+  "Page 7", "7 of 20", "vii"). It is dropped from the text.
+* **Printed pages** come from the PDF's page labels when the file has them, else from a page-number
+  line in the margin band; a page with neither has no printed page (None), never a guessed one.
+* **Headings** come from the outline when there is one (each entry found on its page by its title);
+  otherwise from type: lines set larger than the body text, or wholly bold short lines, with the level
+  from the number ("3.2.1." is level 3) or from the size rank.
+* **Tables**: ruled grids through pdfplumber; tables drawn with horizontal rules only get their column
+  boundaries from the white gutters between the body words, and their rows from the rules, so a row that
+  wraps over several lines stays one row. A table continued on the next page is one table, its
+  repeated header dropped. Text aligned in columns without rules keeps wide gaps as tabs.
+* **Paragraphs** are separated by a vertical gap larger than the page's usual line spacing; a line
+  starting with a bullet or a ``[n]`` marker starts a new block (list items, reference entries).
+
+The text follows the layout every loader emits (see ``ingest/document.py``): blocks separated by a
+blank line, a table row per line with cells separated by tabs, list items starting with "- ".
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ingest.document import Heading
+from rag.records import Page
+
+log = logging.getLogger(__name__)
+
+MARGIN_BAND = 0.09  # share of the page height at top and bottom where furniture sits
+_PAGE_NO_RE = re.compile(r"^(?:page\s+)?(?P<n>\d{1,4})(?:\s*(?:of|/)\s*\d{1,4})?$|^[-\u2013\u2014]\s*(?P<m>\d{1,4})\s*[-\u2013\u2014]$", re.I)
+_ROMAN_RE = re.compile(r"^(?:page\s+)?[ivxlc]{1,6}$", re.I)
+_BULLETS = {"\u2022": "- ", "\u25cf": "- ", "\u25aa": " - ", "\u25e6": " - ", "\u2023": "- ", "\u2013": "- ", "-": "- "}
+_REF_START_RE = re.compile(r"^\[\d+\]\s")
+_NUMBERED_RE = re.compile(r"^(?:Appendix\s+[A-Z]|[A-Z](?:\.\d+)+|\d+(?:\.\d+)*)\.?\s")
+_URL_RE = re.compile(r"^(?:https?://|www\.)\S+$")
+_CID_RE = re.compile(r"\(cid:\d+\)")
+_LEADER_RE = re.compile(r"^[.\u2026\u00b7 ]{3,}$")
+
+
+@dataclass
+class _Word:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+
+
+@dataclass
+class _Line:
+    page: int
+    words: list[_Word]
+    top: float = 0.0
+    bottom: float = 0.0
+    x0: float = 0.0
+    text: str = ""
+    size: float = 0.0
+    bold: bool = False
+
+    def finish(self, tab_gap: float) -> _Line:
+        self.words.sort(key=lambda w: w.x0)
+        self.top = min(w.top for w in self.words)
+        self.bottom = max(w.bottom for w in self.words)
+        self.x0 = self.words[0].x0
+        sizes = Counter()
+        for w in self.words:
+            sizes[round(w.size, 1)] += len(w.text)
+        self.size = sizes.most_common(1)[0][0]
+        self.bold = all(w.bold for w in self.words if w.text.strip())
+        gaps = sorted(b.x0 - a.x1 for a, b in zip(self.words, self.words[1:], strict=False))
+        # a justified line spreads every gap evenly: a column gap is wide against the line's usual gap
+        usual = gaps[: max(1, len(gaps) // 2)][-1] if len(gaps) > 2 else 0.0
+        parts: list[str] = []
+        prev: _Word | None = None
+        for w in self.words:
+            if _LEADER_RE.match(w.text):  # dot leaders of a contents line: a column gap
+                if parts and parts[-1] != "\t":
+                    parts.append("\t")
+                prev = w
+                continue
+            if prev is not None and parts and parts[-1] != "\t":
+                gap = w.x0 - prev.x1
+                parts.append("\t" if gap > tab_gap * max(w.size, 1.0) and gap > 2.5 * usual else " ")
+            parts.append(w.text)
+            prev = w
+        self.text = "".join(parts).strip("\t ")
+        return self
+
+
+@dataclass
+class _Table:
+    page: int
+    top: float
+    bottom: float
+    rows: list[list[str]]
+
+
+@dataclass
+class _Block:
+    kind: str  # para | heading | table
+    page: int
+    lines: list[str] = field(default_factory=list)
+    level: int = 0
+    open_end: bool = False  # a paragraph that may continue on the next page
+
+
+@dataclass
+class PdfLayout:
+    text: str
+    pages: list[Page]
+    headings: list[Heading]
+    title: str | None
+
+
+def read_pdf(data: bytes, doc_id: str, password: str = "") -> PdfLayout:
+    """Text, pages (with printed numbers) and headings of a PDF (see the module docstring)."""
+    import pdfplumber
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        reader.decrypt(password)
+    labels = _page_labels(reader)
+    outline = _outline(reader)
+    title = None
+    try:
+        meta = reader.metadata or {}
+        title = str(meta.get("/Title") or "").strip() or None
+    except Exception:  # a broken info dict must not fail the load
+        title = None
+
+    with pdfplumber.open(io.BytesIO(data), password=password) as pdf:
+        page_lines: list[list[_Line]] = []
+        page_tables: list[list[_Table]] = []
+        heights: list[float] = []
+        for i, page in enumerate(pdf.pages):
+            words = _words(page)
+            tables = _ruled_tables(page, i) or _rule_tables(page, i, words)
+            inside = [w for w in words if not any(t.top - 1 <= (w.top + w.bottom) / 2 <= t.bottom + 1 for t in tables)]
+            page_lines.append(_group_lines(inside, i))
+            page_tables.append(tables)
+            heights.append(float(page.height))
+
+    furniture, printed = _furniture(page_lines, heights)
+    if labels is not None:
+        printed = [_label_number(lb) for lb in labels]
+    body = [[ln for ln in lines if id(ln) not in furniture] for lines in page_lines]
+    heading_lines = _outline_headings(body, outline) if outline else _type_headings(body)
+    blocks = _blocks(body, page_tables, heading_lines)
+    return _assemble(blocks, printed, doc_id, title)
+
+
+# --------------------------------------------------------------------------------------------
+# pypdf: labels and outline
+# --------------------------------------------------------------------------------------------
+
+
+def _page_labels(reader) -> list[str] | None:
+    """Labels only when the file defines them (pypdf otherwise numbers pages 1, 2, ... itself)."""
+    try:
+        if "/PageLabels" not in reader.trailer["/Root"]:
+            return None
+        return list(reader.page_labels)
+    except Exception:  # a damaged label tree: fall back to the footers
+        return None
+
+
+def _label_number(label: str) -> int | None:
+    return int(label) if label.isdigit() else None
+
+
+def _outline(reader) -> list[tuple[str, int, int]]:
+    """(title, page index, level 1..) of every outline entry, in order."""
+    out: list[tuple[str, int, int]] = []
+
+    def walk(items, level: int) -> None:
+        for it in items:
+            if isinstance(it, list):
+                walk(it, level + 1)
+                continue
+            try:
+                idx = reader.get_destination_page_number(it)
+            except Exception:  # an entry pointing nowhere is skipped
+                continue
+            if idx is None or idx < 0:
+                continue
+            out.append((str(it.title).strip(), idx, level))
+
+    try:
+        walk(reader.outline, 1)
+    except Exception:  # a damaged outline: headings come from the type instead
+        return []
+    return [o for o in out if o[0]]
+
+
+# --------------------------------------------------------------------------------------------
+# Words, lines, tables
+# --------------------------------------------------------------------------------------------
+
+
+def _words(page) -> list[_Word]:
+    raw = page.extract_words(extra_attrs=["size", "fontname"], x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False)
+    raw = [w for w in raw if not _CID_RE.fullmatch(w["text"])]
+    for w in raw:
+        w["text"] = _CID_RE.sub("", w["text"])  # glyphs without a Unicode mapping
+    return [
+        _Word(w["text"], float(w["x0"]), float(w["x1"]), float(w["top"]), float(w["bottom"]), float(w["size"]),
+              "bold" in str(w["fontname"]).lower() or "black" in str(w["fontname"]).lower())
+        for w in raw
+    ]
+
+
+def _group_lines(words: list[_Word], page: int, tab_gap: float = 2.5) -> list[_Line]:
+    """Words on one baseline form a line (tolerance: a third of the font size)."""
+    lines: list[_Line] = []
+    for w in sorted(words, key=lambda w: (round(w.bottom, 1), w.x0)):
+        if lines and abs(lines[-1].words[-1].bottom - w.bottom) <= max(1.5, w.size / 3):
+            lines[-1].words.append(w)
+        else:
+            lines.append(_Line(page, [w]))
+    return sorted((ln.finish(tab_gap) for ln in lines), key=lambda ln: ln.top)
+
+
+def _cell(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def _ruled_tables(page, index: int) -> list[_Table]:
+    """Grids with ruling lines on both axes (pdfplumber's own detection)."""
+    out: list[_Table] = []
+    for t in page.find_tables():
+        rows = [[_cell(c) for c in r] for r in t.extract()]
+        rows = [r for r in rows if any(r)]
+        if len(rows) >= 2 and len(rows[0]) >= 2:
+            out.append(_Table(index, float(t.bbox[1]), float(t.bbox[3]), rows))
+    return out
+
+
+def _rules(page) -> list[tuple[float, float, float, tuple[float, ...]]]:
+    """Horizontal rules (y, x0, x1, joints) drawn as lines or thin rectangles; segments that touch on
+    one y are one rule, and where they meet (a cell border drawn per cell) is kept as a joint."""
+    segs: list[tuple[float, float, float]] = []
+    for ln in page.lines:
+        if abs(ln["top"] - ln["bottom"]) < 1 and ln["x1"] - ln["x0"] > 5:
+            segs.append((round(float(ln["top"]), 1), float(ln["x0"]), float(ln["x1"])))
+    for r in page.rects:
+        if r["height"] < 1.5 and r["width"] > 5:
+            segs.append((round(float(r["top"]), 1), float(r["x0"]), float(r["x1"])))
+    out: list[tuple[float, float, float, tuple[float, ...]]] = []
+    for y, a, b in sorted(segs):
+        if out and abs(out[-1][0] - y) < 0.6 and a - out[-1][2] < 2:
+            py, pa, pb, joints = out[-1]
+            out[-1] = (py, pa, max(pb, b), (*joints, a) if a > pa + 1 else joints)
+        else:
+            out.append((y, a, b, ()))
+    return [r for r in out if r[2] - r[1] > 40]
+
+
+def _rule_tables(page, index: int, words: list[_Word]) -> list[_Table]:
+    """Tables drawn with horizontal rules only: rows between rules, columns at the white gutters."""
+    rules = _rules(page)
+    groups: list[list[tuple[float, float, float, tuple[float, ...]]]] = []
+    for r in rules:
+        g = groups[-1] if groups else None
+        if g and abs(g[-1][1] - r[1]) < 3 and abs(g[-1][2] - r[2]) < 3 and r[0] - g[-1][0] < 150:
+            g.append(r)
+        else:
+            groups.append([r])
+    out: list[_Table] = []
+    for g in groups:
+        if len(g) < 2:
+            continue
+        x0, x1 = g[0][1], g[0][2]
+        ys = [r[0] for r in g]
+        body = [w for w in words if ys[0] < (w.top + w.bottom) / 2 < ys[-1] and x0 - 2 <= w.x0 and w.x1 <= x1 + 2]
+        if not body:
+            continue
+        joints: list[float] = []
+        for j in sorted(g[0][3]):
+            if all(any(abs(j - k) < 1.5 for k in r[3]) for r in g) and (not joints or j - joints[-1] > 1.5):
+                joints.append(j)
+        cuts = joints or _gutters(body, x0, x1)  # per-cell borders meet at the column edges
+        if len(cuts) < 1:
+            continue
+        # header: the lines right above the first rule whose words all sit inside one column
+        # the first row (or header) sits above the first rule: the lines right above it that are set
+        # no larger than the table's text, whose words all sit inside one column, within a row's height
+        above = [w for w in words if w.bottom <= ys[0] + 1 and x0 - 2 <= w.x0 and w.x1 <= x1 + 2]
+        head_lines = _group_lines(above, index)
+        body_size = statistics.median(w.size for w in body)
+        tallest = max(b - a for a, b in zip(ys, ys[1:], strict=False)) if len(ys) > 1 else 4 * body_size
+        header_top = ys[0]
+        for ln in reversed(head_lines):
+            crosses = any(w.x0 < c < w.x1 for w in ln.words for c in cuts)
+            if crosses or ln.size > body_size * 1.15 or header_top - ln.bottom > 1.5 * ln.size \
+                    or ys[0] - ln.top > max(2 * tallest, 6 * body_size):
+                break
+            header_top = ln.top - 0.5
+        # likewise the last row when no rule closes the table
+        below = [w for w in words if w.top >= ys[-1] - 1 and x0 - 2 <= w.x0 and w.x1 <= x1 + 2]
+        footer_bottom = ys[-1]
+        for ln in _group_lines(below, index):
+            crosses = any(w.x0 < c < w.x1 for w in ln.words for c in cuts)
+            if crosses or ln.size > body_size * 1.15 or ln.top - footer_bottom > 1.5 * ln.size \
+                    or ln.bottom - ys[-1] > tallest * 1.2:
+                break
+            footer_bottom = ln.bottom + 0.5
+        bands = ([header_top] if header_top < ys[0] else []) + ys + ([footer_bottom] if footer_bottom > ys[-1] else [])
+        rows: list[list[str]] = []
+        edges = [x0 - 2, *cuts, x1 + 2]
+        for top, bottom in zip(bands, bands[1:], strict=False):
+            inband = [w for w in words if top < (w.top + w.bottom) / 2 < bottom and x0 - 2 <= w.x0 and w.x1 <= x1 + 2]
+            cells = []
+            for a, b in zip(edges, edges[1:], strict=False):
+                cw = [w for w in inband if a <= (w.x0 + w.x1) / 2 < b]
+                cells.append(" ".join(ln.text for ln in _group_lines(cw, index, tab_gap=1e9)))
+            if any(cells):
+                rows.append([_cell(c) for c in cells])
+        if len(rows) >= 2:
+            out.append(_Table(index, bands[0], bands[-1], rows))
+    return out
+
+
+def _gutters(words: list[_Word], x0: float, x1: float, min_gap: float = 3.0) -> list[float]:
+    """x positions (gap middles) no body word covers: the column boundaries."""
+    spans = sorted((w.x0, w.x1) for w in words)
+    cuts: list[float] = []
+    reach = spans[0][1]
+    for a, b in spans[1:]:
+        if a - reach >= min_gap:
+            cuts.append((a + reach) / 2)
+        reach = max(reach, b)
+    return [c for c in cuts if x0 < c < x1]
+
+
+# --------------------------------------------------------------------------------------------
+# Furniture and page numbers
+# --------------------------------------------------------------------------------------------
+
+
+def _furniture(page_lines: list[list[_Line]], heights: list[float]) -> tuple[set[int], list[int | None]]:
+    """ids of furniture lines, and the printed page number of each page (None when none is printed)."""
+    def key(ln: _Line) -> str:
+        return re.sub(r"\d+", "#", ln.text.lower()).strip()
+
+    def in_band(ln: _Line, h: float) -> bool:
+        return ln.bottom < h * MARGIN_BAND + 12 or ln.top > h * (1 - MARGIN_BAND) - 12
+
+    counts: Counter[str] = Counter()
+    for lines, h in zip(page_lines, heights, strict=True):
+        counts.update({key(ln) for ln in lines if in_band(ln, h)})
+    repeat = max(2, len(page_lines) // 3)
+    furniture: set[int] = set()
+    printed: list[int | None] = []
+    for lines, h in zip(page_lines, heights, strict=True):
+        number: int | None = None
+        band = [ln for ln in lines if in_band(ln, h)]
+        # only the outermost lines of each band can be furniture
+        edge = band[:2] + band[-2:] if len(band) > 4 else band
+        for ln in edge:
+            m = _PAGE_NO_RE.match(ln.text.strip())
+            if m or _ROMAN_RE.match(ln.text.strip()):
+                furniture.add(id(ln))
+                if m and number is None:
+                    number = int(m.group("n") or m.group("m"))
+            elif counts[key(ln)] >= repeat and len(page_lines) > 1:
+                furniture.add(id(ln))
+                tail = re.search(r"(?:page\s+)?(\d{1,4})$", ln.text.strip(), re.I)
+                if tail and number is None and "#" in key(ln)[-1:]:
+                    number = int(tail.group(1))
+        printed.append(number)
+    return furniture, printed
+
+
+# --------------------------------------------------------------------------------------------
+# Headings
+# --------------------------------------------------------------------------------------------
+
+
+def _norm(s: str) -> str:
+    s = s.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return re.sub(r"\s+", " ", s).strip().lower()
+
+
+def _outline_headings(body: list[list[_Line]], outline: list[tuple[str, int, int]]) -> dict[int, tuple[int, int]]:
+    """{id of first line: (level, number of lines)} for each outline entry found on its page."""
+    found: dict[int, tuple[int, int]] = {}
+    used: set[int] = set()
+    for title, idx, level in outline:
+        if idx >= len(body):
+            continue
+        want = _norm(title)
+        lines = body[idx]
+        for k, ln in enumerate(lines):
+            if id(ln) in used:
+                continue
+            got = _norm(ln.text.replace("\t", " "))
+            n = 1
+            while want.startswith(got) and got != want and k + n < len(lines) and n < 4:
+                got = f"{got} {_norm(lines[k + n].text)}"
+                n += 1
+            if got == want:
+                found[id(ln)] = (level, n)
+                used.update(id(x) for x in lines[k:k + n])
+                break
+        else:
+            log.debug("outline entry %r not found on page %d", title, idx + 1)
+    return found
+
+
+def _type_headings(body: list[list[_Line]]) -> dict[int, tuple[int, int]]:
+    """Headings from type when the PDF has no outline: larger than body text, or wholly bold and short."""
+    sizes: Counter[float] = Counter()
+    for lines in body:
+        for ln in lines:
+            sizes[ln.size] += len(ln.text)
+    if not sizes:
+        return {}
+    body_size = sizes.most_common(1)[0][0]
+    cands: list[list[_Line]] = []
+    for lines in body:
+        prev: _Line | None = None
+        for ln in lines:
+            t = ln.text.strip()
+            big = ln.size >= body_size * 1.12
+            bold_short = ln.bold and ln.size >= body_size * 0.95 and len(t) < 100 and not t.endswith((".", ",", ";"))
+            ok = (big or bold_short) and 2 < len(t) < 160 and "\t" not in ln.text and not _REF_START_RE.match(t)
+            if ok and prev is not None and cands and cands[-1][-1] is prev and prev.size == ln.size \
+                    and ln.top - prev.bottom < ln.size * 0.8 and not _NUMBERED_RE.match(t):
+                cands[-1].append(ln)  # a heading wrapped over two lines
+            elif ok:
+                cands.append([ln])
+            prev = ln
+    ranks = sorted({c[0].size for c in cands if c[0].size >= body_size * 1.12}, reverse=True)
+    found: dict[int, tuple[int, int]] = {}
+    for c in cands:
+        t = c[0].text.strip()
+        m = _NUMBERED_RE.match(t)
+        if m:
+            num = m.group(0).strip().rstrip(".")
+            level = 1 if num.startswith("Appendix") else num.count(".") + 1
+        elif c[0].size in ranks:
+            level = ranks.index(c[0].size) + 1
+        else:
+            level = len(ranks) + 1
+        found[id(c[0])] = (level, len(c))
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Blocks and text
+# --------------------------------------------------------------------------------------------
+
+
+def _leading(lines: list[_Line]) -> float:
+    gaps = [round(b.top - a.bottom, 1) for a, b in zip(lines, lines[1:], strict=False) if 0 <= b.top - a.bottom < 3 * a.size]
+    return Counter(gaps).most_common(1)[0][0] if gaps else 2.0
+
+
+def _item_text(text: str) -> str:
+    head, _, rest = text.partition(" ")
+    if head in _BULLETS and rest:
+        return _BULLETS[head] + rest
+    if head[:1] in _BULLETS and len(head) > 1 and head[0] in "\u2022\u25cf\u25aa\u25e6":
+        return _BULLETS[head[0]] + head[1:] + (" " + rest if rest else "")
+    return text
+
+
+def _blocks(body: list[list[_Line]], page_tables: list[list[_Table]], heads: dict[int, tuple[int, int]]) -> list[_Block]:
+    blocks: list[_Block] = []
+    for p, (lines, tables) in enumerate(zip(body, page_tables, strict=True)):
+        leading = _leading(lines)
+        items: list[tuple[float, object]] = [(ln.top, ln) for ln in lines] + [(t.top, t) for t in tables]
+        items.sort(key=lambda it: it[0])
+        skip = 0
+        prev_line: _Line | None = None
+        first_on_page = True
+        for k, (_, it) in enumerate(items):
+            if skip:
+                skip -= 1
+                continue
+            if isinstance(it, _Table):
+                last = blocks[-1] if blocks else None
+                if first_on_page and last is not None and last.kind == "table" and \
+                        len(last.lines[0].split("\t")) == len(it.rows[0]):
+                    rows = it.rows[1:] if "\t".join(it.rows[0]) == last.lines[0] else it.rows
+                    last.lines.extend("\t".join(r) for r in rows)  # continued from the previous page
+                else:
+                    blocks.append(_Block("table", p, ["\t".join(r) for r in it.rows]))
+                prev_line = None
+                first_on_page = False
+                continue
+            ln = it  # type: ignore[assignment]
+            assert isinstance(ln, _Line)
+            if id(ln) in heads:
+                level, n = heads[id(ln)]
+                parts = [ln.text] + [x.text for _, x in items[k + 1:k + n] if isinstance(x, _Line)]
+                blocks.append(_Block("heading", p, [re.sub(r"\s+", " ", " ".join(parts)).strip()], level=level))
+                skip = n - 1
+                prev_line = None
+                first_on_page = False
+                continue
+            text = _item_text(ln.text.strip())
+            last = blocks[-1] if blocks else None
+            starts_new = text.startswith(("- ", " - ")) or bool(_REF_START_RE.match(text)) or "\t" in text
+            if first_on_page and last is not None and last.kind == "para" and last.open_end and not starts_new \
+                    and text[:1].islower():
+                last.lines.append(text)  # a sentence running over the page break
+            elif last is not None and last.kind == "para" and prev_line is not None and not starts_new \
+                    and "\t" not in last.lines[-1] \
+                    and ln.top - prev_line.bottom <= leading + 0.4 * ln.size:
+                last.lines.append(text)
+            else:
+                blocks.append(_Block("para", p, [text]))
+            blocks[-1].open_end = not text.rstrip().endswith((".", ":", "?", "!", '"', "\u201d"))
+            prev_line = ln
+            first_on_page = False
+    return blocks
+
+
+def _join(lines: list[str]) -> str:
+    out = lines[0]
+    for nxt in lines[1:]:
+        last = out.rsplit(" ", 1)[-1]
+        if _URL_RE.match(last) and not last.endswith((".", ")", ",")) and nxt[:1] not in ("", " ") \
+                and not nxt[:1].isupper():
+            out = out + nxt.lstrip()  # a long link broken over two lines is one link
+        elif out.endswith("-") and nxt[:1].islower() and not out.endswith(" -"):
+            out = out[:-1] + nxt  # a word hyphenated at the line end
+        else:
+            out = f"{out} {nxt.lstrip()}"
+    return out
+
+
+def _assemble(blocks: list[_Block], printed: list[int | None], doc_id: str, title: str | None) -> PdfLayout:
+    parts: list[str] = []
+    headings: list[Heading] = []
+    page_starts: dict[int, int] = {}
+    offset = 0
+    for b in blocks:
+        page_starts.setdefault(b.page, offset)
+        body = "\n".join(b.lines) if b.kind == "table" else _join(b.lines)
+        if b.kind == "heading":
+            headings.append(Heading(start=offset, title=body, level=b.level))
+        parts.append(body)
+        offset += len(body) + 2
+    text = "\n\n".join(parts)
+    pages: list[Page] = []
+    for i, number in enumerate(printed):
+        start = page_starts.get(i)
+        if start is None:  # a page with no text (a figure): it starts where the next text does
+            start = next((page_starts[j] for j in range(i + 1, len(printed)) if j in page_starts), len(text))
+        pages.append(Page(doc_id, number, start, "", index=i + 1))
+    for i, pg in enumerate(pages):
+        end = pages[i + 1].start if i + 1 < len(pages) else len(text)
+        pages[i] = Page(doc_id, pg.number, pg.start, text[pg.start:end], index=pg.index)
+    return PdfLayout(text=text, pages=pages, headings=headings, title=title)
+
+
+__all__ = ["PdfLayout", "read_pdf"]
