@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from evals.render_pdfs import RUNNING_HEADER, render_all, report_blocks, render_fpdf
+from evals.render_pdfs import RUNNING_HEADER, render_all, render_fpdf, report_blocks
 from ingest.document import analyse
 from ingest.loaders import load
 from rag.settings import Settings
