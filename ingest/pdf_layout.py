@@ -39,11 +39,15 @@ log = logging.getLogger(__name__)
 MARGIN_BAND = 0.09  # share of the page height at top and bottom where furniture sits
 _PAGE_NO_RE = re.compile(r"^(?:page\s+)?(?P<n>\d{1,4})(?:\s*(?:of|/)\s*\d{1,4})?$|^[-\u2013\u2014]\s*(?P<m>\d{1,4})\s*[-\u2013\u2014]$", re.I)
 _ROMAN_RE = re.compile(r"^(?:page\s+)?[ivxlc]{1,6}$", re.I)
-_BULLETS = {"\u2022": "- ", "\u25cf": "- ", "\u25aa": " - ", "\u25e6": " - ", "\u2023": "- ", "\u2013": "- ", "-": "- "}
+# bullet glyphs (the last two are the Symbol/Wingdings private-use bullets office suites write)
+_BULLETS = {"\u2022": "- ", "\u25cf": "- ", "\u25aa": " - ", "\u25e6": " - ", "\u2023": "- ", "\u2013": "- ",
+            "-": "- ", "o": " - ", "\uf0b7": "- ", "\uf0a7": " - "}
 _REF_START_RE = re.compile(r"^\[\d+\]\s")
 _NUMBERED_RE = re.compile(r"^(?:Appendix\s+[A-Z]|[A-Z](?:\.\d+)+|\d+(?:\.\d+)*)\.?\s")
+_NUMBER_ONLY_RE = re.compile(r"^(?:appendix\s+[a-z]|[a-z](?:\.\d+)+|\d+(?:\.\d+)*)\.?$")  # on lowercased text
 _URL_RE = re.compile(r"^(?:https?://|www\.)\S+$")
 _CID_RE = re.compile(r"\(cid:\d+\)")
+_GLUED_LEADER_RE = re.compile(r"\s*(?:\.\s?){4,}\s*(?=\S*$)")
 _LEADER_RE = re.compile(r"^[.\u2026\u00b7 ]{3,}$")
 
 
@@ -95,7 +99,8 @@ class _Line:
                 parts.append("\t" if gap > tab_gap * max(w.size, 1.0) and gap > 2.5 * usual else " ")
             parts.append(w.text)
             prev = w
-        self.text = "".join(parts).strip("\t ")
+        # dot leaders glued to a contents title ("Introduction.......2") are a column gap too
+        self.text = _GLUED_LEADER_RE.sub("\t", "".join(parts)).strip("\t ")
         return self
 
 
@@ -157,7 +162,10 @@ def read_pdf(data: bytes, doc_id: str, password: str = "") -> PdfLayout:
     if labels is not None:
         printed = [_label_number(lb) for lb in labels]
     body = [[ln for ln in lines if id(ln) not in furniture] for lines in page_lines]
-    heading_lines = _outline_headings(body, outline) if outline else _type_headings(body)
+    heading_lines = _outline_headings(body, outline) if outline else {}
+    if len(heading_lines) < len(outline) / 2 or not heading_lines:
+        # no outline, or one that does not match the pages' text: headings from the type instead
+        heading_lines = _type_headings(body)
     blocks = _blocks(body, page_tables, heading_lines)
     return _assemble(blocks, printed, doc_id, title)
 
@@ -411,7 +419,9 @@ def _outline_headings(body: list[list[_Line]], outline: list[tuple[str, int, int
             while want.startswith(got) and got != want and k + n < len(lines) and n < 4:
                 got = f"{got} {_norm(lines[k + n].text)}"
                 n += 1
-            if got == want:
+            # the outline may leave out the number the page prints ("Introduction" for "1. Introduction")
+            numbered = got.endswith(want) and _NUMBER_ONLY_RE.match(got[: len(got) - len(want)].strip())
+            if got == want or numbered:
                 found[id(ln)] = (level, n)
                 used.update(id(x) for x in lines[k:k + n])
                 break
