@@ -3,6 +3,8 @@
 * ``chromium``: HTML printed by headless Chromium (Playwright, Debian's /usr/bin/chromium): A4, serif,
   tables as real ruled ``<table>`` grids, PDF outline (bookmarks) from the headings, a running header
   and a centred page number in the footer.
+* ``chromium-plain``: HTML printed by Chromium again, in another layout: US Letter, sans-serif, justified
+  text, tables as unruled aligned text, no bookmarks, a left running header and "Page N of M".
 * ``fpdf2``: drawn with fpdf2: US Letter, DejaVu Sans (the copy shipped inside matplotlib), tables with
   horizontal rules only, bookmarks via ``start_section``, a running header, and "Page N" in the
   footer after roman-numbered front pages (PDF page labels "i, ii, ... 1, 2, ...").
@@ -31,7 +33,8 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 REPORT_TEXT = ROOT / "corpus" / "NIST.AMS.600-17.txt"
 RUNNING_HEADER = "NIST AMS 600-17 - China's Manufacturing Innovation Centers"
-ENGINES = ("chromium", "fpdf2")
+PLAIN_HEADER = "China's Manufacturing Innovation Centers (NIST AMS 600-17)"
+ENGINES = ("chromium", "fpdf2", "chromium-plain")
 FIXED_DATE = datetime(2025, 5, 1, tzinfo=UTC)
 
 
@@ -139,9 +142,24 @@ th { background: #e8e8e8; }
 """
 
 
-def render_html(blocks: list[Block]) -> str:
+# A second Chromium layout: US Letter, sans-serif, tables as plain aligned text (no rules at all).
+_PLAIN_CSS = """
+@page { size: Letter; margin: 20mm 22mm 22mm 22mm; }
+body { font-family: 'Liberation Sans', 'DejaVu Sans', sans-serif; font-size: 11pt; line-height: 1.4; }
+h1 { font-size: 15pt; margin: 16pt 0 6pt; } h2 { font-size: 13pt; margin: 12pt 0 5pt; }
+h3 { font-size: 11.5pt; font-style: italic; margin: 10pt 0 4pt; }
+p { margin: 0 0 8pt; text-align: justify; }
+ul { margin: 0 0 8pt 0; padding-left: 18pt; }
+table { border-collapse: separate; border-spacing: 10pt 3pt; margin: 6pt 0 10pt -10pt; font-size: 8.5pt; }
+th, td { border: none; padding: 0; vertical-align: top; text-align: left; }
+th { font-weight: bold; }
+.toc { display: flex; justify-content: space-between; margin: 0 0 2pt; }
+"""
+
+
+def render_html(blocks: list[Block], css: str = _CSS) -> str:
     out = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(RUNNING_HEADER)}</title>",
-           f"<style>{_CSS}</style></head><body>"]
+           f"<style>{css}</style></head><body>"]
     open_lists = 0
     for b in blocks:
         if b.kind != "item" and open_lists:
@@ -175,24 +193,28 @@ def render_html(blocks: list[Block]) -> str:
     return "\n".join(out)
 
 
-def render_chromium(blocks: list[Block], out: Path, executable: str = "/usr/bin/chromium") -> Path:
+def render_chromium(blocks: list[Block], out: Path, executable: str = "/usr/bin/chromium", plain: bool = False) -> Path:
+    """``plain``: the Letter/sans-serif layout with unruled tables, "Page N of M" and no bookmarks."""
     from playwright.sync_api import sync_playwright
 
     header = (f"<div style='font-size:7.5pt;width:100%;text-align:right;margin:0 18mm;color:#444'>"
               f"{html.escape(RUNNING_HEADER)}</div>")
     footer = ("<div style='font-size:8pt;width:100%;text-align:center;color:#444'>"
               "<span class='pageNumber'></span></div>")
+    if plain:
+        header = ("<div style='font-size:8pt;width:100%;text-align:left;margin:0 22mm;color:#444'>"
+                  f"{html.escape(PLAIN_HEADER)}</div>")
+        footer = ("<div style='font-size:8pt;width:100%;text-align:right;margin:0 22mm;color:#444'>"
+                  "Page <span class='pageNumber'></span> of <span class='totalPages'></span></div>")
     args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=args)
         try:
             page = browser.new_page()
-            page.set_content(render_html(blocks), wait_until="load")
-            pdf = page.pdf(format="A4", display_header_footer=True, header_template=header,
-                           footer_template=footer, margin={"top": "22mm", "bottom": "20mm", "left": "18mm",
-                                                           "right": "18mm"},
-                           outline=True, tagged=True, print_background=True)
+            page.set_content(render_html(blocks, _PLAIN_CSS if plain else _CSS), wait_until="load")
+            pdf = page.pdf(display_header_footer=True, header_template=header, footer_template=footer,
+                           prefer_css_page_size=True, outline=not plain, tagged=not plain, print_background=True)
         finally:
             browser.close()
     out.write_bytes(_strip_dates(pdf))
@@ -314,6 +336,8 @@ def render_all(out_dir: Path, text_path: Path = REPORT_TEXT, engines: tuple[str,
         target = out_dir / f"report-{engine}.pdf"
         if engine == "chromium":
             paths[engine] = render_chromium(blocks, target)
+        elif engine == "chromium-plain":
+            paths[engine] = render_chromium(blocks, target, plain=True)
         elif engine == "fpdf2":
             paths[engine] = render_fpdf(blocks, target)
         else:

@@ -162,6 +162,11 @@ def read_pdf(data: bytes, doc_id: str, password: str = "") -> PdfLayout:
     if labels is not None:
         printed = [_label_number(lb) for lb in labels]
     body = [[ln for ln in lines if id(ln) not in furniture] for lines in page_lines]
+    for p, lines in enumerate(body):
+        aligned, used = _aligned_tables(lines, p)
+        if aligned:
+            page_tables[p] = sorted(page_tables[p] + aligned, key=lambda t: t.top)
+            body[p] = [ln for ln in lines if id(ln) not in used]
     heading_lines = _outline_headings(body, outline) if outline else {}
     if len(heading_lines) < len(outline) / 2 or not heading_lines:
         # no outline, or one that does not match the pages' text: headings from the type instead
@@ -351,6 +356,82 @@ def _gutters(words: list[_Word], x0: float, x1: float, min_gap: float = 3.0) -> 
             cuts.append((a + reach) / 2)
         reach = max(reach, b)
     return [c for c in cuts if x0 < c < x1]
+
+
+def _column_gaps(ln: _Line, min_gap: float) -> int:
+    return sum(1 for a, b in zip(ln.words, ln.words[1:], strict=False) if b.x0 - a.x1 >= min_gap)
+
+
+def _aligned_tables(lines: list[_Line], page: int) -> tuple[list[_Table], set[int]]:
+    """Tables set as aligned text without rules: runs of lines with wide gaps that line up.
+
+    Columns are the white gutters no word of the run crosses; a line with nothing in the first column
+    continues the row above (a wrapped cell), so a row that wraps stays one row; the first row is the
+    header when the table has one. A paragraph never lines up its gaps over several lines.
+    """
+    tables: list[_Table] = []
+    used: set[int] = set()
+    k = 0
+    while k < len(lines):
+        ln = lines[k]
+        gap = 0.9 * ln.size
+        if _column_gaps(ln, gap) == 0:
+            k += 1
+            continue
+        run = [ln]
+        j = k + 1
+        while j < len(lines):
+            nxt = lines[j]
+            if nxt.top - run[-1].bottom > 1.6 * nxt.size or abs(nxt.size - ln.size) > 0.6 * ln.size:
+                break
+            if _column_gaps(nxt, gap) == 0:
+                # a wrapped cell alone on its line belongs to the run only if the run goes on after it
+                after = lines[j + 1] if j + 1 < len(lines) else None
+                if after is None or after.top - nxt.bottom > 1.6 * nxt.size or _column_gaps(after, gap) == 0:
+                    break
+            run.append(nxt)
+            j += 1
+        table = _aligned_table(run, page, gap) if len(run) >= 3 else None
+        if table is None:
+            k += 1
+            continue
+        tables.append(table)
+        used.update(id(x) for x in run)
+        k = j
+    return tables, used
+
+
+def _aligned_table(run: list[_Line], page: int, gap: float) -> _Table | None:
+    right = Counter(round(ln.words[-1].x1) for ln in run)
+    if right.most_common(1)[0][1] >= 0.6 * len(run):
+        return None  # lines flush on the right: a justified paragraph, whose wide gaps only look aligned
+    words = [w for ln in run for w in ln.words]
+    x0, x1 = min(w.x0 for w in words), max(w.x1 for w in words)
+    cuts = _gutters(words, x0, x1, min_gap=gap)
+    if not cuts:
+        return None
+    edges = [x0 - 1, *cuts, x1 + 1]
+
+    def cells_of(ln: _Line) -> list[str]:
+        cells = []
+        for a, b in zip(edges, edges[1:], strict=False):
+            cells.append(" ".join(w.text for w in ln.words if a <= (w.x0 + w.x1) / 2 < b))
+        return cells
+
+    rows: list[list[str]] = []
+    for ln in run:
+        cells = cells_of(ln)
+        if rows and not cells[0]:
+            rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]  # a wrapped row
+        else:
+            rows.append(cells)
+    # most rows must fill most columns, or these were not columns (a list of short phrases, say)
+    filled = sum(1 for r in rows if sum(1 for c in r if c) >= max(2, (len(r) + 1) // 2))
+    if len(rows) < 2 or filled < 0.6 * len(rows):
+        return None
+    if any(len({r[i] for r in rows}) == 1 for i in range(len(edges) - 1)):
+        return None  # a column holding one value on every row is a bullet or a marker, not data
+    return _Table(page, run[0].top, run[-1].bottom, [[_cell(c) for c in r] for r in rows])
 
 
 # --------------------------------------------------------------------------------------------
@@ -548,7 +629,7 @@ def _join(lines: list[str]) -> str:
                 and not nxt[:1].isupper():
             out = out + nxt.lstrip()  # a long link broken over two lines is one link
         elif out.endswith("-") and nxt[:1].islower() and not out.endswith(" -"):
-            out = out[:-1] + nxt  # a word hyphenated at the line end
+            out = out + nxt  # a line broken after a hyphen: "industry-" + "leading" (the hyphen is kept)
         else:
             out = f"{out} {nxt.lstrip()}"
     return out

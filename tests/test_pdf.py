@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from evals.render_pdfs import RUNNING_HEADER, render_all, render_fpdf, report_blocks
+from evals.render_pdfs import PLAIN_HEADER, RUNNING_HEADER, render_all, render_fpdf, report_blocks
 from ingest.document import analyse
 from ingest.loaders import load
 from rag.settings import Settings
@@ -30,9 +30,9 @@ MAX = Settings().max_file_bytes
 def rendered(tmp_path_factory) -> dict[str, Path]:
     """{name: pdf}: each engine's rendering, and the same without its outline (bookmarks)."""
     out = tmp_path_factory.mktemp("pdfs")
-    engines = ("chromium", "fpdf2") if HAS_CHROMIUM else ("fpdf2",)
+    engines = ("chromium", "fpdf2", "chromium-plain") if HAS_CHROMIUM else ("fpdf2",)
     paths = dict(render_all(out, engines=engines))
-    for engine, path in list(paths.items()):
+    for engine, path in [(e, p) for e, p in paths.items() if e != "chromium-plain"]:  # that one has none
         reader = PdfReader(path)
         writer = PdfWriter()
         for page in reader.pages:
@@ -53,7 +53,7 @@ def pdf_docs(rendered):
     return {name: analyse(load(path, MAX)) for name, path in rendered.items()}
 
 
-NAMES = ["chromium", "fpdf2", "chromium-no-outline", "fpdf2-no-outline"]
+NAMES = ["chromium", "fpdf2", "chromium-plain", "chromium-no-outline", "fpdf2-no-outline"]
 
 
 def _doc(pdf_docs, name):
@@ -94,8 +94,8 @@ def test_same_records_as_the_text(pdf_docs, text_doc, name: str) -> None:
 def test_furniture_dropped_and_printed_pages_read(pdf_docs, name: str) -> None:
     sd = _doc(pdf_docs, name)
     text = sd.loaded.text
-    assert RUNNING_HEADER not in text and "NIST AMS 600-17 - China" not in text
-    assert "\nPage 3\n" not in text
+    assert RUNNING_HEADER not in text and PLAIN_HEADER not in text and "NIST AMS 600-17 - China" not in text
+    assert "\nPage 3\n" not in text and "Page 3 of" not in text
     pages = sd.loaded.pages
     numbered = [p.number for p in pages if p.number is not None]
     assert numbered == list(range(1, len(numbered) + 1))  # printed numbers, in order, none skipped
@@ -108,12 +108,17 @@ def test_furniture_dropped_and_printed_pages_read(pdf_docs, name: str) -> None:
         assert [p.number for p in pages] == [p.index for p in pages]  # the footer prints the PDF page
 
 
-def test_a_wrapped_row_is_one_row(pdf_docs) -> None:
-    """A.1's long center names wrap over several lines in the fpdf2 rendering; each is still one row."""
-    a1 = next(t for t in _doc(pdf_docs, "fpdf2").tables if t.id == "A.1")
+@pytest.mark.parametrize("name", ["fpdf2", "chromium-plain"])
+def test_a_wrapped_row_is_one_row(pdf_docs, name: str) -> None:
+    """Long cells wrap over several lines (rules between rows in fpdf2, no rules at all in the plain
+    layout); each row is still one row."""
+    a1 = next(t for t in _doc(pdf_docs, name).tables if t.id == "A.1")
     row = a1.rows[32].cells
     assert row["Manufacturing Innovation Center"] == "National and Local co-Build Embodied Al Robot Innovation Center"
     assert row["Year"] == 2024 and row["City"] == "Beijing"
+    six = a1.rows[5].cells
+    assert six["Province"] == "Liaoning, Heilongjiang" and six["Principal Industry Sector"] == (
+        "Advanced machine tools and robotics")
 
 
 def test_rendering_is_deterministic(tmp_path) -> None:
@@ -169,7 +174,7 @@ def test_gold_accuracy_on_each_pdf_within_3_points_of_the_text(rendered, tmp_pat
 
     settings = Settings(data_dir=tmp_path / "unused")
     text = evaluate_source("text", CORPUS, settings)
-    for name in ("chromium", "fpdf2"):
+    for name in ("chromium", "fpdf2", "chromium-plain"):
         if name not in rendered:
             continue
         copy = tmp_path / f"{name}.pdf"
