@@ -34,7 +34,9 @@ def evaluate_source(name: str, source: Path, settings: Settings, gold: Path = DE
         counts = next(iter(report.by_document.values()), {})
         result = run_eval(gold, s, k=k)
     scores = {key: result.get(key) for key in SCORE_KEYS}
-    scores["by_kind"] = {kind: m.get("answer_accuracy") for kind, m in result.get("by_kind", {}).items()}
+    # accuracy by kind; for the unanswerable kind, the share correctly refused
+    scores["by_kind"] = {kind: m.get("answer_accuracy") if m.get("answer_accuracy") is not None
+                         else m.get("refusal_accuracy") for kind, m in result.get("by_kind", {}).items()}
     return {
         "name": name,
         "source": str(source),
@@ -77,7 +79,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 
 def _pct(v: float | None) -> str:
-    return "-" if v is None else f"{v:.2f}"
+    return "-" if v is None else f"{v:.3f}"
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable
 
 from ingest.structure import FigureCaption, Toc
+from ingest.tables import ACRONYM_COLUMNS
 from rag.records import Acronym, Chunk, Document, ReportReference, Section, Table, TableRow
 from rag.text import paragraph_spans, sentence_spans
 
@@ -136,7 +137,7 @@ def table_chunks(
         page = page_of_offset(t.start) if page_of_offset else t.page
         whole = text[t.start:t.end]
         out.append(_make(doc, sec, "table", t.start, t.end, whole, page, table_id=t.id, raw=whole))
-        kind = "acronym" if t.id == "D" else "table_row"
+        kind = "acronym" if t.columns == ACRONYM_COLUMNS else "table_row"
         for r in t.rows:
             body = row_text(t, r)
             rpage = page_of_offset(r.start) if page_of_offset else t.page

@@ -1,7 +1,8 @@
 """Markdown to the normalised document layout (``ingest.document``), with markdown-it-py.
 
 Headings come from the Markdown itself (``#`` levels), so nothing is guessed; emphasis, links and
-inline code become their plain text; list items become "- " lines (" - " when nested); GFM tables
+inline code become their plain text; list items become "- " lines (" - " when nested; "n. " when the
+list is numbered); GFM tables
 become tab-separated rows, header first.
 """
 
@@ -30,7 +31,8 @@ def markdown_to_layout(source: str) -> tuple[str, list[Heading]]:
     md = MarkdownIt("commonmark").enable("table")
     tokens = md.parse(source)
     blocks: list[tuple[str, int | None]] = []  # (text, heading level or None)
-    depth = 0
+    lists: list[list[int]] = []  # open lists: [next number] for ordered ones, [] for bullets
+    marker = ""
     row: list[str] | None = None
     table: list[str] | None = None
     heading_level: int | None = None
@@ -39,12 +41,20 @@ def markdown_to_layout(source: str) -> tuple[str, list[Heading]]:
         t = tok.type
         if t == "heading_open":
             heading_level = int(tok.tag[1:])
-        elif t in ("bullet_list_open", "ordered_list_open"):
-            depth += 1
+        elif t == "bullet_list_open":
+            lists.append([])
+        elif t == "ordered_list_open":
+            lists.append([int(tok.attrGet("start") or 1)])
         elif t in ("bullet_list_close", "ordered_list_close"):
-            depth -= 1
+            lists.pop()
         elif t == "list_item_open":
             in_item = True
+            indent = " " * (len(lists) - 1)
+            if lists and lists[-1]:  # ordered: the item keeps its number ("12. text")
+                marker = f"{indent}{lists[-1][0]}. "
+                lists[-1][0] += 1
+            else:
+                marker = f"{indent}- "
         elif t == "table_open":
             table = []
         elif t == "table_close" and table is not None:
@@ -64,7 +74,7 @@ def markdown_to_layout(source: str) -> tuple[str, list[Heading]]:
                 heading_level = None
             elif text:
                 if in_item:
-                    text = (" " * (depth - 1)) + "- " + text
+                    text = marker + text
                     in_item = False
                 blocks.append((text, None))
         elif t in ("fence", "code_block") and tok.content.strip():

@@ -54,6 +54,10 @@ _FLOAT_RE = re.compile(r"^\d+\.\d+$")
 _PERCENT_RE = re.compile(r"^(?P<num>\d+(?:\.\d+)?)\s*%$")
 _MISSING = {"unknown", "n/a", "na", "-", "\u2013", "\u2014", ""}
 _ACRONYM_SECTION_RE = re.compile(r"acronym|abbreviation", re.IGNORECASE)
+_ACRONYM_HEADER_RE = re.compile(
+    r"^(?:acronyms?|abbreviations?|terms?)\t(?:definitions?|meanings?|expansions?|descriptions?|full (?:name|form))$",
+    re.IGNORECASE,
+)
 
 ENTRY_COLUMNS = ["Category", "Reference", "Title", "Text"]
 ACRONYM_COLUMNS = ["Acronym", "Definition"]
@@ -396,7 +400,8 @@ def extract_tables(doc_id: str, text: str, sections: list[Section], toc: Toc | N
 
     # Uncaptioned tab blocks inside sections (appendix tables, acronym lists).
     for sec in sections:
-        if sec.number is None or in_toc(sec.start):
+        acronym_section = bool(_ACRONYM_SECTION_RE.search(sec.title))
+        if (sec.number is None and not acronym_section) or in_toc(sec.start):
             continue
         sec_lines = [ln for ln in lines if sec.start <= ln.start < sec.end and ln.start not in section_starts]
         k = 0
@@ -407,12 +412,14 @@ def extract_tables(doc_id: str, text: str, sections: list[Section], toc: Toc | N
                 k += 1
                 continue
             width = len(ln.text.split("\t"))
-            headerless = bool(_ACRONYM_SECTION_RE.search(sec.title))
+            headerless = acronym_section
             block = _tab_block(sec_lines, k, width)
             header = None if headerless else ln.text.split("\t")
             rows = block if headerless else block[1:]
+            if headerless and rows and _ACRONYM_HEADER_RE.match(rows[0].text.strip()):
+                rows = rows[1:]  # an "Acronym | Definition" heading row printed above the list
             block_no += 1
-            base = sec.number.replace("Appendix ", "")
+            base = sec.number.replace("Appendix ", "") if sec.number else normalize_title(sec.title)
             table_id = base if block_no == 1 else f"{base}-{block_no}"
             table = _tab_table(table_id, doc_id, sec.title, header, rows, sec, sec.page, ln.start)
             consumed.update(b.start for b in block)

@@ -86,3 +86,29 @@ Table 1: Centers by year
     table = next(t for t in sd.tables if t.id == "table-1")
     assert table.columns == ["Name", "Year"] and [r.cells["Year"] for r in table.rows] == [2016, 2018]
     assert [r.number for r in sd.references] == [1, 2]
+
+
+def test_acronym_list_found_by_its_section_and_shape(tmp_path: Path) -> None:
+    """An unnumbered "Abbreviations" section holding a two-column list with a heading row."""
+    md = """# Short Report
+
+## Abbreviations
+
+| Abbreviation | Definition |
+|---|---|
+| MIC | Manufacturing Innovation Center |
+| CAE | Chinese Academy of Engineering |
+
+## References
+
+1. Smith J (2020) A study of centers.
+2. Doe J (2021) Another study. Available at https://example.org/b
+"""
+    path = tmp_path / "short.md"
+    path.write_text(md, encoding="utf-8")
+    sd = analyse(load(path, MAX))
+    assert {a.acronym: a.expansion for a in sd.acronyms} == {
+        "MIC": "Manufacturing Innovation Center", "CAE": "Chinese Academy of Engineering"}
+    # "n." entries are references by their section and shape too
+    assert [(r.number, r.year) for r in sd.references] == [(1, "2020"), (2, "2021")]
+    assert sd.references[1].url == "https://example.org/b"
