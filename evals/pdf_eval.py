@@ -4,7 +4,7 @@
 each PDF (and the shipped text, as the reference) into its own temporary data dir with the real
 embedding model, runs the gold set through ``rag.api.ask`` (``evals.runner.run_eval``) and returns,
 per source, the structure counts of its ingest and the accuracy overall and by kind.
-Run ``python -m evals.pdf_eval`` for a table on screen.
+Run ``python -m evals.pdf_eval`` for a table on screen (and build/pdfs/pdf_eval.json).
 """
 
 from __future__ import annotations
@@ -83,5 +83,9 @@ def _pct(v: float | None) -> str:
 
 
 if __name__ == "__main__":
+    import json
+
     logging.basicConfig(level=logging.INFO)
-    print(format_table(run_pdf_evals()))  # noqa: T201 - a command-line report
+    results = run_pdf_evals()
+    (DEFAULT_PDF_DIR / "pdf_eval.json").write_text(json.dumps(results, indent=2))
+    print(format_table(results))  # noqa: T201 - a command-line report

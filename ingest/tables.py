@@ -287,30 +287,59 @@ def _first_sentence(s: str) -> str:
     return (m.group(1) if m else s).strip().rstrip(":").strip()
 
 
+_NAME = r"[A-Z][\w'\-]+(?: [A-Z][\w'\-]+)* [A-Z]{1,3}"  # "Belton KB", "Van Pay LM"
+_AUTHOR_NAMES_RE = re.compile(rf"^{_NAME}(?:, {_NAME})*$")
+
+
+def _venue_after(rest: str) -> str | None:
+    """A short sentence before "Available at" / the URL / the end: where the work appeared."""
+    head = re.split(r"(?i)\bavailable at\b|https?://", rest, maxsplit=1)[0].strip()
+    if not head:
+        return None
+    venue = _first_sentence(head).strip(" .()*")
+    return venue if venue and len(venue.split()) <= 8 else None
+
+
 def parse_reference(number: int, text: str, start: int, end: int) -> ReportReference:
-    """Authors = text before "(YYYY)", year, title = the sentence after the year. When only a
-    venue follows the year ("*Nature*", "(OECD)", "Available at ...") the title is the text before
-    the year (entries printed "Title (YYYY) Venue"). url = first http(s) URL, cut at the first
+    """Authors = text before "(YYYY)", year, title = the sentence after the year, venue = the short
+    sentence after the title (an italic run when the text still has its markup). When only a venue
+    follows the year ("*Nature*", "(OECD)", "The World Bank. Available at ...") the title is the text
+    before the year (entries printed "Title (YYYY) Venue"). url = first http(s) URL, cut at the first
     space (URLs broken by the PDF extraction stay truncated: nothing is guessed)."""
     m_url = _URL_RE.search(text)
     url = m_url.group(0).rstrip(".,;)") if m_url else None
     m = _YEAR_RE.search(text)
+    venue: str | None = None
     if m:
         authors = text[: m.start()].strip()
         year: str | None = m.group("year")
         after = text[m.end() :].strip()
         italic = re.match(r"\*([^*]+)\*", after)
         # a short italic run right after the year is a venue ("*Nature*"); a long one is the title
-        venue = bool(italic and len(italic.group(1).split()) <= 5) or after.startswith("(")
-        venue_only = not after or venue or re.match(r"(?i)(available at|https?://)", after)
+        is_venue = bool(italic and len(italic.group(1).split()) <= 5) or after.startswith("(")
+        # without markup: a short sentence after the year, when what precedes the year is no author list
+        if not italic and not is_venue and not _AUTHOR_NAMES_RE.match(authors):
+            short = _venue_after(after)
+            is_venue = bool(short) and len(short.split()) <= 5 and _first_sentence(after).strip(" .*") == short
+        venue_only = not after or is_venue or re.match(r"(?i)(available at|https?://)", after)
         title = authors if venue_only else _first_sentence(after)
         title = title or authors
+        if venue_only:
+            venue = _venue_after(after)
+        else:
+            rest = after[after.find(title) + len(title):] if title in after else ""
+            venue = _venue_after(rest)
     else:
         authors, year = "", None
         title = _first_sentence(text)
+    italics = re.findall(r"\*([^*]+)\*", text)
+    if italics:
+        venue = " ".join(i.strip(" .") for i in italics if i.strip(" .") != title.replace("*", "").strip(" ."))
+        venue = venue or None
     title = title.replace("*", "").strip()
     return ReportReference(
-        number=number, text=text, authors=authors, year=year, title=title, url=url, start=start, end=end
+        number=number, text=text, authors=authors, year=year, title=title, url=url, start=start, end=end,
+        venue=venue,
     )
 
 

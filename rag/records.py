@@ -95,6 +95,7 @@ class ReportReference:
     url: str | None
     start: int
     end: int
+    venue: str | None = None  # journal, publisher or site the work appeared in ("Nature")
 
 
 @dataclass
