@@ -466,11 +466,22 @@ def _furniture(page_lines: list[list[_Line]], heights: list[float]) -> tuple[set
                     number = int(m.group("n") or m.group("m"))
             elif counts[key(ln)] >= repeat and len(page_lines) > 1:
                 furniture.add(id(ln))
-                tail = re.search(r"(?:page\s+)?(\d{1,4})$", ln.text.strip(), re.I)
-                if tail and number is None and "#" in key(ln)[-1:]:
-                    number = int(tail.group(1))
+                if number is None:
+                    number = _number_in_furniture(ln.text)
         printed.append(number)
     return furniture, printed
+
+
+def _number_in_furniture(text: str) -> int | None:
+    """The page number inside a running line ("NIST AMS 600-17<TAB>3", "4 | Report title", "Page 3"):
+    a part that is only a page number, else the one bare number among its words; None if unclear."""
+    parts = [p.strip() for p in re.split(r"\t|\s{2,}|\s[|\u00b7\u2022\u2013\u2014-]\s", text) if p.strip()]
+    for part in parts:
+        m = _PAGE_NO_RE.match(part)
+        if m:
+            return int(m.group("n") or m.group("m"))
+    bare = [w for w in text.split() if w.isdigit() and len(w) <= 4]
+    return int(bare[0]) if len(bare) == 1 else None
 
 
 # --------------------------------------------------------------------------------------------

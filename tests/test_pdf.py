@@ -181,3 +181,34 @@ def test_gold_accuracy_on_each_pdf_within_3_points_of_the_text(rendered, tmp_pat
         shutil.copy(rendered[name], copy)
         got = evaluate_source(name, copy, settings)
         assert got["scores"]["answer_accuracy"] >= text["scores"]["answer_accuracy"] - 0.03, (name, got, text)
+
+
+def test_page_number_inside_a_running_footer(tmp_path) -> None:
+    """Footers "NIST AMS 600-17 ... 12" on the right of odd pages and "13 ... NIST AMS 600-17" on the left of
+    even ones: the printed page is the footer's page number, never the 600 or 17 of the series name, and the
+    footer is not text."""
+    from fpdf import FPDF
+
+    class Book(FPDF):
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("Helvetica", size=8)
+            n = self.page_no() + 11
+            if n % 2 == 0:
+                self.cell(0, 8, "NIST AMS 600-17", align="L")
+                self.set_x(self.l_margin)
+                self.cell(0, 8, str(n), align="R")
+            else:
+                self.cell(0, 8, str(n), align="L")
+                self.set_x(self.l_margin)
+                self.cell(0, 8, "NIST AMS 600-17", align="R")
+
+    pdf = Book()
+    pdf.set_font("Helvetica", size=11)
+    for i in range(4):
+        pdf.add_page()
+        pdf.multi_cell(0, 6, f"Section {i} text about centers and their funding. " * 12)
+    pdf.output(str(tmp_path / "book.pdf"))
+    loaded = load(tmp_path / "book.pdf", MAX)
+    assert [p.number for p in loaded.pages] == [12, 13, 14, 15]
+    assert "NIST AMS 600-17" not in loaded.text
