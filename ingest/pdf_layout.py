@@ -72,6 +72,7 @@ class _Line:
     text: str = ""
     size: float = 0.0
     bold: bool = False
+    bullet: int | None = None  # list depth when a drawn bullet (a small disc or square) precedes the line
 
     def finish(self, tab_gap: float) -> _Line:
         self.words.sort(key=lambda w: w.x0)
@@ -154,7 +155,9 @@ def read_pdf(data: bytes, doc_id: str, password: str = "") -> PdfLayout:
             words = _words(page)
             tables = _ruled_tables(page, i) or _rule_tables(page, i, words)
             inside = [w for w in words if not any(t.top - 1 <= (w.top + w.bottom) / 2 <= t.bottom + 1 for t in tables)]
-            page_lines.append(_group_lines(inside, i))
+            lines = _group_lines(inside, i)
+            _mark_drawn_bullets(page, lines)
+            page_lines.append(lines)
             page_tables.append(tables)
             heights.append(float(page.height))
 
@@ -244,6 +247,21 @@ def _group_lines(words: list[_Word], page: int, tab_gap: float = 2.5) -> list[_L
         else:
             lines.append(_Line(page, [w]))
     return sorted((ln.finish(tab_gap) for ln in lines), key=lambda ln: ln.top)
+
+
+def _mark_drawn_bullets(page, lines: list[_Line]) -> None:
+    """Bullets drawn as shapes, not characters (Chromium's list discs): a small disc or square just left of
+    a line's first word starts a list item; its depth is the rank of its x among the page's bullets."""
+    marks = [o for o in (*page.curves, *page.rects) if 0.5 < o["width"] <= 8 and 0.5 < o["height"] <= 8]
+    if not marks:
+        return
+    columns = sorted({round(float(o["x0"])) for o in marks})
+    for ln in lines:
+        for o in marks:
+            mid = (float(o["top"]) + float(o["bottom"])) / 2
+            if 0 <= ln.x0 - float(o["x1"]) < 15 and ln.top - 1 <= mid <= ln.bottom + 1:
+                ln.bullet = min(1, columns.index(round(float(o["x0"]))))
+                break
 
 
 def _cell(text: str | None) -> str:
@@ -566,9 +584,12 @@ def _type_headings(body: list[list[_Line]]) -> dict[int, tuple[int, int]]:
 # --------------------------------------------------------------------------------------------
 
 
-def _leading(lines: list[_Line]) -> float:
-    gaps = [round(b.top - a.bottom, 1) for a, b in zip(lines, lines[1:], strict=False) if 0 <= b.top - a.bottom < 3 * a.size]
-    return Counter(gaps).most_common(1)[0][0] if gaps else 2.0
+def _leading(pages: list[list[_Line]]) -> float:
+    """The usual gap between lines of a paragraph, over the whole document (a title page of one-line
+    paragraphs would otherwise make its paragraph gap look like the line gap)."""
+    gaps = Counter(round(b.top - a.bottom, 1) for lines in pages for a, b in zip(lines, lines[1:], strict=False)
+                   if 0 <= b.top - a.bottom < 3 * a.size and a.size == b.size)
+    return gaps.most_common(1)[0][0] if gaps else 2.0
 
 
 def _item_text(text: str) -> str:
@@ -582,8 +603,8 @@ def _item_text(text: str) -> str:
 
 def _blocks(body: list[list[_Line]], page_tables: list[list[_Table]], heads: dict[int, tuple[int, int]]) -> list[_Block]:
     blocks: list[_Block] = []
+    leading = _leading(body)
     for p, (lines, tables) in enumerate(zip(body, page_tables, strict=True)):
-        leading = _leading(lines)
         items: list[tuple[float, object]] = [(ln.top, ln) for ln in lines] + [(t.top, t) for t in tables]
         items.sort(key=lambda it: it[0])
         skip = 0
@@ -615,6 +636,8 @@ def _blocks(body: list[list[_Line]], page_tables: list[list[_Table]], heads: dic
                 first_on_page = False
                 continue
             text = _item_text(ln.text.strip())
+            if ln.bullet is not None and not text.startswith(("- ", " - ")):
+                text = (" - " if ln.bullet else "- ") + text
             last = blocks[-1] if blocks else None
             starts_new = text.startswith(("- ", " - ")) or bool(_REF_START_RE.match(text)) or "\t" in text
             if first_on_page and last is not None and last.kind == "para" and last.open_end and not starts_new \
