@@ -250,8 +250,14 @@ def _group_lines(words: list[_Word], page: int, tab_gap: float = 2.5) -> list[_L
 
 
 def _mark_drawn_bullets(page, lines: list[_Line]) -> None:
-    """Bullets drawn as shapes, not characters (Chromium's list discs): a small disc or square just left of
-    a line's first word starts a list item; its depth is the rank of its x among the page's bullets."""
+    """List items: a line whose first word is a bullet character, or one with a bullet drawn as a shape
+    (Chromium's list discs: a small disc or square just left of its first word); the depth is the rank
+    of the bullet's x among the page's bullets."""
+    glyphs = [ln for ln in lines if len(ln.words) > 1 and ln.words[0].text in _BULLETS and ln.words[0].text not in "-o"]
+    xs = sorted({round(ln.words[0].x0) for ln in glyphs})
+    for ln in glyphs:  # a bullet character: same depth rule, the glyph itself left out of the text
+        ln.bullet = min(1, xs.index(round(ln.words[0].x0)))
+        ln.text = ln.text[len(ln.words[0].text):].lstrip()
     marks = [o for o in (*page.curves, *page.rects) if 0.5 < o["width"] <= 8 and 0.5 < o["height"] <= 8]
     if not marks:
         return
