@@ -168,6 +168,7 @@ def test_encrypted_rendering_with_empty_password_ingests(rendered, tmp_path) -> 
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)  # four ingests and four runs of the gold set with the real model
 def test_gold_accuracy_on_each_pdf_within_3_points_of_the_text(rendered, tmp_path) -> None:
     """The whole gold set, real embeddings: every rendering scores within 0.03 of the text."""
     from evals.pdf_eval import evaluate_source
