@@ -194,7 +194,17 @@ def render_html(blocks: list[Block], css: str = _CSS) -> str:
 
 
 def render_chromium(blocks: list[Block], out: Path, executable: str = "/usr/bin/chromium", plain: bool = False) -> Path:
-    """``plain``: the Letter/sans-serif layout with unruled tables, "Page N of M" and no bookmarks."""
+    """``plain``: the Letter/sans-serif layout with unruled tables, "Page N of M" and no bookmarks.
+
+    Runs in a thread of its own: Playwright's sync API refuses a thread whose asyncio loop is already
+    running (a caller that drives another browser, a test session with one open)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_render_chromium, blocks, out, executable, plain).result()
+
+
+def _render_chromium(blocks: list[Block], out: Path, executable: str, plain: bool) -> Path:
     from playwright.sync_api import sync_playwright
 
     header = (f"<div style='font-size:7.5pt;width:100%;text-align:right;margin:0 18mm;color:#444'>"

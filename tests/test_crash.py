@@ -56,9 +56,9 @@ class SlowEmbedder(FakeEmbedder):
         time.sleep(float(os.environ.get("MICQA_TEST_SLOW_EMBED", "0")))
         return super().embed_documents(texts)
 
-def progress(done, total):
-    if total and done >= total:
-        Path(sys.argv[3]).touch()  # all chunks embedded: the build is being written next
+def progress(stage, done, total):
+    if stage == "write" and done == 0:
+        Path(sys.argv[3]).touch()  # all chunks and sentences embedded: the build is being written next
 
 settings = Settings(data_dir=Path(sys.argv[1]), corpus_paths=(Path(sys.argv[2]),),
                     embed_model_id="fake-hash-embedder")
