@@ -11,10 +11,9 @@ tables; pypdf gives the outline (bookmarks) and page labels. From those:
 * **Headings** come from the outline when there is one (each entry found on its page by its title);
   otherwise from type: lines set larger than the body text, or wholly bold short lines, with the level
   from the number ("3.2.1." is level 3) or from the size rank.
-* **Tables**: ruled grids through pdfplumber; tables drawn with horizontal rules only get their column
-  boundaries from the white gutters between the body words, and their rows from the rules, so a row that
-  wraps over several lines stays one row. A table continued on the next page is one table, its
-  repeated header dropped. Text aligned in columns without rules keeps wide gaps as tabs.
+* **Tables** (``ingest.pdf_tables``): ruled grids, tables with horizontal rules only, and unruled aligned
+  text; a row that wraps over several lines stays one row. A table continued on the next page is one
+  table, its repeated header dropped.
 * **Paragraphs** are separated by a vertical gap larger than the page's usual line spacing; a line
   starting with a bullet or a ``[n]`` marker starts a new block (list items, reference entries).
 
@@ -27,11 +26,12 @@ from __future__ import annotations
 import io
 import logging
 import re
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
 from ingest.document import Heading
+from ingest.pdf_tables import PdfTable, aligned_tables, rule_tables, ruled_tables
+from ingest.pdf_words import Line, group_lines, page_words
 from rag.records import Page
 
 log = logging.getLogger(__name__)
@@ -46,71 +46,6 @@ _REF_START_RE = re.compile(r"^\[\d+\]\s")
 _NUMBERED_RE = re.compile(r"^(?:Appendix\s+[A-Z]|[A-Z](?:\.\d+)+|\d+(?:\.\d+)*)\.?\s")
 _NUMBER_ONLY_RE = re.compile(r"^(?:appendix\s+[a-z]|[a-z](?:\.\d+)+|\d+(?:\.\d+)*)\.?$")  # on lowercased text
 _URL_RE = re.compile(r"^(?:https?://|www\.)\S+$")
-_CID_RE = re.compile(r"\(cid:\d+\)")
-_GLUED_LEADER_RE = re.compile(r"\s*(?:\.\s?){4,}\s*(?=\S*$)")
-_LEADER_RE = re.compile(r"^[.\u2026\u00b7 ]{3,}$")
-
-
-@dataclass
-class _Word:
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    size: float
-    bold: bool
-
-
-@dataclass
-class _Line:
-    page: int
-    words: list[_Word]
-    top: float = 0.0
-    bottom: float = 0.0
-    x0: float = 0.0
-    text: str = ""
-    size: float = 0.0
-    bold: bool = False
-    bullet: int | None = None  # list depth when a drawn bullet (a small disc or square) precedes the line
-
-    def finish(self, tab_gap: float) -> _Line:
-        self.words.sort(key=lambda w: w.x0)
-        self.top = min(w.top for w in self.words)
-        self.bottom = max(w.bottom for w in self.words)
-        self.x0 = self.words[0].x0
-        sizes = Counter()
-        for w in self.words:
-            sizes[round(w.size, 1)] += len(w.text)
-        self.size = sizes.most_common(1)[0][0]
-        self.bold = all(w.bold for w in self.words if w.text.strip())
-        gaps = sorted(b.x0 - a.x1 for a, b in zip(self.words, self.words[1:], strict=False))
-        # a justified line spreads every gap evenly: a column gap is wide against the line's usual gap
-        usual = gaps[: max(1, len(gaps) // 2)][-1] if len(gaps) > 2 else 0.0
-        parts: list[str] = []
-        prev: _Word | None = None
-        for w in self.words:
-            if _LEADER_RE.match(w.text):  # dot leaders of a contents line: a column gap
-                if parts and parts[-1] != "\t":
-                    parts.append("\t")
-                prev = w
-                continue
-            if prev is not None and parts and parts[-1] != "\t":
-                gap = w.x0 - prev.x1
-                parts.append("\t" if gap > tab_gap * max(w.size, 1.0) and gap > 2.5 * usual else " ")
-            parts.append(w.text)
-            prev = w
-        # dot leaders glued to a contents title ("Introduction.......2") are a column gap too
-        self.text = _GLUED_LEADER_RE.sub("\t", "".join(parts)).strip("\t ")
-        return self
-
-
-@dataclass
-class _Table:
-    page: int
-    top: float
-    bottom: float
-    rows: list[list[str]]
 
 
 @dataclass
@@ -148,14 +83,14 @@ def read_pdf(data: bytes, doc_id: str, password: str = "") -> PdfLayout:
         title = None
 
     with pdfplumber.open(io.BytesIO(data), password=password) as pdf:
-        page_lines: list[list[_Line]] = []
-        page_tables: list[list[_Table]] = []
+        page_lines: list[list[Line]] = []
+        page_tables: list[list[PdfTable]] = []
         heights: list[float] = []
         for i, page in enumerate(pdf.pages):
-            words = _words(page)
-            tables = _ruled_tables(page, i) or _rule_tables(page, i, words)
+            words = page_words(page)
+            tables = ruled_tables(page, i) or rule_tables(page, i, words)
             inside = [w for w in words if not any(t.top - 1 <= (w.top + w.bottom) / 2 <= t.bottom + 1 for t in tables)]
-            lines = _group_lines(inside, i)
+            lines = group_lines(inside, i)
             _mark_drawn_bullets(page, lines)
             page_lines.append(lines)
             page_tables.append(tables)
@@ -166,7 +101,7 @@ def read_pdf(data: bytes, doc_id: str, password: str = "") -> PdfLayout:
         printed = [_label_number(lb) for lb in labels]
     body = [[ln for ln in lines if id(ln) not in furniture] for lines in page_lines]
     for p, lines in enumerate(body):
-        aligned, used = _aligned_tables(lines, p)
+        aligned, used = aligned_tables(lines, p)
         if aligned:
             page_tables[p] = sorted(page_tables[p] + aligned, key=lambda t: t.top)
             body[p] = [ln for ln in lines if id(ln) not in used]
@@ -226,30 +161,7 @@ def _outline(reader) -> list[tuple[str, int, int]]:
 # --------------------------------------------------------------------------------------------
 
 
-def _words(page) -> list[_Word]:
-    raw = page.extract_words(extra_attrs=["size", "fontname"], x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False)
-    raw = [w for w in raw if not _CID_RE.fullmatch(w["text"])]
-    for w in raw:
-        w["text"] = _CID_RE.sub("", w["text"])  # glyphs without a Unicode mapping
-    return [
-        _Word(w["text"], float(w["x0"]), float(w["x1"]), float(w["top"]), float(w["bottom"]), float(w["size"]),
-              "bold" in str(w["fontname"]).lower() or "black" in str(w["fontname"]).lower())
-        for w in raw
-    ]
-
-
-def _group_lines(words: list[_Word], page: int, tab_gap: float = 2.5) -> list[_Line]:
-    """Words on one baseline form a line (tolerance: a third of the font size)."""
-    lines: list[_Line] = []
-    for w in sorted(words, key=lambda w: (round(w.bottom, 1), w.x0)):
-        if lines and abs(lines[-1].words[-1].bottom - w.bottom) <= max(1.5, w.size / 3):
-            lines[-1].words.append(w)
-        else:
-            lines.append(_Line(page, [w]))
-    return sorted((ln.finish(tab_gap) for ln in lines), key=lambda ln: ln.top)
-
-
-def _mark_drawn_bullets(page, lines: list[_Line]) -> None:
+def _mark_drawn_bullets(page, lines: list[Line]) -> None:
     """List items: a line whose first word is a bullet character, or one with a bullet drawn as a shape
     (Chromium's list discs: a small disc or square just left of its first word); the depth is the rank
     of the bullet's x among the page's bullets."""
@@ -270,205 +182,17 @@ def _mark_drawn_bullets(page, lines: list[_Line]) -> None:
                 break
 
 
-def _cell(text: str | None) -> str:
-    return re.sub(r"\s+", " ", text or "").strip()
-
-
-def _ruled_tables(page, index: int) -> list[_Table]:
-    """Grids with ruling lines on both axes (pdfplumber's own detection)."""
-    out: list[_Table] = []
-    for t in page.find_tables():
-        rows = [[_cell(c) for c in r] for r in t.extract()]
-        rows = [r for r in rows if any(r)]
-        if len(rows) >= 2 and len(rows[0]) >= 2:
-            out.append(_Table(index, float(t.bbox[1]), float(t.bbox[3]), rows))
-    return out
-
-
-def _rules(page) -> list[tuple[float, float, float, tuple[float, ...]]]:
-    """Horizontal rules (y, x0, x1, joints) drawn as lines or thin rectangles; segments that touch on
-    one y are one rule, and where they meet (a cell border drawn per cell) is kept as a joint."""
-    segs: list[tuple[float, float, float]] = []
-    for ln in page.lines:
-        if abs(ln["top"] - ln["bottom"]) < 1 and ln["x1"] - ln["x0"] > 5:
-            segs.append((round(float(ln["top"]), 1), float(ln["x0"]), float(ln["x1"])))
-    for r in page.rects:
-        if r["height"] < 1.5 and r["width"] > 5:
-            segs.append((round(float(r["top"]), 1), float(r["x0"]), float(r["x1"])))
-    out: list[tuple[float, float, float, tuple[float, ...]]] = []
-    for y, a, b in sorted(segs):
-        if out and abs(out[-1][0] - y) < 0.6 and a - out[-1][2] < 2:
-            py, pa, pb, joints = out[-1]
-            out[-1] = (py, pa, max(pb, b), (*joints, a) if a > pa + 1 else joints)
-        else:
-            out.append((y, a, b, ()))
-    return [r for r in out if r[2] - r[1] > 40]
-
-
-def _rule_tables(page, index: int, words: list[_Word]) -> list[_Table]:
-    """Tables drawn with horizontal rules only: rows between rules, columns at the white gutters."""
-    rules = _rules(page)
-    groups: list[list[tuple[float, float, float, tuple[float, ...]]]] = []
-    for r in rules:
-        g = groups[-1] if groups else None
-        if g and abs(g[-1][1] - r[1]) < 3 and abs(g[-1][2] - r[2]) < 3 and r[0] - g[-1][0] < 150:
-            g.append(r)
-        else:
-            groups.append([r])
-    out: list[_Table] = []
-    for g in groups:
-        if len(g) < 2:
-            continue
-        x0, x1 = g[0][1], g[0][2]
-        ys = [r[0] for r in g]
-        body = [w for w in words if ys[0] < (w.top + w.bottom) / 2 < ys[-1] and x0 - 2 <= w.x0 and w.x1 <= x1 + 2]
-        if not body:
-            continue
-        joints: list[float] = []
-        for j in sorted(g[0][3]):
-            if all(any(abs(j - k) < 1.5 for k in r[3]) for r in g) and (not joints or j - joints[-1] > 1.5):
-                joints.append(j)
-        cuts = joints or _gutters(body, x0, x1)  # per-cell borders meet at the column edges
-        if len(cuts) < 1:
-            continue
-        # header: the lines right above the first rule whose words all sit inside one column
-        # the first row (or header) sits above the first rule: the lines right above it that are set
-        # no larger than the table's text, whose words all sit inside one column, within a row's height
-        above = [w for w in words if w.bottom <= ys[0] + 1 and x0 - 2 <= w.x0 and w.x1 <= x1 + 2]
-        head_lines = _group_lines(above, index)
-        body_size = statistics.median(w.size for w in body)
-        tallest = max(b - a for a, b in zip(ys, ys[1:], strict=False)) if len(ys) > 1 else 4 * body_size
-        header_top = ys[0]
-        for ln in reversed(head_lines):
-            crosses = any(w.x0 < c < w.x1 for w in ln.words for c in cuts)
-            if crosses or ln.size > body_size * 1.15 or header_top - ln.bottom > 1.5 * ln.size \
-                    or ys[0] - ln.top > max(2 * tallest, 6 * body_size):
-                break
-            header_top = ln.top - 0.5
-        # likewise the last row when no rule closes the table
-        below = [w for w in words if w.top >= ys[-1] - 1 and x0 - 2 <= w.x0 and w.x1 <= x1 + 2]
-        footer_bottom = ys[-1]
-        for ln in _group_lines(below, index):
-            crosses = any(w.x0 < c < w.x1 for w in ln.words for c in cuts)
-            if crosses or ln.size > body_size * 1.15 or ln.top - footer_bottom > 1.5 * ln.size \
-                    or ln.bottom - ys[-1] > tallest * 1.2:
-                break
-            footer_bottom = ln.bottom + 0.5
-        bands = ([header_top] if header_top < ys[0] else []) + ys + ([footer_bottom] if footer_bottom > ys[-1] else [])
-        rows: list[list[str]] = []
-        edges = [x0 - 2, *cuts, x1 + 2]
-        for top, bottom in zip(bands, bands[1:], strict=False):
-            inband = [w for w in words if top < (w.top + w.bottom) / 2 < bottom and x0 - 2 <= w.x0 and w.x1 <= x1 + 2]
-            cells = []
-            for a, b in zip(edges, edges[1:], strict=False):
-                cw = [w for w in inband if a <= (w.x0 + w.x1) / 2 < b]
-                cells.append(" ".join(ln.text for ln in _group_lines(cw, index, tab_gap=1e9)))
-            if any(cells):
-                rows.append([_cell(c) for c in cells])
-        if len(rows) >= 2:
-            out.append(_Table(index, bands[0], bands[-1], rows))
-    return out
-
-
-def _gutters(words: list[_Word], x0: float, x1: float, min_gap: float = 3.0) -> list[float]:
-    """x positions (gap middles) no body word covers: the column boundaries."""
-    spans = sorted((w.x0, w.x1) for w in words)
-    cuts: list[float] = []
-    reach = spans[0][1]
-    for a, b in spans[1:]:
-        if a - reach >= min_gap:
-            cuts.append((a + reach) / 2)
-        reach = max(reach, b)
-    return [c for c in cuts if x0 < c < x1]
-
-
-def _column_gaps(ln: _Line, min_gap: float) -> int:
-    return sum(1 for a, b in zip(ln.words, ln.words[1:], strict=False) if b.x0 - a.x1 >= min_gap)
-
-
-def _aligned_tables(lines: list[_Line], page: int) -> tuple[list[_Table], set[int]]:
-    """Tables set as aligned text without rules: runs of lines with wide gaps that line up.
-
-    Columns are the white gutters no word of the run crosses; a line with nothing in the first column
-    continues the row above (a wrapped cell), so a row that wraps stays one row; the first row is the
-    header when the table has one. A paragraph never lines up its gaps over several lines.
-    """
-    tables: list[_Table] = []
-    used: set[int] = set()
-    k = 0
-    while k < len(lines):
-        ln = lines[k]
-        gap = 0.9 * ln.size
-        if _column_gaps(ln, gap) == 0:
-            k += 1
-            continue
-        run = [ln]
-        j = k + 1
-        while j < len(lines):
-            nxt = lines[j]
-            if nxt.top - run[-1].bottom > 1.6 * nxt.size or abs(nxt.size - ln.size) > 0.6 * ln.size:
-                break
-            if _column_gaps(nxt, gap) == 0:
-                # a wrapped cell alone on its line belongs to the run only if the run goes on after it
-                after = lines[j + 1] if j + 1 < len(lines) else None
-                if after is None or after.top - nxt.bottom > 1.6 * nxt.size or _column_gaps(after, gap) == 0:
-                    break
-            run.append(nxt)
-            j += 1
-        table = _aligned_table(run, page, gap) if len(run) >= 3 else None
-        if table is None:
-            k += 1
-            continue
-        tables.append(table)
-        used.update(id(x) for x in run)
-        k = j
-    return tables, used
-
-
-def _aligned_table(run: list[_Line], page: int, gap: float) -> _Table | None:
-    right = Counter(round(ln.words[-1].x1) for ln in run)
-    if right.most_common(1)[0][1] >= 0.6 * len(run):
-        return None  # lines flush on the right: a justified paragraph, whose wide gaps only look aligned
-    words = [w for ln in run for w in ln.words]
-    x0, x1 = min(w.x0 for w in words), max(w.x1 for w in words)
-    cuts = _gutters(words, x0, x1, min_gap=gap)
-    if not cuts:
-        return None
-    edges = [x0 - 1, *cuts, x1 + 1]
-
-    def cells_of(ln: _Line) -> list[str]:
-        cells = []
-        for a, b in zip(edges, edges[1:], strict=False):
-            cells.append(" ".join(w.text for w in ln.words if a <= (w.x0 + w.x1) / 2 < b))
-        return cells
-
-    rows: list[list[str]] = []
-    for ln in run:
-        cells = cells_of(ln)
-        if rows and not cells[0]:
-            rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]  # a wrapped row
-        else:
-            rows.append(cells)
-    # most rows must fill most columns, or these were not columns (a list of short phrases, say)
-    filled = sum(1 for r in rows if sum(1 for c in r if c) >= max(2, (len(r) + 1) // 2))
-    if len(rows) < 2 or filled < 0.6 * len(rows):
-        return None
-    if any(len({r[i] for r in rows}) == 1 for i in range(len(edges) - 1)):
-        return None  # a column holding one value on every row is a bullet or a marker, not data
-    return _Table(page, run[0].top, run[-1].bottom, [[_cell(c) for c in r] for r in rows])
-
-
 # --------------------------------------------------------------------------------------------
 # Furniture and page numbers
 # --------------------------------------------------------------------------------------------
 
 
-def _furniture(page_lines: list[list[_Line]], heights: list[float]) -> tuple[set[int], list[int | None]]:
+def _furniture(page_lines: list[list[Line]], heights: list[float]) -> tuple[set[int], list[int | None]]:
     """ids of furniture lines, and the printed page number of each page (None when none is printed)."""
-    def key(ln: _Line) -> str:
+    def key(ln: Line) -> str:
         return re.sub(r"\d+", "#", ln.text.lower()).strip()
 
-    def in_band(ln: _Line, h: float) -> bool:
+    def in_band(ln: Line, h: float) -> bool:
         return ln.bottom < h * MARGIN_BAND + 12 or ln.top > h * (1 - MARGIN_BAND) - 12
 
     counts: Counter[str] = Counter()
@@ -518,7 +242,7 @@ def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip().lower()
 
 
-def _outline_headings(body: list[list[_Line]], outline: list[tuple[str, int, int]]) -> dict[int, tuple[int, int]]:
+def _outline_headings(body: list[list[Line]], outline: list[tuple[str, int, int]]) -> dict[int, tuple[int, int]]:
     """{id of first line: (level, number of lines)} for each outline entry found on its page."""
     found: dict[int, tuple[int, int]] = {}
     used: set[int] = set()
@@ -546,7 +270,7 @@ def _outline_headings(body: list[list[_Line]], outline: list[tuple[str, int, int
     return found
 
 
-def _type_headings(body: list[list[_Line]]) -> dict[int, tuple[int, int]]:
+def _type_headings(body: list[list[Line]]) -> dict[int, tuple[int, int]]:
     """Headings from type when the PDF has no outline: larger than body text, or wholly bold and short."""
     sizes: Counter[float] = Counter()
     for lines in body:
@@ -555,9 +279,9 @@ def _type_headings(body: list[list[_Line]]) -> dict[int, tuple[int, int]]:
     if not sizes:
         return {}
     body_size = sizes.most_common(1)[0][0]
-    cands: list[list[_Line]] = []
+    cands: list[list[Line]] = []
     for lines in body:
-        prev: _Line | None = None
+        prev: Line | None = None
         for ln in lines:
             t = ln.text.strip()
             big = ln.size >= body_size * 1.12
@@ -590,7 +314,7 @@ def _type_headings(body: list[list[_Line]]) -> dict[int, tuple[int, int]]:
 # --------------------------------------------------------------------------------------------
 
 
-def _leading(pages: list[list[_Line]]) -> float:
+def _leading(pages: list[list[Line]]) -> float:
     """The usual gap between lines of a paragraph, over the whole document (a title page of one-line
     paragraphs would otherwise make its paragraph gap look like the line gap)."""
     gaps = Counter(round(b.top - a.bottom, 1) for lines in pages for a, b in zip(lines, lines[1:], strict=False)
@@ -607,20 +331,20 @@ def _item_text(text: str) -> str:
     return text
 
 
-def _blocks(body: list[list[_Line]], page_tables: list[list[_Table]], heads: dict[int, tuple[int, int]]) -> list[_Block]:
+def _blocks(body: list[list[Line]], page_tables: list[list[PdfTable]], heads: dict[int, tuple[int, int]]) -> list[_Block]:
     blocks: list[_Block] = []
     leading = _leading(body)
     for p, (lines, tables) in enumerate(zip(body, page_tables, strict=True)):
         items: list[tuple[float, object]] = [(ln.top, ln) for ln in lines] + [(t.top, t) for t in tables]
         items.sort(key=lambda it: it[0])
         skip = 0
-        prev_line: _Line | None = None
+        prev_line: Line | None = None
         first_on_page = True
         for k, (_, it) in enumerate(items):
             if skip:
                 skip -= 1
                 continue
-            if isinstance(it, _Table):
+            if isinstance(it, PdfTable):
                 last = blocks[-1] if blocks else None
                 if first_on_page and last is not None and last.kind == "table" and \
                         len(last.lines[0].split("\t")) == len(it.rows[0]):
@@ -632,10 +356,10 @@ def _blocks(body: list[list[_Line]], page_tables: list[list[_Table]], heads: dic
                 first_on_page = False
                 continue
             ln = it  # type: ignore[assignment]
-            assert isinstance(ln, _Line)
+            assert isinstance(ln, Line)
             if id(ln) in heads:
                 level, n = heads[id(ln)]
-                parts = [ln.text] + [x.text for _, x in items[k + 1:k + n] if isinstance(x, _Line)]
+                parts = [ln.text] + [x.text for _, x in items[k + 1:k + n] if isinstance(x, Line)]
                 blocks.append(_Block("heading", p, [re.sub(r"\s+", " ", " ".join(parts)).strip()], level=level))
                 skip = n - 1
                 prev_line = None
