@@ -24,9 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from ingest.chunking import chunk_document
+from ingest.document import StructuredDocument, analyse
 from ingest.loaders import LoadedDocument, LoadError, list_corpus_files, load
-from ingest.structure import build_sections, find_figure_captions, parse_toc
-from ingest.tables import extract_tables
 from rag.errors import IngestLocked, MicqaError
 from rag.integrity import VerifiedCache, check_files, digest_tree
 from rag.onnx_embed import SLOW_FALLBACK
@@ -45,8 +44,11 @@ from rag.store import (
 
 log = logging.getLogger(__name__)
 
-# (stage, done, total): stage is "parse", "embed" or "write", so a face can show one bar per stage.
+# (stage, done, total): stages "parse" (documents), "embed" (chunks), "embed sentences", "write" (steps),
+# so a face can show one bar per stage
 Progress = Callable[[str, int, int], None]
+# a document of more than this many pages that yields no sections (or no tables) is reported
+FEW_PAGES = 3
 
 
 @dataclass
@@ -68,6 +70,7 @@ class BuildReport:
     unchanged: bool = False
     build: str = ""
     problems: list[str] = field(default_factory=list)
+    by_document: dict[str, dict[str, int]] = field(default_factory=dict)  # doc id -> counts
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -221,7 +224,9 @@ def build_index(
             return report
 
         docs = []
-        for f in files:
+        for n, f in enumerate(files):
+            if progress:
+                progress("parse", n, len(files))
             try:
                 docs.append(load(f, settings.max_file_bytes))
             except LoadError as exc:
@@ -251,6 +256,8 @@ def build_index(
             if progress:
                 progress("parse", n_done, len(docs))
             p = parse_document(d, settings.chunk_max_chars)
+            report.by_document[d.document.id] = {**p.counts, "chunks": len(p.chunks)}
+            report.problems.extend(p.warnings)
             all_sections += p.sections
             all_tables += p.tables
             all_refs += p.references
@@ -277,24 +284,30 @@ def build_index(
             report.embedded = len(all_chunks) - reused
             report.reused_vectors = reused
             t = time.perf_counter()
-            report.sentences_embedded = _write_sentence_vectors(settings, tmp, all_chunks, embedder, vectors.shape[1])
+            report.sentences_embedded = _write_sentence_vectors(settings, tmp, all_chunks, embedder, vectors.shape[1],
+                                                                progress)
             stages["embed_sentences"] = time.perf_counter() - t
             t = time.perf_counter()
             if progress:
-                progress("write", 0, 1)
+                progress("write", 0, 3)
             _write_build(settings, tmp, build_id, docs, all_sections, all_tables, all_refs, all_acr, all_chunks,
-                         vectors, embedder_dim=vectors.shape[1], fingerprint=fingerprint)
+                         vectors, embedder_dim=vectors.shape[1], fingerprint=fingerprint,
+                         by_document=report.by_document)
             _write_document_frequencies(tmp, all_chunks)
+            if progress:
+                progress("write", 1, 3)
             final = root / build_id
             tmp.rename(final)
             seal_build(settings, final)
             stages["write"] = time.perf_counter() - t
             t = time.perf_counter()
             _validate(settings, final, build_id)
+            if progress:
+                progress("write", 2, 3)
             switch_current(settings, build_id)
             stages["validate"] = time.perf_counter() - t
             if progress:
-                progress("write", 1, 1)
+                progress("write", 3, 3)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.rmtree(root / build_id, ignore_errors=True)  # renamed but failed validation: never current
@@ -324,23 +337,38 @@ class ParsedDocument:
     references: list
     acronyms: list
     chunks: list[Chunk]
+    counts: dict[str, int]
+    warnings: list[str]
 
 
 def parse_document(d: LoadedDocument, chunk_max_chars: int) -> ParsedDocument:
-    """Contents, sections, tables, references, acronyms, figures and chunks of one document.
+    """Sections, tables, references, acronyms, figures and chunks of one document, whatever its format.
 
     Every step is linear in the size of the text (tests/test_scale_parse.py checks 1 MB against 4 MB)."""
-    text = d.text
-    pof = d.page_of_offset if d.document.kind == "pdf" else None
-    toc = parse_toc(text)
-    sections = build_sections(d.document.id, text, toc, pof)
-    parsed = extract_tables(d.document.id, text, sections, toc)
-    figures = find_figure_captions(text, toc, sections)
+    sd = analyse(d)
+    pof = d.page_of_offset if d.paged else None
     chunks = chunk_document(
-        d.document, text, sections, toc, parsed.tables, parsed.references, parsed.acronyms, figures,
-        parsed.spans, chunk_max_chars, pof,
+        d.document, d.text, sd.sections, sd.toc, sd.tables, sd.references, sd.acronyms, sd.figures,
+        sd.table_spans, chunk_max_chars, pof,
     )
-    return ParsedDocument(sections, parsed.tables, parsed.references, parsed.acronyms, chunks)
+    return ParsedDocument(sd.sections, sd.tables, sd.references, sd.acronyms, chunks, sd.counts(),
+                          structure_warnings(sd))
+
+
+def structure_warnings(sd: StructuredDocument) -> list[str]:
+    """Problems to report when a document of more than a few pages comes out without structure."""
+    pages = sd.counts()["pages"] or sd.loaded.text.count("\f") + len(sd.loaded.text) // 3000
+    if pages <= FEW_PAGES:
+        return []
+    name = sd.document.source_path
+    out: list[str] = []
+    if not any(s.number is not None or s.title != "Front matter" for s in sd.sections):
+        out.append(f"{name}: no section headings were found in {pages} pages; answers will cite no sections "
+                   "(for a PDF, one with bookmarks or a text version gives better results).")
+    if not sd.tables:
+        out.append(f"{name}: no tables were found in {pages} pages; if the document has tables, table questions "
+                   "will not be computed from them (a PDF with ruled tables or a text version helps).")
+    return out
 
 
 def _report_from_manifest(m: Manifest, build_dir: Path) -> BuildReport:
@@ -405,7 +433,8 @@ def _write_document_frequencies(tmp: Path, chunks: list[Chunk]) -> None:
     (tmp / "df.json").write_text(json.dumps(document_frequencies(chunks)))
 
 
-def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], embedder, dim: int) -> int:
+def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], embedder, dim: int,
+                            progress: Progress | None = None) -> int:
     """One vector per answerable sentence, so the answerer can weigh meaning as well as shared words.
 
     Keys are ``chunk_id:start:end``; vectors of unchanged sentences are copied from the current build.
@@ -436,20 +465,28 @@ def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], 
     for i, k in enumerate(keys):
         if k in prev:
             out[i] = prev[k]
+    if progress:
+        progress("embed sentences", 0, len(todo))
     groups = _same_text([texts[i] for i in todo])  # a repeated sentence is embedded once
     firsts = list(groups)
+    done = 0
     for b in range(0, len(firsts), 64):
         part = firsts[b:b + 64]
         vecs = embedder.embed_documents([texts[todo[i]] for i in part])
         for v, i in zip(vecs, part, strict=True):
-            out[[todo[j] for j in groups[i]]] = v
+            same = [todo[j] for j in groups[i]]
+            out[same] = v
+            done += len(same)
+        if progress:
+            progress("embed sentences", done, len(todo))
     np.save(tmp / "sentences.npy", out)
     (tmp / "sentence_keys.json").write_text(json.dumps(keys))
     return len(todo)
 
 
 def _write_build(settings, tmp: Path, build_id: str, docs, sections, tables, refs, acronyms, chunks,
-                 vectors: np.ndarray, embedder_dim: int, fingerprint: str) -> None:
+                 vectors: np.ndarray, embedder_dim: int, fingerprint: str,
+                 by_document: dict[str, dict[str, int]] | None = None) -> None:
     import chromadb
 
     from rag.retrieve import LexicalIndex
@@ -505,6 +542,7 @@ def _write_build(settings, tmp: Path, build_id: str, docs, sections, tables, ref
         "documents": len(documents), "sections": len(sections), "chunks": len(chunks),
         "chunks_by_kind": dict(sorted(kinds.items())), "tables": len(tables),
         "table_rows": sum(len(t.rows) for t in tables), "references": len(refs), "acronyms": len(acronyms),
+        "by_document": by_document or {},
     }
     (tmp / "fingerprint.json").write_text(json.dumps({"fingerprint": fingerprint, "report": summary}))
 

@@ -1,20 +1,21 @@
-"""Read corpus files into (Document, full text, pages).
+"""Read corpus files into the one document model (``ingest.document.LoadedDocument``).
 
-PDFs go through pypdf page by page: the full text is the pages joined by blank lines and each
-Page records its PDF page number and start offset, so any character offset maps back to a page.
-Text and Markdown files are one page whose number is None (printed pages come from the TOC).
+PDFs are read with their layout (``ingest.pdf_layout``): each Page records its printed page number
+and start offset, so any character offset maps back to a page. Markdown is parsed with markdown-it-py
+(``ingest.markdown``); plain text is cleaned of markup (``ingest.clean``). Text and Markdown files are
+one page whose number is None (printed pages come from the contents).
 """
 
 from __future__ import annotations
 
-import bisect
-import functools
+import codecs
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.clean import clean_markup
+from ingest.document import LoadedDocument
 from rag.records import Document, Page
 
 log = logging.getLogger(__name__)
@@ -24,23 +25,6 @@ SUPPORTED_SUFFIXES = {".pdf", ".txt", ".md", ".markdown"}
 
 class LoadError(Exception):
     """A corpus file that cannot be read; ``str()`` names the file and what to do."""
-
-
-@dataclass
-class LoadedDocument:
-    document: Document
-    text: str
-    pages: list[Page]
-
-    @functools.cached_property
-    def _page_starts(self) -> list[int]:
-        return [p.start for p in self.pages]  # once per document, not once per chunk
-
-    def page_of_offset(self, offset: int) -> int | None:
-        if not self.pages or self.pages[0].number is None:
-            return None
-        i = max(0, bisect.bisect_right(self._page_starts, offset) - 1)
-        return self.pages[i].number
 
 
 def doc_id_for(path: Path) -> str:
@@ -104,25 +88,47 @@ def load(path: Path, max_bytes: int) -> LoadedDocument:
     if suffix == ".pdf":
         return _load_pdf(path, data, sha)
     if suffix in {".txt", ".md", ".markdown"}:
-        if data[:5] == b"%PDF-":
-            raise LoadError(f"{path}: this is a PDF with a text extension; rename it to .pdf.")
-        if b"\x00" in data[:4096]:
+        text = _decode_text(path, data)
+        kind = "md" if suffix != ".txt" else "txt"
+        doc_id = doc_id_for(path)
+        if kind == "md":
+            from ingest.markdown import markdown_to_layout
+
+            text, headings = markdown_to_layout(text)
+        else:
+            text, headings = clean_markup(text), None
+        doc = Document(id=doc_id, title=_title_from_text(text, path.stem), source_path=str(path), sha256=sha,
+                       kind=kind)
+        return LoadedDocument(doc, text, [Page(doc.id, None, 0, text)], headings=headings)
+    raise LoadError(f"{path}: unsupported file type {suffix}; use .pdf, .txt or .md.")
+
+
+def _decode_text(path: Path, data: bytes) -> str:
+    """UTF-8 (a BOM allowed), or UTF-16/32 when the file starts with their byte-order mark."""
+    if data[:5] == b"%PDF-":
+        raise LoadError(f"{path}: this is a PDF with a text extension; rename it to .pdf.")
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise LoadError(f"{path}: the file says it is {codec.upper()} but is not valid {codec.upper()}; "
+                                "re-save it as UTF-8.") from exc
+            break
+    else:
+        head = data[:4096]
+        if b"\x00" in head:
+            if head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4:
+                raise LoadError(f"{path}: this looks like UTF-16 text without a byte-order mark; re-save it as UTF-8.")
             raise LoadError(f"{path}: this looks like a binary file, not text; remove it from the corpus.")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise LoadError(f"{path}: not valid UTF-8 text (byte {exc.start}); re-save it as UTF-8.") from exc
-        if not text.strip():
-            raise LoadError(f"{path}: the file has no text; remove it or replace it with the real document.")
-        doc = Document(
-            id=doc_id_for(path),
-            title=_title_from_text(text, path.stem),
-            source_path=str(path),
-            sha256=sha,
-            kind="md" if suffix != ".txt" else "txt",
-        )
-        return LoadedDocument(doc, text, [Page(doc.id, None, 0, text)])
-    raise LoadError(f"{path}: unsupported file type {suffix}; use .pdf, .txt or .md.")
+    if not text.strip():
+        raise LoadError(f"{path}: the file has no text; remove it or replace it with the real document.")
+    return text
 
 
 def _load_pdf(path: Path, data: bytes, sha: str) -> LoadedDocument:
@@ -131,37 +137,27 @@ def _load_pdf(path: Path, data: bytes, sha: str) -> LoadedDocument:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    from ingest.pdf_layout import read_pdf
+
     if not data.startswith(b"%PDF-"):
         raise LoadError(f"{path}: not a PDF file (it does not start with %PDF-); remove it or fix its extension.")
+    doc_id = doc_id_for(path)
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise LoadError(f"{path}: the PDF is encrypted; save an unencrypted copy and ingest that.")
-        raw_pages = [p.extract_text() or "" for p in reader.pages]
+        if reader.is_encrypted and not reader.decrypt(""):
+            # an empty user password opens in any viewer, so only a real password stops us
+            raise LoadError(f"{path}: the PDF is encrypted with a password; save an unencrypted copy and ingest that.")
+        if len(reader.pages) == 0:
+            raise LoadError(f"{path}: the PDF has no pages; replace it with the real document.")
+        layout = read_pdf(data, doc_id)
     except LoadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as exc:
         raise LoadError(f"{path}: the PDF is damaged or truncated ({type(exc).__name__}); replace it with a good copy.") from exc
-    except Exception as exc:  # pypdf raises many kinds on hostile input; one sentence for all
+    except Exception as exc:  # pypdf and pdfminer raise many kinds on hostile input; one sentence for all
         raise LoadError(f"{path}: the PDF could not be read ({type(exc).__name__}); replace it with a good copy.") from exc
-    if not raw_pages:
-        raise LoadError(f"{path}: the PDF has no pages; replace it with the real document.")
-    doc_id = doc_id_for(path)
-    pages: list[Page] = []
-    parts: list[str] = []
-    offset = 0
-    for i, t in enumerate(raw_pages, start=1):
-        pages.append(Page(doc_id, i, offset, t))
-        parts.append(t)
-        offset += len(t) + 2
-    text = "\n\n".join(parts)
-    if not text.strip():
+    if not layout.text.strip():
         raise LoadError(f"{path}: the PDF has no extractable text (scanned images?); add a text version instead.")
-    meta_title = None
-    try:
-        meta_title = (reader.metadata or {}).get("/Title")
-    except Exception:  # metadata is optional; a broken info dict must not fail the load
-        meta_title = None
-    title = str(meta_title).strip() if meta_title else _title_from_text(text, path.stem)
+    title = layout.title or _title_from_text(layout.text, path.stem)
     doc = Document(id=doc_id, title=title, source_path=str(path), sha256=sha, kind="pdf")
-    return LoadedDocument(doc, text, pages)
+    return LoadedDocument(doc, layout.text, layout.pages, headings=layout.headings, paged=True)

@@ -29,9 +29,12 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rag.records import Section
+
+if TYPE_CHECKING:
+    from ingest.document import Heading
 
 log = logging.getLogger(__name__)
 
@@ -333,18 +336,36 @@ def _find_headings(text: str, toc: Toc | None) -> list[tuple[int, str | None, st
     return found
 
 
+def _given_headings(given: list[Heading], toc: Toc | None) -> list[tuple[int, str | None, str]]:
+    """Headings a loader found (outline, type, Markdown) in the form ``_find_headings`` returns.
+
+    The contents block runs from its heading to the first heading that is not a "List of ..." one,
+    so the lists of tables and figures stay inside it (as for text), never indexed as prose.
+    """
+    found = [(h.start, split_heading(h.title)[0], _clean_title(h.title)) for h in given]
+    if toc is None:
+        return found
+    after = [h for h in found if h[0] > toc.start and normalize_title(h[2]) not in (TOC_TITLE.lower(), "contents")
+             and not _LIST_OF_RE.match(h[2])]
+    toc.end = max(toc.end, after[0][0] - 1) if after else toc.end
+    found = [h for h in found if not (toc.start <= h[0] < toc.end)] + [(toc.start, None, TOC_TITLE)]
+    return sorted(found, key=lambda h: h[0])
+
+
 def build_sections(
     doc_id: str,
     text: str,
     toc: Toc | None,
     page_of_offset: Callable[[int], int | None] | None = None,
+    headings: list[Heading] | None = None,
 ) -> list[Section]:
     """Contiguous sections covering the whole text, starting with "Front matter" at 0.
 
+    ``headings``: the ones the loader found (None: recognised here from the text's layout).
     ``page``: ``page_of_offset(start)`` when given (PDF pages), else the printed page of the
     contents entry with the same number (or normalised title), else None.
     """
-    headings = _find_headings(text, toc)
+    headings = _given_headings(headings, toc) if headings is not None else _find_headings(text, toc)
     if not headings or headings[0][0] != 0:
         headings.insert(0, (0, None, FRONT_MATTER))
     sections: list[Section] = []

@@ -38,13 +38,15 @@ from rag.records import Acronym, ReportReference, Section, Table, TableRow
 log = logging.getLogger(__name__)
 
 _CAPTION_RE = re.compile(r"^Table\s+(?P<number>\d+)\s*[:.]\s*(?P<title>\S.*)$")
-_FOOTNOTE_RE = re.compile(r"^\^\{(?P<stars>\*+)(?P<inner>[^}]*)\}\s*(?P<rest>.*)$")
+# "^{*}GDP ..." as converted, or "*GDP ..." once the markup is cleaned (and in a PDF)
+_FOOTNOTE_RE = re.compile(r"^(?:\^\{(?P<stars>\*+)(?P<inner>[^}]*)\}|(?P<bare>\*+)(?=\S))\s*(?P<rest>.*)$")
 _GROUP_RE = re.compile(r"""^(?P<label>[A-Z][a-z]+\s+\d+)\s*:\s*(?P<name>[^"\u201c]{1,80})$""")
 # "Part Two, Article IV, Section 1:", "Part Ten, Article XXXVI, Section 3. Table 13:", "Part Thirteen, Article XLIV, Table 17:"
 _ENTRY_RE = re.compile(
     r"^(?P<ref>Part\s+[A-Z][a-z]+(?:,\s*(?:Article|Section|Chapter|Table)\s+[\w]+)+(?:\.\s*Table\s+\d+)?)\s*[:.]\s*(?P<rest>.*)$"
 )
-_REF_ENTRY_RE = re.compile(r"^-\s*\[(?P<n>\d+)\]\s*(?P<text>.*)$")
+# a reference entry: "[12] text" (as a list item "- [12] text" or not), or "12. text"
+_REF_ENTRY_RE = re.compile(r"^(?:[-\u2022]\s*)?(?:\[(?P<n>\d+)\]|(?P<dot>\d+)\.(?=\s))\s*(?P<text>.*)$")
 _YEAR_RE = re.compile(r"\((?P<year>(?:19|20)\d{2})\)")
 _URL_RE = re.compile(r"https?://\S+")
 _MONEY_RE = re.compile(r"^\\?\$\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?$")
@@ -53,6 +55,10 @@ _FLOAT_RE = re.compile(r"^\d+\.\d+$")
 _PERCENT_RE = re.compile(r"^(?P<num>\d+(?:\.\d+)?)\s*%$")
 _MISSING = {"unknown", "n/a", "na", "-", "\u2013", "\u2014", ""}
 _ACRONYM_SECTION_RE = re.compile(r"acronym|abbreviation", re.IGNORECASE)
+_ACRONYM_HEADER_RE = re.compile(
+    r"^(?:acronyms?|abbreviations?|terms?)\t(?:definitions?|meanings?|expansions?|descriptions?|full (?:name|form))$",
+    re.IGNORECASE,
+)
 
 ENTRY_COLUMNS = ["Category", "Reference", "Title", "Text"]
 ACRONYM_COLUMNS = ["Acronym", "Definition"]
@@ -197,6 +203,8 @@ def _note_text(line: str) -> str:
     m = _FOOTNOTE_RE.match(line.strip())
     if not m:
         return line.strip()
+    if m.group("bare"):
+        return f"{m.group('bare')}{m.group('rest')}".strip()
     sep = " " if m.group("inner") and m.group("rest") else ""
     return f"{m.group('stars')}{m.group('inner')}{sep}{m.group('rest')}".strip()
 
@@ -296,31 +304,60 @@ def _first_sentence(s: str) -> str:
     return (m.group(1) if m else s).strip().rstrip(":").strip()
 
 
+_NAME = r"[A-Z][\w'\-]+(?: [A-Z][\w'\-]+)* [A-Z]{1,3}"  # "Belton KB", "Van Pay LM"
+_AUTHOR_NAMES_RE = re.compile(rf"^{_NAME}(?:, {_NAME})*$")
+
+
+def _venue_after(rest: str) -> str | None:
+    """A short sentence before "Available at" / the URL / the end: where the work appeared."""
+    head = re.split(r"(?i)\bavailable at\b|https?://", rest, maxsplit=1)[0].strip()
+    if not head:
+        return None
+    venue = _first_sentence(head).strip(" .()*")
+    return venue if venue and len(venue.split()) <= 8 else None
+
+
 def parse_reference(number: int, text: str, start: int, end: int, doc_id: str = "") -> ReportReference:
-    """Authors = text before "(YYYY)", year, title = the sentence after the year. When only a
-    venue follows the year ("*Nature*", "(OECD)", "Available at ...") the title is the text before
-    the year (entries printed "Title (YYYY) Venue"). url = first http(s) URL, cut at the first
+    """Authors = text before "(YYYY)", year, title = the sentence after the year, venue = the short
+    sentence after the title (an italic run when the text still has its markup). When only a venue
+    follows the year ("*Nature*", "(OECD)", "The World Bank. Available at ...") the title is the text
+    before the year (entries printed "Title (YYYY) Venue"). url = first http(s) URL, cut at the first
     space (URLs broken by the PDF extraction stay truncated: nothing is guessed)."""
     m_url = _URL_RE.search(text)
     url = m_url.group(0).rstrip(".,;)") if m_url else None
     m = _YEAR_RE.search(text)
+    venue: str | None = None
     if m:
         authors = text[: m.start()].strip()
         year: str | None = m.group("year")
         after = text[m.end() :].strip()
         italic = re.match(r"\*([^*]+)\*", after)
         # a short italic run right after the year is a venue ("*Nature*"); a long one is the title
-        venue = bool(italic and len(italic.group(1).split()) <= 5) or after.startswith("(")
-        venue_only = not after or venue or re.match(r"(?i)(available at|https?://)", after)
+        is_venue = bool(italic and len(italic.group(1).split()) <= 5) or after.startswith("(")
+        # without markup: a short sentence after the year, when what precedes the year is no author list
+        if not italic and not is_venue and not _AUTHOR_NAMES_RE.match(authors):
+            short = _venue_after(after)
+            is_venue = bool(short) and len(short.split()) <= 5 and _first_sentence(after).strip(" .*") == short
+        venue_only = not after or is_venue or re.match(r"(?i)(available at|https?://)", after)
         title = authors if venue_only else _first_sentence(after)
         title = title or authors
+        if venue_only:
+            venue = _venue_after(after)
+        else:
+            rest = after[after.find(title) + len(title):] if title in after else ""
+            venue = _venue_after(rest)
     else:
         authors, year = "", None
         title = _first_sentence(text)
+    italics = re.findall(r"\*([^*]+)\*", text)
+    if italics:
+        venue = " ".join(i.strip(" .") for i in italics if i.strip(" .") != title.replace("*", "").strip(" ."))
+        venue = venue or None
     title = title.replace("*", "").strip()
     return ReportReference(
         number=number, text=text, authors=authors, year=year, title=title, url=url, start=start, end=end,
         doc_id=doc_id,
+        venue=venue,
     )
 
 
@@ -334,10 +371,12 @@ def _references(text: str, sections: list[Section]) -> list[ReportReference]:
             if not s:
                 continue
             m = _REF_ENTRY_RE.match(s)
+            if m and m.group("dot") and int(m.group("dot")) != (current[0] + 1 if current else 1):
+                m = None  # "2024. ..." inside an entry is not a new "n." entry; numbers run 1, 2, 3 ...
             if m:
                 if current:
                     out.append(parse_reference(current[0], " ".join(current[1]), current[2], current[3], sec.doc_id))
-                current = [int(m.group("n")), [m.group("text").strip()], ln.start, ln.end]
+                current = [int(m.group("n") or m.group("dot")), [m.group("text").strip()], ln.start, ln.end]
             elif current is not None:
                 current[1].append(re.sub(r"^-\s*", "", s))  # continuation after a page break
                 current[3] = ln.end
@@ -401,7 +440,8 @@ def extract_tables(doc_id: str, text: str, sections: list[Section], toc: Toc | N
 
     # Uncaptioned tab blocks inside sections (appendix tables, acronym lists).
     for sec in sections:
-        if sec.number is None or in_toc(sec.start):
+        acronym_section = bool(_ACRONYM_SECTION_RE.search(sec.title))
+        if (sec.number is None and not acronym_section) or in_toc(sec.start):
             continue
         sec_lines = []
         for ln in lines[_first_at(lines, sec.start):]:  # this section's lines only, not a scan per section
@@ -417,12 +457,14 @@ def extract_tables(doc_id: str, text: str, sections: list[Section], toc: Toc | N
                 k += 1
                 continue
             width = len(ln.text.split("\t"))
-            headerless = bool(_ACRONYM_SECTION_RE.search(sec.title))
+            headerless = acronym_section
             block = _tab_block(sec_lines, k, width)
             header = None if headerless else ln.text.split("\t")
             rows = block if headerless else block[1:]
+            if headerless and rows and _ACRONYM_HEADER_RE.match(rows[0].text.strip()):
+                rows = rows[1:]  # an "Acronym | Definition" heading row printed above the list
             block_no += 1
-            base = sec.number.replace("Appendix ", "")
+            base = sec.number.replace("Appendix ", "") if sec.number else normalize_title(sec.title)
             table_id = base if block_no == 1 else f"{base}-{block_no}"
             table = _tab_table(table_id, doc_id, sec.title, header, rows, sec, sec.page, ln.start)
             consumed.update(b.start for b in block)

@@ -297,8 +297,7 @@ class GroundedAnswerer:
         for n in report_marker_numbers(text):
             ref = self.references.get((doc_id, n))
             if ref is not None:
-                venue = " ".join(re.findall(r"\*([^*]+)\*", ref.text))
-                out.update(tokens(f"{ref.authors} {venue}"))
+                out.update(tokens(f"{ref.authors} {ref.venue or ''}"))
         return out
 
     def chunk_sources(self, chunk: Chunk) -> set[str]:
@@ -347,7 +346,9 @@ class GroundedAnswerer:
                 cov_s = self.coverage(weights, u.toks)
                 if prev is not None and _BACKREF.search(u.text):
                     cov_s += self.s.backref_share * self.coverage(weights, prev.toks - u.toks)
-                if not u.text.startswith("^{"):  # a footnote set in the text flow is not what "this" refers to
+                # a footnote set in the text flow ("*GDP numbers ...", "^{*}" before cleaning) is not what "this"
+                # refers to
+                if not u.text.startswith(("^{", "*")):
                     prev = u
                 cov_c = self.coverage(weights, u.toks | chunk_toks)
                 cov = 0.75 * cov_s + 0.25 * cov_c

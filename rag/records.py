@@ -43,12 +43,14 @@ def short_name_of(source_path: str) -> str:
 
 @dataclass(frozen=True)
 class Page:
-    """A page of a loaded document. ``number`` is the PDF page (1-based) or None for text."""
+    """A page of a loaded document. ``number`` is the printed page (from the PDF's page labels or its
+    footer; None when the page prints none, and for text files); ``index`` the PDF page (1-based)."""
 
     doc_id: str
     number: int | None
     start: int  # offset of the page's first character in the document's full text
     text: str
+    index: int | None = None
 
 
 @dataclass
@@ -107,6 +109,7 @@ class ReportReference:
     start: int
     end: int
     doc_id: str = ""  # references are numbered per document: [20] of one report is not [20] of another
+    venue: str | None = None  # journal, publisher or site the work appeared in ("Nature")
 
 
 @dataclass

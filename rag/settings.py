@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CHUNKER_VERSION = "10"  # 10: chunks carry doc_short; references and acronyms carry doc_id
+CHUNKER_VERSION = "11"  # 11: doc-scoped references and acronyms, doc_short, markup cleaned at ingest
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 

@@ -344,7 +344,7 @@ def test_table_reader_takes_other_wordings(fake_engine, question, expected):
          ["Government Agencies", "Government of China", "Fraunhofer Society"]),
         # "US" names the row "USA": spellings of one entry of the acronym list
         ("What was the US program's 2023 government base funding in Table 2?",
-         ["Manufacturing USA — Est. 2023 Government Program Base Funding (USD millions): \\$160"]),
+         ["Manufacturing USA — Est. 2023 Government Program Base Funding (USD millions): $160"]),
         # "share" asks a "Percent ..." column; two columns asked almost equally are both shown
         ("What is Germany's manufacturing share of GDP?", ["Percent 2023 GDP From Manufacturing: 19%"]),
         # the values of one column over the rows another filters

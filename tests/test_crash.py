@@ -57,8 +57,8 @@ class SlowEmbedder(FakeEmbedder):
         return super().embed_documents(texts)
 
 def progress(stage, done, total):
-    if stage == "embed" and total and done >= total:
-        Path(sys.argv[3]).touch()  # all chunks embedded: the build is being written next
+    if stage == "write" and done == 0:
+        Path(sys.argv[3]).touch()  # all chunks and sentences embedded: the build is being written next
 
 settings = Settings(data_dir=Path(sys.argv[1]), corpus_paths=(Path(sys.argv[2]),),
                     embed_model_id="fake-hash-embedder")

@@ -29,8 +29,16 @@ PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x
 
 
 def two_page_pdf(path: Path) -> None:
-    """Page 1 mentions only Alphaword, page 2 only Bravoword: page numbers are checkable."""
-    pdf = FPDF()
+    """Page 1 mentions only Alphaword, page 2 only Bravoword: page numbers are checkable. The footers
+    print 7 and 8 (an excerpt of a longer report): the printed numbers, not the PDF's 1 and 2."""
+
+    class Excerpt(FPDF):
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("Helvetica", size=9)
+            self.cell(0, 8, str(self.page_no() + 6), align="C")
+
+    pdf = Excerpt()
     pdf.set_font("Helvetica", size=11)
     for i, word in enumerate(["Alphaword", "Bravoword"], start=1):
         pdf.add_page()
@@ -141,24 +149,68 @@ def test_symlinked_file_content_is_not_indexed(ingested) -> None:
 
 
 def test_pdf_page_numbers(ingested) -> None:
-    """The loader maps offsets to PDF pages; a chunk carries the page it starts on."""
+    """The loader maps offsets to printed pages (read from the footers); a chunk carries the page it starts
+    on; the footer numbers themselves are furniture, not text."""
     settings, _report, corpus, _bad = ingested
     loaded = load(corpus / "small.pdf", settings.max_file_bytes)
-    assert [p.number for p in loaded.pages] == [1, 2]
-    assert loaded.page_of_offset(0) == 1
-    assert loaded.page_of_offset(loaded.pages[1].start) == 2
-    assert loaded.page_of_offset(len(loaded.text) - 1) == 2
+    assert [p.number for p in loaded.pages] == [7, 8]
+    assert [p.index for p in loaded.pages] == [1, 2]
+    assert loaded.page_of_offset(0) == 7
+    assert loaded.page_of_offset(loaded.pages[1].start) == 8
+    assert loaded.page_of_offset(len(loaded.text) - 1) == 8
     assert loaded.text.index("Bravoword") >= loaded.pages[1].start  # page 2's word is on page 2
+    assert "\n7\n" not in loaded.text and not loaded.text.rstrip().endswith("8")
 
     idx = open_index(settings)
     pdf_chunks = [c for c in idx.chunks if c.doc_id == "small"]
-    assert {c.page for c in pdf_chunks} == {1, 2}
+    assert {c.page for c in pdf_chunks} == {7, 8}
     for c in pdf_chunks:
         assert c.page == loaded.page_of_offset(c.start), c
         if "Alphaword" not in c.text:  # only page-2 text
-            assert c.page == 2, c
+            assert c.page == 8, c
         if "Bravoword" not in c.text:
-            assert c.page == 1, c
+            assert c.page == 7, c
+
+
+def test_pdf_without_printed_numbers_has_no_pages(tmp_path) -> None:
+    """No footer, no page labels: the printed page is unknown (None), never the PDF page."""
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for word in ("Alphaword", "Bravoword"):
+        pdf.add_page()
+        pdf.multi_cell(0, 6, f"The {word} facility studies additive manufacturing processes. " * 8)
+    pdf.output(str(tmp_path / "plain.pdf"))
+    loaded = load(tmp_path / "plain.pdf", Settings().max_file_bytes)
+    assert [p.number for p in loaded.pages] == [None, None] and [p.index for p in loaded.pages] == [1, 2]
+
+
+def test_pdf_with_empty_user_password_is_read(tmp_path) -> None:
+    """Encrypted with an empty user password (opens in any viewer without asking): decrypted and read."""
+    pdf = FPDF()
+    pdf.set_encryption(owner_password="owner", user_password="")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "Openly readable text about manufacturing innovation centers. " * 4)
+    pdf.output(str(tmp_path / "open.pdf"))
+    loaded = load(tmp_path / "open.pdf", Settings().max_file_bytes)
+    assert "Openly readable text about manufacturing innovation centers." in loaded.text
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_utf16_text_with_bom_is_decoded(tmp_path, codec: str) -> None:
+    body = "Abstract\n\nThe Caf\u00e9 report studies manufacturing innovation centers in detail.\n"
+    raw = body.encode(codec)
+    if codec == "utf-16-be":
+        raw = b"\xfe\xff" + raw  # Python adds the BOM only for plain "utf-16"
+    (tmp_path / "wide.txt").write_bytes(raw)
+    loaded = load(tmp_path / "wide.txt", Settings().max_file_bytes)
+    assert "The Caf\u00e9 report studies" in loaded.text
+
+
+def test_utf16_text_without_bom_asks_for_utf8(tmp_path) -> None:
+    (tmp_path / "wide.txt").write_bytes("The report studies manufacturing innovation centers.".encode("utf-16-le"))
+    with pytest.raises(LoadError, match="UTF-16 text without a byte-order mark; re-save it as UTF-8"):
+        load(tmp_path / "wide.txt", Settings().max_file_bytes)
 
 
 def test_size_cap_message(tmp_path) -> None:

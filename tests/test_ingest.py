@@ -30,12 +30,19 @@ def test_ingest_json_summary_and_idempotent_rerun(tmp_path):
     assert summary["chunks_by_kind"]["acronym"] == 36
     assert summary["chunks_by_kind"]["reference"] == 61
     assert summary["embedded"] == summary["chunks"] and not summary["unchanged"]
+    counts = summary["by_document"]["nist-ams-600-17"]
+    assert {k: counts[k] for k in ("sections", "tables", "table_rows", "references", "acronyms")} == {
+        "sections": 34, "tables": 4, "table_rows": 80, "references": 61, "acronyms": 36}
+    assert summary["problems"] == []
 
     again = runner.invoke(app, args)
     assert again.exit_code == 0, again.output
     second = json.loads(again.stdout)
     assert second["unchanged"] and second["embedded"] == 0
     assert second["chunks"] == summary["chunks"]
+
+    shown = runner.invoke(app, [a for a in args if a != "--json"])  # the counts per document on screen
+    assert "nist-ams-600-17: 34 sections, 4 tables / 80 rows, 61 references, 36 acronyms" in shown.stdout
 
     forced = json.loads(runner.invoke(app, [*args, "--force"]).stdout)
     assert forced["embedded"] == 0 and forced["reused_vectors"] == summary["chunks"]  # nothing re-embedded

@@ -97,7 +97,7 @@ def test_reference_question_and_lookup_per_document(engine, two_docs):
     assert both.matches and {m.doc_id for m in both.matches} == {REPORT_ID, HUBS_ID}
     assert "NIST AMS 600-17" in both.text and "Great-Lakes-Additive-Hubs" in both.text
     mine = api.lookup("[2]", settings, doc="great lakes")
-    assert mine.doc_id == HUBS_ID and mine.reference.title == "Annual Grant Report 2019."
+    assert mine.doc_id == HUBS_ID and "Annual Grant Report 2019" in mine.reference.text
     only = api.lookup("[20]", settings)  # only the report has a [20]
     assert only.doc_id == REPORT_ID and only.reference.number == 20 and not only.matches
     row = api.lookup("1/2", settings, doc="Great-Lakes-Additive-Hubs")

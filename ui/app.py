@@ -48,7 +48,8 @@ EXAMPLES = (
     "How does China's program compare with Manufacturing USA and the Fraunhofer Institutes?",
     "What does the report say about the role of the central government?",
 )
-STAGES = {"parse": "Reading documents", "embed": "Embedding passages", "write": "Writing the index"}
+STAGES = {"parse": "Reading documents", "embed": "Embedding passages", "embed sentences": "Embedding sentences",
+          "write": "Writing the index"}
 EVAL_REPORT = PROJECT_ROOT / "evals" / "REPORT.md"
 EVAL_CHART = PROJECT_ROOT / "evals" / "report_chart.png"
 

@@ -92,11 +92,12 @@ def ingest(
             from rich.progress import Progress
 
             with Progress(transient=True) as prog:
-                task = prog.add_task("Reading documents", total=None)
-                stages = {"parse": "Reading documents", "embed": "Embedding passages", "write": "Writing the index"}
+                tasks: dict[str, int] = {}
 
                 def cb(stage: str, done: int, total: int) -> None:
-                    prog.update(task, description=stages.get(stage, stage), completed=done, total=total or 1)
+                    if stage not in tasks:
+                        tasks[stage] = prog.add_task(stage.capitalize(), total=total or 1)
+                    prog.update(tasks[stage], completed=done, total=total or 1)
 
                 report = build_index(settings, paths, progress=cb, force=force, wait_for_lock=wait)
     except MicqaError as exc:
@@ -117,6 +118,12 @@ def ingest(
             f"{report.table_rows} rows, {report.references} references, {report.acronyms} acronyms, "
             f"{report.seconds:.1f} s."
         )
+        for doc_id, c in report.by_document.items():
+            pages = f"{c['pages']} pages, " if c.get("pages") else ""
+            typer.echo(
+                f"  {doc_id}: {pages}{c['sections']} sections, {c['tables']} tables / {c['table_rows']} rows, "
+                f"{c['references']} references, {c['acronyms']} acronyms, {c['chunks']} chunks"
+            )
     if report.problems:
         raise typer.Exit(1)
 
