@@ -35,7 +35,7 @@ test: $(STAMP) browser-deps
 
 eval: $(STAMP)
 	$(BIN)/micqa ingest
-	$(BIN)/micqa eval --baseline --json evals/latest.json --report evals/REPORT.md --check
+	$(BIN)/micqa eval --baseline --json evals/latest.json --report evals/REPORT.md --pdfs --check
 
 bench: index browser-deps
 	$(BIN)/python bench/run.py

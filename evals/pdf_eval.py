@@ -32,7 +32,7 @@ def evaluate_source(name: str, source: Path, settings: Settings, gold: Path = DE
         s = settings.with_(data_dir=Path(tmp), corpus_paths=(source,))
         report = build_index(s)
         counts = next(iter(report.by_document.values()), {})
-        result = run_eval(gold, s, k=k)
+        result = run_eval(gold, s, k=k, variants=False)
     scores = {key: result.get(key) for key in SCORE_KEYS}
     # accuracy by kind; for the unanswerable kind, the share correctly refused
     scores["by_kind"] = {kind: m.get("answer_accuracy") if m.get("answer_accuracy") is not None

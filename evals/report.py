@@ -194,6 +194,14 @@ def render_markdown(result: dict[str, Any], chart_name: str | None) -> str:
                 m = var[c].get(vk)
                 cells.append(f"{m['accuracy']:.3f} vs {m['original_accuracy']:.3f} (n={m['n']})" if m else "-")
             lines.append("| " + " | ".join(cells) + " |")
+    if result.get("pdfs"):
+        from evals.pdf_eval import format_table
+
+        lines += ["", "### The report as PDF", "",
+                  "The report rendered to PDF by two engines in three layouts (evals/render_pdfs.py), each ingested "
+                  "alone and scored on the whole gold set, beside the text (the structure counts are what ingest "
+                  f"found). Largest drop in accuracy: {fmt(result.get('pdf_gap'))}.", "",
+                  format_table(result["pdfs"])]
     hg = result.get("hand_grades")
     if hg:
         lines += ["", "### Hand grades", "",

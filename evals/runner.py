@@ -424,8 +424,12 @@ def main_eval(
     chart_path: Path | None = None,
     thresholds_path: Path = DEFAULT_THRESHOLDS,
     variants: bool = True,
+    pdfs: bool = False,
 ) -> int:
     """Run, print, write JSON and the report; 1 when ``check`` and a threshold fails, else 0.
+
+    ``pdfs``: also render the report to PDF (evals/render_pdfs.py), ingest each rendering alone and score
+    the gold set on it, beside the text (``pdf_gap`` is the largest drop in accuracy).
 
     ``report_path`` None: a new file in the data folder (see ``default_report_path``); the chart is
     written beside the report unless ``chart_path`` says otherwise.
@@ -433,6 +437,25 @@ def main_eval(
     # wide enough for the by-kind table when output goes to a log (CI) rather than a terminal
     console = console or Console(width=None if sys.stdout.isatty() else 150)
     result = run_eval(gold, settings, backend=backend, llm=llm, baseline=baseline, variants=variants)
+    if pdfs:
+        from evals.pdf_eval import format_table, run_pdf_evals
+
+        rows = run_pdf_evals(settings, gold=gold, with_text=False)
+        from rag import api
+
+        idx = api.get_engine(settings).index
+        counts = {"sections": len(idx.sections), "tables": len(idx.table_list),
+                  "table_rows": sum(len(t.rows) for t in idx.table_list), "references": len(idx.reference_list),
+                  "acronyms": len(idx.acronyms)}
+        text_row = {"name": "text", "counts": counts, "scores": {
+            "answer_accuracy": result.get("answer_accuracy"),
+            "by_kind": {k: m.get("answer_accuracy") if m.get("answer_accuracy") is not None else m.get("refusal_accuracy")
+                        for k, m in result.get("by_kind", {}).items()}}}
+        result["pdfs"] = [text_row, *rows]
+        result["pdf_gap"] = max((result["answer_accuracy"] or 0) - (r["scores"].get("answer_accuracy") or 0)
+                                for r in rows) if rows else None
+        console.print("The report as PDF (each rendering ingested alone), accuracy beside the text:")
+        console.print(format_table(result["pdfs"]))
     print_table(result, console)
     if json_out is not None:
         json_out = Path(json_out)

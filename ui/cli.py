@@ -366,6 +366,7 @@ def eval_cmd(
         None, "--report", help="Write the Markdown report here (default: a new file under the data folder's evals/)."
     ),
     variants: bool = typer.Option(True, "--variants/--no-variants", help="Also score paraphrased variants."),
+    pdfs: bool = typer.Option(False, "--pdfs", help="Also score the report rendered to PDF by two engines."),
     data_dir: Path | None = DataDir,
     chroma_url: str | None = ChromaUrl,
 ) -> None:
@@ -376,7 +377,7 @@ def eval_cmd(
     _setup_logging(settings)
     try:
         code = main_eval(gold, settings, backend, llm or settings.llm, json_out, baseline, check,
-                         report_path=report, variants=variants)
+                         report_path=report, variants=variants, pdfs=pdfs)
     except MicqaError as exc:
         _err(exc)
         return
