@@ -116,6 +116,27 @@ def _counted_stem(question: str) -> str | None:
     return toks[0] if toks else None
 
 
+def _fitting(units: list[Unit], max_chars: int) -> list[Unit]:
+    """The units that fit ``max_chars`` (at least one), never ending on a lead-in whose list was cut off."""
+    out: list[Unit] = []
+    length = 0
+    for u in units:
+        n = len(strip_report_markers(u.text.strip())) + 5
+        # what a lead-in introduces comes with it, even past the limit
+        if out and length + n > max_chars + 5 and not ends_with_colon(out[-1].text):
+            break
+        out.append(u)
+        length += n
+    while len(out) > 1 and ends_with_colon(out[-1].text):
+        out.pop()
+    return out
+
+
+def ends_with_colon(text: str) -> bool:
+    """A lead-in ("... as follows:"), also when the report's own marker follows the colon ("...: [27]")."""
+    return strip_report_markers(text).rstrip().endswith(":")
+
+
 def asks_number(question: str) -> bool:
     """Questions whose answer is a figure: "how many", "what percent", "what is the budget of", "when"."""
     return bool(_NUMERIC_Q.search(question) or _QUANTITY_Q.search(question))
@@ -473,7 +494,7 @@ class GroundedAnswerer:
         out: list[Unit] = []
         for u in chosen:
             out.append(u)
-            colon = u.text.rstrip().endswith(":")
+            colon = ends_with_colon(u.text)
             if not (colon or _INTRODUCES_LIST.search(u.text)):
                 continue
             sc = next((c for c in contexts if c.chunk.id == u.chunk.id), None)
@@ -504,7 +525,7 @@ class GroundedAnswerer:
             if u.text.lstrip()[:1] in "\"“":
                 sc = next((c for c in contexts if c.chunk.id == u.chunk.id), None)
                 before = [x for x in units_of(sc, u.rank) if x.end <= u.start] if sc is not None else []
-                if before and before[-1].text.rstrip().endswith(":") and not self._same(before[-1], chosen + out):
+                if before and ends_with_colon(before[-1].text) and not self._same(before[-1], chosen + out):
                     out.append(before[-1])
             out.append(u)
         return out
@@ -554,6 +575,7 @@ class GroundedAnswerer:
         )
 
     def _compose(self, units: list[Unit], max_chars: int = MAX_ANSWER_CHARS) -> Drafted:
+        units = _fitting(units, max_chars)
         citations: list[Citation] = []
         parts: list[str] = []
         raw_parts: list[str] = []
@@ -562,8 +584,6 @@ class GroundedAnswerer:
         for u in units:
             quote = u.text.strip()
             shown = strip_report_markers(quote) if u.chunk.kind != "reference" else quote
-            if length + len(shown) > max_chars and parts:
-                break
             n = by_chunk.get(f"{u.chunk.id}:{u.start}")
             if n is None:
                 cit = make_citation(len(citations) + 1, u.chunk, quote, self.references)

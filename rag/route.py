@@ -20,7 +20,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "lookup": ("source", "table", "fact"),
     # a list or a comparison may be a table computation ("which MICs are in ...", "each program's budget")
     "list": ("source", "table", "synthesis", "fact"),
-    "compare": ("source", "table", "synthesis", "fact"),
+    # a comparison: the table's cells for the sides and the report's sentences, side by side
+    "compare": ("source", "compare", "fact"),
     # why / how / summaries are never answered by a bare table cell
     "explain": ("source", "synthesis", "fact"),
     "summary": ("source", "synthesis", "fact"),
@@ -66,7 +67,14 @@ def merge_parts(parts: list[Drafted]) -> Drafted:
     """
     from rag.answer import Drafted
 
-    answered = [p for p in parts if not p.refused]
+    answered: list[Drafted] = []
+    said = ""
+    for p in parts:
+        plain = " ".join(_MARKER.sub(" ", p.text).split())
+        if p.refused or (answered and plain in said):
+            continue  # one sentence of the report answered two parts: said once
+        answered.append(p)
+        said += " " + plain
     if not answered:
         return parts[0]
     texts: list[str] = []

@@ -170,6 +170,9 @@ class AnswerSettings:
     synth_section_bonus: float = 0.15
     # MMR: 1.0 picks by relevance alone, lower values prefer sentences unlike those already chosen.
     synth_mmr_lambda: float = 0.85
+    # A summary of a named section (or the whole report) measures meaning against the centre of that
+    # section's sentences for this share, the rest against the question (measured on dev: 0.5 and 0.7 alike).
+    synth_centre_share: float = 0.5
     # A further sentence must reach this share of the best sentence's relevance (else the answer stops).
     synth_keep_share: float = 0.7
     # Below this relevance for the best sentence the synthesis declines (the lookup path or a refusal follows).

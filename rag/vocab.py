@@ -82,10 +82,11 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
              r"characteristics|criteria|factors|benefits|advantages|disadvantages|recommendations|objectives|"
              r"targets|principles|functions|activities|roles|responsibilities|sources|types|kinds|categories|"
              r"examples|ways|lessons|gaps|concerns|limitations)\b|\bwhat\s+(?:kinds?|types?|sorts?)\s+of\b|"
-             r"^\W*(?:what|which)\s+(?:\w+\s+){0,2}(?:challenges|tasks|goals|problems|issues|obstacles|barriers|"
+             r"^\W*(?:what|which)\s+(?:[\w'’-]+\s+){0,2}(?:challenges|tasks|goals|problems|issues|obstacles|barriers|"
              r"weaknesses|strengths|risks|measures|steps|priorities|policies|achievements|successes|organi[sz]ations|"
              r"analyses|sources|studies|reports|tactics|tools|instruments|mechanisms|factors|lessons|concerns|"
-             r"limitations|recommendations)\s+(?:does|do|did|has|have|had|is|are|were|can|could|will)\b|"
+             r"limitations|recommendations)\s+(?:(?:of|in|for|from|about)\s+(?:[\w'’-]+\s+){1,4})?"
+             r"(?:does|do|did|has|have|had|is|are|were|can|could|will)\b|"
              r"^\W*who\s+(?:are|were)\s+(?:the\s+)?(?:\w+\s+){0,3}\w+s\b"),
 )
 # Words that state a reason or a purpose: a "why" question is answered by a sentence that gives one.
@@ -114,7 +115,8 @@ TOPIC_FRAME_WORDS: frozenset[str] = frozenset(
     "what does do did the this report document paper say says said state states tell me about discuss discusses "
     "cover covers mention mentions summarize summarise summary overview give an a of on describe explain section "
     "chapter appendix part brief gist recap please could you can write written is are was were in its their it "
-    "they main key points findings takeaways".split()
+    "they main key points findings takeaways compare compared comparison differ differs difference differences "
+    "versus vs contrast similar similarity similarities common alike unlike".split()
 )
 # Joins a compound question into parts: "How many X are there, and when did they start?"
 COMPOUND_SPLIT = re.compile(r",?\s+(?:and|&)\s+(?=(?:what|when|where|which|who|how|why)\b)", re.I)

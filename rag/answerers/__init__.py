@@ -9,6 +9,7 @@ in which case the next answerer on the route tries. A new answerer is one module
 from __future__ import annotations
 
 from rag.answerers.base import Answerer, AnswerJob
+from rag.answerers.compare import CompareAnswerer
 from rag.answerers.grounded import FactAnswerer, SourceAnswerer, TableAnswerer
 from rag.answerers.llm import LLMAnswerer
 from rag.answerers.synthesis import SynthesisAnswerer
@@ -17,6 +18,7 @@ REGISTRY: dict[str, type[Answerer]] = {
     "source": SourceAnswerer,  # the report's references and its front matter (authors, date, DOI)
     "table": TableAnswerer,  # exact computations over the parsed tables
     "synthesis": SynthesisAnswerer,  # 2-6 cited sentences for why / how / compare / list / summarize
+    "compare": CompareAnswerer,  # a table's cells for each side, then the report's sentences
     "fact": FactAnswerer,  # the fewest cited sentences that answer a lookup (or a refusal)
     "llm": LLMAnswerer,  # a chat model over the passages, its citations checked in code (when a backend is asked)
 }

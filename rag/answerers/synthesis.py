@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rag.answer import ends_with_colon
 from rag.answerers.base import AnswerJob
 from rag.records import Chunk, ScoredChunk
 from rag.settings import AnswerSettings
@@ -156,7 +157,7 @@ class SynthesisAnswerer:
                     continue  # headings, titles and footnotes are not statements
                 if SOURCE_LINE.match(text) or _CREDIT.match(text):
                     continue  # "Data Source: ..." says where a figure comes from, not what the report finds
-                if text.endswith(":") and not _BULLET_AFTER.match(sc.chunk.text, u.end):
+                if ends_with_colon(text) and not _BULLET_AFTER.match(sc.chunk.text, u.end):
                     continue  # a lead-in is worth showing only with the list it introduces
                 # acronyms written out, for this sentence only (the passage's others say nothing about it)
                 extra = set(tokens(" ".join(self.g.expander.expansions(text)))) if self.g.expander is not None else set()
@@ -173,7 +174,8 @@ class SynthesisAnswerer:
             if vs and job.query_vec is not None:
                 centre = np.mean(vs, axis=0)
                 centre = centre / (np.linalg.norm(centre) or 1.0)
-                target = 0.5 * job.query_vec + 0.5 * centre
+                share = self.s.synth_centre_share
+                target = (1 - share) * job.query_vec + share * centre
         for u, extra in units:
             text = u.text.strip()
             toks = set(u.toks) | extra
@@ -244,13 +246,16 @@ class SynthesisAnswerer:
         if named:  # "summarize section 4.2": the answer comes from that section
             inside = [sc for sc in pool if tuple(sc.chunk.section_path) in named]
             pool = inside or pool
-        scored = self._score(job, pool, focus, central=bool(named) and job.query.intent == "whole_report",
+        # the whole report, or a section asked for by name: what the section keeps coming back to, not only the
+        # words of the question ("summarize appendix B" shares few words with appendix B's sentences)
+        central = bool(named) and job.query.intent in ("whole_report", "summary")
+        scored = self._score(job, pool, focus, central=central,
                              section_sims=sims)
         if not scored or scored[0][0] < self.s.synth_min_relevance:
             return None
-        chosen = self._mmr(scored, self.s.synth_max_sentences)
-        if job.query.intent == "compare":
-            chosen = self._cover_sides(job, scored, chosen)
+        # a comparison starts from a sentence naming each side, then adds what is most relevant and new
+        seeds = self._side_seeds(job, scored) if job.query.intent == "compare" else []
+        chosen = self._mmr(scored, self.s.synth_max_sentences, chosen=seeds)
         if not self._grounded(job, [c[1] for c in chosen]):
             return None
         units = [c[1] for c in chosen]
@@ -261,22 +266,22 @@ class SynthesisAnswerer:
         best_of: dict[tuple[str, tuple[str, ...]], int] = {}
         for n, c in enumerate(chosen):
             best_of.setdefault((c[1].chunk.doc_id, tuple(c[1].chunk.section_path)), n)
-        units = _no_dangling(sorted(_dedupe(units), key=lambda u: (
+        units = _no_dangling(_fit(sorted(_dedupe(units), key=lambda u: (
             best_of.get((u.chunk.doc_id, tuple(u.chunk.section_path)), len(chosen)), u.chunk.doc_id,
-            u.chunk.start + u.start)))
+            u.chunk.start + u.start)), self._limit(job)))
         if not units:
             return None
-        limit = self.s.synth_compare_max_chars if job.query.intent == "compare" else self.s.synth_max_chars
-        drafted = self.g._compose(units, max_chars=min(limit, job.max_chars or limit))
+        drafted = self.g._compose(units, max_chars=self._limit(job))
         if drafted.refused:
             return None
         drafted.contexts = self.g.rerank(job.contexts or pool, self.g.score_units(job.query.text, job.contexts or pool,
                                                                                 job.query_vec))
         return drafted
 
-    def _cover_sides(self, job: AnswerJob, scored, chosen: list) -> list:
-        """Each side of a comparison gets a sentence that names it, searched for that side when needed."""
+    def _side_seeds(self, job: AnswerJob, scored) -> list:
+        """The best sentence naming each side of a comparison, searched for that side when none does."""
         sides = self._sides(job)
+        chosen: list = []
         if len(sides) < 2:
             return chosen
         for side in sides:
@@ -291,9 +296,13 @@ class SynthesisAnswerer:
                 side_job = AnswerJob(job.query, extra, None, job.query_vec)
                 cands = [c for c in self._score(side_job, [sc for sc in extra if sc.chunk.kind in _TEXT_KINDS],
                                                 set()) if side <= c[3]]
-            if cands and len(chosen) < self.s.synth_max_sentences + 1:
+            if cands and not any(cands[0][1] is c[1] for c in chosen):
                 chosen.append(cands[0])
         return chosen
+
+    def _limit(self, job: AnswerJob) -> int:
+        limit = self.s.synth_compare_max_chars if job.query.intent == "compare" else self.s.synth_max_chars
+        return min(limit, job.max_chars or limit)
 
     def _grounded(self, job: AnswerJob, units: list[Unit]) -> bool:
         """The names and numbers the question asks about are in the chosen passages."""
@@ -317,11 +326,24 @@ def _title(title: str) -> str:
     return re.sub(r"^(?:appendix\s+)?(?:[A-Z]?\d+(?:\.\d+)*|[A-D])\.?\s+", "", title, flags=re.I).strip().lower()
 
 
+def _fit(units: list[Unit], limit: int) -> list[Unit]:
+    """The units that fit the answer's length, in order (so a lead-in cut from its list is seen as dangling)."""
+    out: list[Unit] = []
+    length = 0
+    for u in units:
+        n = len(u.text.strip()) + 5  # the citation marker
+        if out and length + n > limit:
+            break
+        out.append(u)
+        length += n
+    return out
+
+
 def _no_dangling(units: list[Unit]) -> list[Unit]:
     """A lead-in ending in ":" is kept only when what it introduces follows it (in reading order)."""
     out = []
     for i, u in enumerate(units):
-        if u.text.rstrip().endswith(":"):
+        if ends_with_colon(u.text):
             nxt = units[i + 1] if i + 1 < len(units) else None
             follows = nxt is not None and nxt.chunk.doc_id == u.chunk.doc_id and \
                 0 <= (nxt.chunk.start + nxt.start) - (u.chunk.start + u.end) < 400
