@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from rag.text import STOPWORDS, tokens
+from rag.text import STOPWORDS, fold, tokens
 from rag.vocab import (
     COMPOUND_SPLIT,
     ENGLISH_SUFFIXES,
@@ -167,6 +167,8 @@ class Lexicon:
         """The report's word one edit away (a swap, a missing, extra or wrong letter), if exactly one is."""
         if len(low) < self.MIN_TYPO_LEN or not low.isalpha() or self.known(low) or not self.english:
             return None
+        if fold(low) != low:
+            return None  # a British spelling ("centres"): the tokens fold it already
         american = re.sub(r"is(e|ed|es|ing|ation|ations)$", r"iz\1", low)
         if american != low:
             # a British spelling is a spelling, not a typo: use the report's form when it has one
@@ -243,18 +245,20 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
     text = drop_fillers(strip_wrappers(question))
     corrections: list[tuple[str, str]] = []
     if lexicon is not None:
-        def fix(m: re.Match[str]) -> str:
+        # typos first, then names of several words, then single words the report always capitalises
+        def mend(m: re.Match[str]) -> str:
             w = m.group(0)
-            low = w.lower()
-            mended = lexicon.mend(low) if w.islower() else None
+            mended = lexicon.mend(w.lower()) if w.islower() else None
             if mended:
                 corrections.append((w, mended))
-                low, w = mended, mended
-            if w.islower() and low in lexicon.case:
-                return lexicon.case[low]
+                return mended
             return w
-        text = _WORD_RE.sub(fix, text)
-        text = lexicon.restore_names(text)
+
+        def case(m: re.Match[str]) -> str:
+            w = m.group(0)
+            return lexicon.case.get(w, w) if w.islower() else w
+
+        text = _WORD_RE.sub(case, lexicon.restore_names(_WORD_RE.sub(mend, text)))
     if text and text[0].islower():
         text = text[0].upper() + text[1:]
     if text and _WH_START.match(text) and not text.rstrip().endswith("?"):

@@ -71,7 +71,14 @@ def strip_parenthetical(expansion: str) -> str:
 class AcronymExpander:
     def __init__(self, acronyms: list[Acronym]) -> None:
         self.table: list[tuple[re.Pattern[str], str]] = []
+        # the other way: a question that writes a name out also searches for its acronym ("manufacturing
+        # innovation centers" meets "MICs"), when every word of the expansion is in the question
+        self.reverse: list[tuple[frozenset[str], str]] = []
         for a in acronyms:
+            toks = frozenset(tokens(strip_parenthetical(a.expansion)))
+            keys = [k for k in acronym_keys(a.acronym) if len(k) >= 2 and any(ch.isupper() for ch in k)]
+            if len(toks) >= 2 and keys:
+                self.reverse.append((toks, " ".join(dict.fromkeys(keys))))
             for key in acronym_keys(a.acronym):
                 if len(key) < 2 or not any(ch.isupper() for ch in key):
                     continue  # "nm" and the like would match ordinary words
@@ -84,8 +91,12 @@ class AcronymExpander:
                 out.append(exp)
         return out
 
+    def acronyms_of(self, question: str) -> list[str]:
+        qt = set(tokens(question))
+        return list(dict.fromkeys(acr for toks, acr in self.reverse if toks <= qt and acr not in question))
+
     def expand(self, question: str) -> str:
-        extra = self.expansions(question)
+        extra = self.expansions(question) + self.acronyms_of(question)
         return f"{question} ({'; '.join(extra)})" if extra else question
 
 
