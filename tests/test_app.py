@@ -425,6 +425,33 @@ def test_evaluation_page_without_report(fake: FakeApi) -> None:
     assert at.button(key="rerun-eval")
 
 
+def test_evaluation_page_leads_with_the_plain_summary_and_folds_the_details(
+    fake: FakeApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report the user's own rerun wrote (newest in the data folder) is shown: summary first, details folded."""
+    import os
+
+    from evals.report import render_markdown
+
+    result = {"n": 3, "answer_accuracy": 0.5, "by_kind": {}, "failures": [
+        {"id": "f-1", "kind": "fact", "question": "q?", "expected": "a", "answer": "b", "refused": False,
+         "reason": "missing key facts: a", "split": "test"}],
+        "splits": {"test": {"n": 3, "answer_accuracy": 0.5, "closed_accuracy": 0.5, "refusal_accuracy": 1.0,
+                            "false_refusal_rate": 0.0, "by_kind": {}}}}
+    folder = Path(os.environ["MICQA_DATA_DIR"]) / "evals"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "REPORT-20260101T000000-1.md").write_text(render_markdown(result, None), encoding="utf-8")
+    at = _app()
+    at.sidebar.radio(key="page").set_value("Evaluation").run()
+    assert not at.exception, at.exception
+    texts = [m.value for m in at.markdown]
+    lead = next(i for i, t in enumerate(texts) if "test questions" in t)
+    assert "50%" in texts[lead]  # the plain answer first
+    labels = [e.label for e in at.expander]
+    assert any(lab.startswith("Failures (1") for lab in labels) and any("every metric" in lab for lab in labels)
+    assert not any("<details>" in t for t in texts)
+
+
 def test_build_index_button_calls_ingest_with_progress(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import ingest.build
 

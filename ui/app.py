@@ -436,7 +436,13 @@ def report_page(engine: Any) -> None:
 
 def eval_page(settings: Settings) -> None:
     st.header("Evaluation")
-    views.render_eval_report(EVAL_REPORT, EVAL_CHART)
+    # a rerun here writes its own report into the data folder (never over the committed one): show the newest
+    mine = sorted((settings.data_dir / "evals").glob("REPORT-*.md"), key=lambda p: p.stat().st_mtime)
+    if mine:
+        st.caption(f"Your latest run ({views.md_escape(mine[-1].name)}); the committed report is evals/REPORT.md.")
+        views.render_eval_report(mine[-1], mine[-1].with_name(mine[-1].stem + "-chart.png"))
+    else:
+        views.render_eval_report(EVAL_REPORT, EVAL_CHART)
     backend = st.session_state.get("backend", BACKEND_EMBEDDED)
     if st.button("Rerun the evaluation", key="rerun-eval", help=f"Scores the gold set with the {backend} backend."):
         try:
@@ -457,6 +463,7 @@ def eval_page(settings: Settings) -> None:
                     False,
                     False,
                     console=Console(file=out, width=110),
+                    variants=False,  # the quick run: the gold set as written (make eval adds the variants)
                 )
             except MicqaError as err:
                 st.error(views.md_escape(str(err)))

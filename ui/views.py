@@ -470,12 +470,25 @@ def render_programs_table(table: Table) -> None:
 
 
 def render_eval_report(report_md: Path, chart_png: Path) -> None:
-    if report_md.exists():
-        # Our own generated file, rendered as Markdown (still without unsafe HTML). Its relative
-        # image link cannot load in Streamlit, so the chart is shown with st.image below instead.
-        text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", report_md.read_text(encoding="utf-8"))
-        st.markdown(text)
-    else:
+    """The evaluation as a reader wants it: the plain summary and the chart first, the tables after,
+    the full metric table and the failure list folded (each ``<details>`` block of the report)."""
+    if not report_md.exists():
         st.info("No evaluation report yet (evals/REPORT.md). Run the evaluation to create it.")
+        return
+    # our own generated file, rendered as Markdown (still without unsafe HTML); its image link cannot load
+    # in Streamlit, so the chart is drawn with st.image right after the summary
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", report_md.read_text(encoding="utf-8"))
+    text = re.sub(r"^# .*\n", "", text, count=1)
+    pieces = re.split(r"<details><summary>(.*?)</summary>(.*?)</details>", text, flags=re.S)
+    lead = pieces[0]
+    summary, sep, rest = lead.partition("\n## ")
+    st.markdown(summary)
     if chart_png.exists():
-        st.image(str(chart_png), caption="Evaluation chart")
+        st.image(str(chart_png), caption="Test split: share of answers right, by kind of question, beside the baseline")
+    if sep:
+        st.markdown("## " + rest)
+    for i in range(1, len(pieces) - 1, 3):
+        with st.expander(pieces[i]):
+            st.markdown(pieces[i + 1])
+        if pieces[i + 2].strip():
+            st.markdown(pieces[i + 2])
