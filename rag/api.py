@@ -321,7 +321,7 @@ def ask(
                      latency_ms=0.0, related=d.related, warnings=d.warnings, intent=query.intent,
                      answerer=routed.answerer)
     else:
-        whole = eng.router.run(AnswerJob(query, contexts, table, query_vec))
+        whole = eng.router.run(AnswerJob(query, contexts, table, query_vec, filters=filters))
         d, routed_by = whole.drafted, [whole.answerer]
         if query.parts:
             parts = _answer_parts(query.parts, hist_parsed, eng, k, filters)
@@ -378,7 +378,7 @@ def _answer_parts(parts: list[str], history: list[Turn], eng: Engine, k: int, fi
         vec = eng.embedder.embed_query(eng.retriever.expander.expand(sub.text))
         ctx = eng.retriever.search(sub.text, k=k, filters=filters, query_vec=vec)
         # each part says one thing: the parts together stay as short as one answer
-        r = eng.router.run(AnswerJob(sub, ctx, eng.table_answer(sub.text, filters), vec,
+        r = eng.router.run(AnswerJob(sub, ctx, eng.table_answer(sub.text, filters), vec, filters=filters,
                                      max_chars=PART_MAX_CHARS // len(parts)))
         out.append(r)
         # a pronoun in a later part means what the first part asked about ("how many X ..., and when did they ...")

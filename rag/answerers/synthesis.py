@@ -122,12 +122,15 @@ class SynthesisAnswerer:
     def _pool(self, job: AnswerJob, focus: set[tuple[str, ...]]) -> list[ScoredChunk]:
         pool = [sc for sc in job.contexts if sc.chunk.kind in _TEXT_KINDS]
         if self.retriever is not None and len(job.contexts) < self.s.synth_k:
-            wider = self.retriever.search(job.query.text, k=self.s.synth_k, query_vec=job.query_vec)
+            wider = self.retriever.search(job.query.text, k=self.s.synth_k, filters=job.filters,
+                                          query_vec=job.query_vec)
             have = {sc.chunk.id for sc in pool}
             pool += [sc for sc in wider if sc.chunk.kind in _TEXT_KINDS and sc.chunk.id not in have]
         have = {sc.chunk.id for sc in pool}
         for p in sorted(focus):
             for c in self._chunks_by_section().get(p, []):
+                if job.filters is not None and not job.filters.accepts(c):
+                    continue  # a question about one document draws on that document only
                 if c.id not in have:
                     pool.append(ScoredChunk(c, 0.0))
                     have.add(c.id)
