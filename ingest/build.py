@@ -184,7 +184,7 @@ def _open_onnx(settings: Settings, onnx_dir: Path):
 
     try:
         ensure_onnx(settings.embed_model_path, settings.data_dir / "onnx-cache", onnx_dir)
-        return OnnxEmbedder(onnx_dir, settings.embed_model_id)
+        return OnnxEmbedder(onnx_dir, settings.embed_model_id, spin=False)  # bulk work: threads sleep when idle
     except Exception as exc:  # the query path falls back to sentence-transformers: slower, still right
         log.warning("ONNX export of %s failed (%s: %s), so this build has no ONNX model: %s Fix the cause and "
                     "run `micqa ingest --force`.", settings.embed_model_path or settings.embed_model_id,
