@@ -146,15 +146,16 @@ def section(res: dict[str, Any]) -> str:
         f"- **Parse** (contents, sections, tables, references, figures, chunks; no model): {_f(p['mb'], 2)} MB in "
         f"{_f(p['wall_s'], 2)} s wall ({_f(p['cpu_s'], 2)} s CPU) = **{_f(p['mb_per_s'], 2)} MB/s**, "
         f"{p['chunks']:,} chunks. Linear: tests/test_scale_parse.py checks 4 MB against 1 MB.", "",
-        "| ingest | MB | chunks | sentences embedded | wall s | parse s | embed chunks s | embed sentences s | "
+        "| ingest | MB | chunks | sentences embedded | wall s | CPU s | parse s | embed chunks s | embed sentences s | "
         "write s | validate s | chunks/s | sentences/s | peak MiB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     rows = sorted(res.get("runs", []), key=lambda r: r["documents"]) + ([res["five_mb"]] if "five_mb" in res else [])
     for r in rows:
         s = r["stages"]
         lines.append(
             f"| {r['label']} | {_f(r['mb'], 2)} | {r['chunks']:,} | {r['sentences_embedded']:,} | {_f(r['wall_s'])} | "
+            f"{_f(r['cpu_s'])} | "
             + " | ".join(_f(s.get(k, 0.0)) for k in STAGES)
             + f" | {_f(r.get('chunks_per_s', 0.0))} | {_f(r.get('sentences_per_s', 0.0))} | {_f(r['peak_rss_mib'], 0)} |"
         )
@@ -162,6 +163,7 @@ def section(res: dict[str, Any]) -> str:
         w = res["five_mb"]["wall_s"]
         verdict = "met" if w <= LIMIT_5MB_S else "NOT met"
         lines += ["", f"**5 MB of text, end to end: {_f(w)} s** (target <= {LIMIT_5MB_S:.0f} s: {verdict})."]
+    lines += [""] + [f"- {n}" for n in res.get("notes", [])]
     lines += [
         "",
         "Embedding dominates: parsing 5 MB takes seconds, while every chunk and every answerable sentence "
@@ -194,6 +196,7 @@ def _merged(paths: list[Path]) -> dict[str, Any]:
         for key in ("when", "load", "parse", "five_mb"):
             if key in part and key not in res:
                 res[key] = part[key]
+        res.setdefault("notes", []).extend(part.get("notes", []))
     return res
 
 
