@@ -55,6 +55,7 @@ def parse_throughput(n_bytes: int) -> dict[str, float]:
 
 def ingest_run(label: str, corpus: Path, data_dir: Path) -> dict[str, Any]:
     """One `micqa ingest` in a fresh process: wall time, peak memory and the build report's stage times."""
+    started, load = time.strftime("%H:%M UTC", time.gmtime()), os.getloadavg()[0]
     run = run_child([*micqa_cmd(), "ingest", str(corpus), "--json", "--force"],
                     env={"MICQA_DATA_DIR": str(data_dir)}, timeout=6 * 3600)
     if run.returncode != 0:
@@ -65,7 +66,7 @@ def ingest_run(label: str, corpus: Path, data_dir: Path) -> dict[str, Any]:
     out = {
         "label": label, "documents": rep["documents"], "mb": size, "wall_s": run.wall_s, "cpu_s": run.cpu_s,
         "peak_rss_mib": run.peak_rss_mib, "chunks": rep["chunks"], "embedded": rep["embedded"],
-        "sentences_embedded": rep.get("sentences_embedded", 0), "stages": stages,
+        "sentences_embedded": rep.get("sentences_embedded", 0), "stages": stages, "started": started, "load": load,
     }
     if stages.get("embed_chunks"):
         out["chunks_per_s"] = rep["embedded"] / stages["embed_chunks"]
@@ -139,22 +140,22 @@ def section(res: dict[str, Any]) -> str:
     p = res["parse"]
     lines = [
         SECTION, "",
-        f"Measured {res.get('when', '?')} on this 2-core machine, shared with other work (load average at the start: "
-        f"{res.get('load', '?')}); wall times move with that load. Every ingest is a fresh `micqa ingest --force` "
+        "Measured on this 2-core machine, shared with other work (the load average when each run started is in "
+        "the table; a load of 8 means about four runnable processes per core); wall times move with that load. Every ingest is a fresh `micqa ingest --force` "
         "process on distinct documents (copies of the report with names and numbers rewritten, bench/synth.py), "
         "embedding everything with MiniLM (ONNX).", "",
         f"- **Parse** (contents, sections, tables, references, figures, chunks; no model): {_f(p['mb'], 2)} MB in "
         f"{_f(p['wall_s'], 2)} s wall ({_f(p['cpu_s'], 2)} s CPU) = **{_f(p['mb_per_s'], 2)} MB/s**, "
         f"{p['chunks']:,} chunks. Linear: tests/test_scale_parse.py checks 4 MB against 1 MB.", "",
-        "| ingest | MB | chunks | sentences embedded | wall s | CPU s | parse s | embed chunks s | embed sentences s | "
+        "| ingest | started (load) | MB | chunks | sentences embedded | wall s | CPU s | parse s | embed chunks s | embed sentences s | "
         "write s | validate s | chunks/s | sentences/s | peak MiB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     rows = sorted(res.get("runs", []), key=lambda r: r["documents"]) + ([res["five_mb"]] if "five_mb" in res else [])
     for r in rows:
         s = r["stages"]
         lines.append(
-            f"| {r['label']} | {_f(r['mb'], 2)} | {r['chunks']:,} | {r['sentences_embedded']:,} | {_f(r['wall_s'])} | "
+            f"| {r['label']} | {r.get('started', '?')} ({_f(r.get('load', 0.0))}) | {_f(r['mb'], 2)} | {r['chunks']:,} | {r['sentences_embedded']:,} | {_f(r['wall_s'])} | "
             f"{_f(r['cpu_s'])} | "
             + " | ".join(_f(s.get(k, 0.0)) for k in STAGES)
             + f" | {_f(r.get('chunks_per_s', 0.0))} | {_f(r.get('sentences_per_s', 0.0))} | {_f(r['peak_rss_mib'], 0)} |"
@@ -194,7 +195,7 @@ def _merged(paths: list[Path]) -> dict[str, Any]:
         labels = {r["label"] for r in part.get("runs", [])}
         res["runs"] = [r for r in res["runs"] if r["label"] not in labels] + part.get("runs", [])
         for key in ("when", "load", "parse", "five_mb"):
-            if key in part and key not in res:
+            if key in part:
                 res[key] = part[key]
         res.setdefault("notes", []).extend(part.get("notes", []))
     return res
@@ -219,7 +220,7 @@ def main() -> None:
     if args.tag:
         WORK, RAW = WORK.with_name(f"ingest-{args.tag}"), RAW.with_name(f"ingest_scale-{args.tag}.json")
     if args.report_only:
-        res = _merged(sorted(RAW.parent.glob("ingest_scale*.json")))
+        res = _merged(sorted(RAW.parent.glob("ingest_scale*.json"), key=lambda p: p.stat().st_mtime))  # newest wins
     else:
         res = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                "load": ", ".join(f"{x:.1f}" for x in os.getloadavg())}
