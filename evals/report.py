@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 EVALS_DIR = Path(__file__).resolve().parent
 DEFAULT_REPORT = EVALS_DIR / "REPORT.md"
-DEFAULT_CHART = EVALS_DIR / "report_chart.png"
+DEFAULT_CHART = EVALS_DIR / "REPORT-chart.png"  # <report stem>-chart.png, beside its report
 
 # Columns of the by-kind table (the headline table shows ALL_METRICS).
 KIND_COLUMNS: tuple[str, ...] = (

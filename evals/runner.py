@@ -18,7 +18,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from evals.report import DEFAULT_CHART, DEFAULT_REPORT, EVALS_DIR, KIND_COLUMNS, fmt, headline_rows, write_report
+from evals.report import EVALS_DIR, KIND_COLUMNS, fmt, headline_rows, write_report
 from evals.scoring import RETRIEVAL_METRICS, score
 from evals.split import SPLITS
 from evals.variants import VARIANT_KINDS, make_variants
@@ -464,8 +464,7 @@ def main_eval(
         console.print(f"Wrote {json_out}")
     report_path = Path(report_path) if report_path is not None else default_report_path(settings)
     if chart_path is None:
-        chart_path = report_path.with_name(DEFAULT_CHART.name if report_path == DEFAULT_REPORT
-                                           else report_path.stem + "-chart.png")
+        chart_path = report_path.with_name(report_path.stem + "-chart.png")
     write_report(result, report_path, chart_path)
     console.print(f"Wrote {report_path}")
     if check:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -324,15 +325,13 @@ def test_thresholds(tmp_path):
     bad = {"answer_accuracy": 0.4, "recall@5": 0.9, "false_refusal_rate": 0.2}
     msgs = runner.check_thresholds(bad, path)
     assert len(msgs) == 2 and any("answer_accuracy" in m for m in msgs) and any("false_refusal_rate" in m for m in msgs)
-    # The shipped floors reject a system that answers nothing.
-    zero = {
-        "answer_accuracy": 0.0,
-        "refusal_accuracy": 0.0,
-        "recall@5": 0.0,
-        "citation_recall": 0.0,
-        "false_refusal_rate": 1.0,
-    }
-    assert len(runner.check_thresholds(zero)) == 5
+    # The shipped floors reject a system that answers nothing, on every figure they name.
+    nothing = {"answer_accuracy": 0.0, "closed_accuracy": 0.0, "open_pass_rate": 0.0, "refusal_accuracy": 0.0,
+               "recall@5": 0.0, "citation_recall": 0.0, "false_refusal_rate": 1.0, "open_refusal_rate": 1.0}
+    zero = {**nothing, "splits": {"dev": nothing, "test": nothing}, "pdf_gap": 1.0,
+            "variants": {"by_kind": {"test": {"all": {"gap": 1.0}}}}}
+    config = tomllib.loads(runner.DEFAULT_THRESHOLDS.read_text())
+    assert len(runner.check_thresholds(zero)) == len(config["floors"]) + len(config["ceilings"])
 
 
 def test_main_eval_writes_json_report_and_chart(tiny_gold, fake_ask, tmp_path):

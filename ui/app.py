@@ -51,7 +51,7 @@ EXAMPLES = (
 STAGES = {"parse": "Reading documents", "embed": "Embedding passages", "embed sentences": "Embedding sentences",
           "write": "Writing the index"}
 EVAL_REPORT = PROJECT_ROOT / "evals" / "REPORT.md"
-EVAL_CHART = PROJECT_ROOT / "evals" / "report_chart.png"
+EVAL_CHART = PROJECT_ROOT / "evals" / "REPORT-chart.png"
 
 
 # ------------------------------------------------------------------------------ engine + state
