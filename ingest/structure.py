@@ -13,8 +13,8 @@ Decisions worth knowing:
   is used alone.
 * Unnumbered headings are the usual report headings (Abstract, Keywords, Acknowledgments,
   Executive Summary, References, ...) plus any unnumbered title in the table of contents.
-* Unnumbered inset-box headings inside a section ("Wuhan: the Pilot City for ...", "China's
-  Network Strategy for End-to-end Manufacturing") are NOT sections: they stay part of their parent
+* Unnumbered inset-box headings inside a section (a short title line above a boxed case study) are
+  NOT sections: they stay part of their parent
   numbered section, so the section path of an inset passage is the enclosing numbered section.
 * The contents block ("Table of Contents" + "List of Tables" + "List of Figures") is one section
   titled "Table of Contents" so it is never indexed as prose.

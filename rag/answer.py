@@ -444,7 +444,7 @@ class GroundedAnswerer:
 
     @staticmethod
     def _with_sources(drafted: Drafted) -> Drafted:
-        """"Which source does the report cite for X": the answer names the entries the cited sentences cite."""
+        """A question about where a claim comes from: the answer names the entries the cited sentences cite."""
         seen: set[int] = set()
         lines: list[str] = []
         for c in drafted.citations:

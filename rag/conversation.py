@@ -138,7 +138,7 @@ def condense(question: str, history: Sequence[Turn] | None, similar: Similarity 
     if m:
         rest = m.group(1).strip(" ?")
         if re.match(r"(what|which|who|when|where|how|why)\b", rest, re.I):
-            # "And what process node was targeted?": a new question about the same thing
+            # "And what <wh-question>?": a new question about the same thing
             subject = _conversation_subject(users, answers)
             return f"{rest} ({subject or prev_q.rstrip(' ?')})?"
         return _swap(prev_q, rest, similar)

@@ -9,8 +9,7 @@ laid out the usual way gets the same behaviour. Every fact keeps its verbatim qu
 
 It answers only when the question is about the publication as a whole: after the words that
 ask for the fact, what is left must name the report (words of its title or "report", "paper" ...).
-"Which of the authors belongs to the Engineering Laboratory?" asks more than that and goes to
-the text path.
+A question about one author's affiliation or role asks more than that and goes to the text path.
 """
 
 from __future__ import annotations

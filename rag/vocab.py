@@ -110,7 +110,7 @@ WHOLE_REPORT_SECTIONS: tuple[str, ...] = ("abstract", "executive summary", "conc
 # is a real word, never a typo to mend.
 ENGLISH_SUFFIXES: tuple[str, ...] = ("ing", "ings", "ed", "er", "ers", "es", "s", "ly", "ment", "ments", "ness",
                                      "ion", "ions", "al", "ally", "ity", "ities", "ive", "able")
-# Words that frame a topic question but are not the topic ("what does the report say about X").
+# Words that frame a topic question but are not the topic (asking for the report's view on X).
 TOPIC_FRAME_WORDS: frozenset[str] = frozenset(
     "what does do did the this report document paper say says said state states tell me about discuss discusses "
     "cover covers mention mentions summarize summarise summary overview give an a of on describe explain section "
