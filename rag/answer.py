@@ -219,6 +219,7 @@ class GroundedAnswerer:
         # a word the report never uses weighs no more than its rarest word: it may just be a synonym
         self.max_idf = self.idf("\x00never-seen") * 0.6
         self.references = references
+        self.table_chunks = {(c.doc_id, c.table_id): c for c in chunks if c.kind == "table" and c.table_id}
         self.ref_chunks = {(c.doc_id, c.row_index): c for c in chunks if c.kind == "reference" and c.row_index is not None}
         self.doc_order = list(dict.fromkeys(c.doc_id for c in chunks))
         # the prose passage that continues each one (same document and section), for lists split between passages
@@ -603,6 +604,14 @@ class GroundedAnswerer:
     def _table_answer(self, table: TableAnswer, row_chunk) -> Drafted | None:
         if not table.rows:
             return None  # "none match" is better said by the text path or a refusal
+        whole = self.table_chunks.get((table.table.doc_id, table.table.id))
+        if len(table.rows) > self.s.rows_cited_each and whole is not None:
+            # many rows: one citation to the table (its caption line quoted), the rows named in the answer
+            caption = whole.text.split("\n", 1)[0].strip()
+            cit = make_citation(1, whole, caption, self.references)
+            if cit is not None:
+                text = re.sub(r"\s?\{ROW:\d+\}", "", table.text).rstrip(" .") + " [1]."
+                return Drafted(text, table.text, [cit], False, [])
         citations: list[Citation] = []
         marker: dict[int, int] = {}
         for r in table.rows:

@@ -131,6 +131,9 @@ class AnswerSettings:
     backref_share: float = 0.5
     # A sentence that puts a number right before what a "how many" question counts gains this much.
     count_bonus: float = 0.1
+    # A table answer over up to this many rows cites each row; over more, it cites the table once (33 chips
+    # under "which MICs ..." say less than one citation to the table with the rows named in the answer).
+    rows_cited_each: int = 8
     # Most sentences in a lookup answer, and how close to the lead a runner-up must score to be shown too.
     max_sentences: int = 3
     close_second: float = 0.9
