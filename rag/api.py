@@ -353,7 +353,7 @@ def ask(
     ans.latency_ms = (time.perf_counter() - t0) * 1000
     qa_log.info(json.dumps({"question": q, "standalone": standalone, "answer": ans.text, "refused": ans.refused,
                             "citations": [c.chunk_id for c in ans.citations], "backend": ans.backend,
-                            "latency_ms": round(ans.latency_ms, 1)}))
+                            "intent": ans.intent, "answerer": ans.answerer, "latency_ms": round(ans.latency_ms, 1)}))
     return ans
 
 
