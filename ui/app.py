@@ -41,12 +41,13 @@ log = logging.getLogger("micqa.ui")
 
 PAGES = ("Chat", "Look up a citation", "Report browser", "Evaluation")
 BACKEND_EMBEDDED = "default"  # rag.api.ask: "default" (or None) = the embedded answerer, else an LLM spec
+# What a first-time reader asks, in their own words (worded apart from the evaluation's questions).
 EXAMPLES = (
-    "How many manufacturing innovation centers does China have, and when did they start?",
+    "How many innovation centers has China set up, and when did they start?",
     "How are China's manufacturing innovation centers funded?",
     "Which industry sectors do the MICs focus on?",
     "How does China's program compare with Manufacturing USA and the Fraunhofer Institutes?",
-    "What does the report say about the role of the central government?",
+    "What role does the central government play in China's innovation centers?",
 )
 STAGES = {"parse": "Reading documents", "embed": "Embedding passages", "embed sentences": "Embedding sentences",
           "write": "Writing the index"}

@@ -29,12 +29,16 @@ class SourceAnswerer:
         return self.grounded._reference_answer(q, job.contexts) or self.grounded._front_answer(q, job.contexts)
 
 
-class TableAnswerer:
-    name = "table"
+class _RowsAnswerer:
+    """An answerer over the grounded answerer that may cite table rows."""
 
     def __init__(self, grounded: GroundedAnswerer, row_chunk=None, **_: object) -> None:
         self.grounded = grounded
         self.row_chunk = row_chunk
+
+
+class TableAnswerer(_RowsAnswerer):
+    name = "table"
 
     def answer(self, job: AnswerJob) -> Drafted | None:
         t = job.table
@@ -46,12 +50,8 @@ class TableAnswerer:
         return self.grounded._table_answer(t, self.row_chunk)
 
 
-class FactAnswerer:
+class FactAnswerer(_RowsAnswerer):
     name = "fact"
-
-    def __init__(self, grounded: GroundedAnswerer, row_chunk=None, **_: object) -> None:
-        self.grounded = grounded
-        self.row_chunk = row_chunk
 
     def answer(self, job: AnswerJob) -> Drafted | None:
         # the table had its turn on the route (or was not on it: an open question never gets a bare cell)
