@@ -155,12 +155,6 @@ class AnswerSettings:
     synth_sim_weight: float = 0.5
     synth_cov_weight: float = 0.3
     synth_section_weight: float = 0.2
-    # Share of the meaning score measured against the question without the corpus's background words
-    # (a word in more than synth_background_df of the passages): 0 ignores the focus, 1 ignores the rest.
-    # Off: on dev it gained one item at 0.3 but pulled "why did China create MICs" toward any sentence
-    # about creating something, since every other word of that question is background.
-    synth_focus_share: float = 0.0
-    synth_background_df: float = 0.15
     # The sections closest in meaning to the question (this many) join the passages searched.
     synth_top_sections: int = 2
     # A sentence about the document itself ("This report summarizes ...") loses this much, unless the

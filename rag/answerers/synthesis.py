@@ -167,11 +167,6 @@ class SynthesisAnswerer:
                 units.append((u, extra))
         why = bool(WHY_SHAPE.search(job.query.text))
         target = job.query_vec
-        focus_vec = self._focus_vec(job)
-        if focus_vec is not None and target is not None:
-            # what the question asks about this corpus, not the corpus's own topic words: "how are the
-            # centers funded" in a report about centers is a question about funding
-            target = (1 - self.s.synth_focus_share) * target + self.s.synth_focus_share * focus_vec
         if central and units:
             vs = [v for u, _e in units if (v := self._vec(u)) is not None]
             if vs and job.query_vec is not None:
@@ -198,17 +193,6 @@ class SynthesisAnswerer:
             out.append((rel, u, v, toks))
         out.sort(key=lambda x: -x[0])
         return out
-
-    def _focus_vec(self, job: AnswerJob) -> np.ndarray | None:
-        """The question's vector without the corpus's background words (those in many passages)."""
-        if self.embedder is None or job.query_vec is None or self.s.synth_focus_share <= 0:
-            return None
-        n = max(self.g.idf.n, 1)
-        kept = [w for w in re.findall(r"[A-Za-z][\w'-]*|\d+", job.query.text)
-                if (toks := tokens(w)) and all(self.g.idf.df.get(t, 0) / n < self.s.synth_background_df for t in toks)]
-        if not kept or len(kept) == len(tokens(job.query.text)):
-            return None
-        return self.embedder.embed_query(" ".join(kept))
 
     # ------------------------------------------------------------ choosing
     def _mmr(self, scored, limit: int, chosen: list | None = None) -> list:
@@ -330,7 +314,8 @@ def _title(title: str) -> str:
 
 
 def _fit(units: list[Unit], limit: int) -> list[Unit]:
-    """The units that fit the answer's length, in order (so a lead-in cut from its list is seen as dangling)."""
+    """The units that fit the answer's length, in order, cut *before* the dangling check so a lead-in cut from
+    its list is dropped here (``_compose``'s own trim would instead let the lead-in run past the limit)."""
     out: list[Unit] = []
     length = 0
     for u in units:
