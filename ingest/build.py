@@ -193,9 +193,48 @@ def _open_onnx(settings: Settings, onnx_dir: Path):
         return None
 
 
-def _default_embedder(settings: Settings, build_tmp: Path):
+def _default_embedder(settings: Settings, build_tmp: Path, n_chunks: int = 0):
     # opened even when every vector is re-used: the export must land in each build for the query path
-    return _open_onnx(settings, build_tmp / "onnx") or load_embedder(settings)
+    onnx = _open_onnx(settings, build_tmp / "onnx")
+    if onnx is None:
+        return load_embedder(settings)
+    if n_chunks >= settings.bulk_embed_min_chunks:
+        return BulkEmbedder(onnx, lambda: _bf16_embedder(settings))
+    return onnx
+
+
+def _bf16_embedder(settings: Settings):
+    from rag.embeddings import SentenceTransformerEmbedder, bf16_in_hardware
+
+    if not bf16_in_hardware():
+        return None
+    return SentenceTransformerEmbedder(settings.embed_model_path, settings.embed_model_id, bf16=True)
+
+
+class BulkEmbedder:
+    """The ONNX embedder, swapped on the first call for a faster bulk one when ``load_bulk`` gives one.
+
+    Loaded lazily, so a large but unchanged corpus (every vector re-used) never imports torch; when the
+    CPU has no bf16 hardware ``load_bulk`` returns None and the ONNX graph does the work.
+    """
+
+    def __init__(self, base, load_bulk) -> None:
+        self.base = base
+        self.model_id = base.model_id
+        self.dim = base.dim
+        self._load_bulk = load_bulk
+        self._bulk = None
+        self._tried = False
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        if not self._tried:
+            self._tried = True
+            self._bulk = self._load_bulk()
+            log.info("bulk embedding with %s", type(self._bulk or self.base).__name__)
+        return (self._bulk or self.base).embed_documents(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.base.embed_query(text)
 
 
 def build_index(
@@ -277,7 +316,7 @@ def build_index(
         previous = _current_name(settings)
         try:
             if embedder is None:  # the real model: export it for the query path, embed with the same graph
-                embedder = _default_embedder(settings, tmp)
+                embedder = _default_embedder(settings, tmp, len(all_chunks))
             t = time.perf_counter()
             vectors, reused = _embed(settings, all_chunks, progress, embedder)
             stages["embed_chunks"] = time.perf_counter() - t
@@ -468,7 +507,8 @@ def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], 
     if progress:
         progress("embed sentences", 0, len(todo))
     groups = _same_text([texts[i] for i in todo])  # a repeated sentence is embedded once
-    firsts = list(groups)
+    # longest first, so each batch holds sentences of similar length and pads little
+    firsts = sorted(groups, key=lambda i: len(texts[todo[i]]), reverse=True)
     done = 0
     for b in range(0, len(firsts), 64):
         part = firsts[b:b + 64]
