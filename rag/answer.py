@@ -27,6 +27,7 @@ from rag.settings import AnswerSettings
 from rag.tables import TableAnswer
 from rag.text import tokens
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
+from rag.vocab import ANSWER_FRAME_WORDS
 
 MAX_ANSWER_CHARS = 900
 
@@ -70,6 +71,9 @@ _FRAMING_WORDS = set(tokens("compare compared comparison comparing differ differ
 _SOURCE_WORDS = set(tokens("source sources cite cites cited citation citations reference references"))
 _PART_REF = re.compile(r"\b(?:table|figure|fig\.|section|appendix|chapter|part|box)\s+[A-Z]?\d+(?:\.\d+)*\b", re.I)
 MAX_LIST_UNITS = 12
+# question words and answer framing ("named on the title page"): neither a name nor an attribute to find
+_ANSWER_FRAME = {t for w in ANSWER_FRAME_WORDS for t in tokens(w)}
+_FRAME_TOKENS = {t for w in _QWORD for t in tokens(w)} | _ANSWER_FRAME
 
 
 def _in_bullet(u: Unit) -> bool:
@@ -105,13 +109,19 @@ _REF_Q = re.compile(r"\b(?:reference|ref\.?|citation|source|footnote|entry)\s*(?
 
 
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:\w+\s+){0,3}?([A-Za-z][\w'-]*s)\b", re.I)
-_NUMBER_BEFORE = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
-                            r"hundreds?|thousands?)\s+(?:[\w-]+\s+){0,3}?([A-Za-z][\w'-]*)", re.I)
+_HOW_MANY_NEXT = re.compile(r"\bhow\s+many\s+([A-Za-z][\w'-]*)", re.I)
+_NUMBER = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
+                     r"hundreds?|thousands?)\b", re.I)
+# words that may stand between a number and what it counts ("1.58 million patent applications", "33 national MICs")
+_COUNT_WINDOW = 4
 
 
 def _counted_stem(question: str) -> str | None:
-    """The stem of what a "how many" question counts ("how many national MICs" -> "mic")."""
-    m = _HOW_MANY.search(question)
+    """The stem of what a "how many" question counts ("how many national MICs" -> "mic").
+
+    A plural in "s" within the next four words, else the word right after "how many" (irregular
+    plurals: "how many people work ...")."""
+    m = _HOW_MANY.search(question) or _HOW_MANY_NEXT.search(question)
     toks = tokens(m.group(1)) if m else []
     return toks[0] if toks else None
 
@@ -235,16 +245,19 @@ class GroundedAnswerer:
         toks = set(tokens(_PHRASING.sub(" ", question)))
         if _ASKS_SOURCE.search(question):
             toks -= _SOURCE_WORDS  # "which source is cited for X": the passage says X, not "source"
-        return toks - _FRAMING_WORDS  # "how does X differ from Y": the answer states X and Y, not "differ"
+        # "how does X differ from Y": the answer states X and Y, not "differ"; nor "named on the title page"
+        return toks - _FRAMING_WORDS - _ANSWER_FRAME
 
     def _counts(self, text: str, counted: str) -> bool:
-        """Does a number stand right before the counted thing (or an acronym that writes it out: "33 MICs")?"""
-        for m in _NUMBER_BEFORE.finditer(strip_report_markers(text)):
-            word = m.group(1)
-            if tokens(word)[:1] == [counted]:
-                return True
-            if self.expander is not None and any(tokens(e)[-1:] == [counted] for e in self.expander.expansions(word)):
-                return True
+        """Does a number stand shortly before the counted thing (or an acronym that writes it out: "33 MICs")?"""
+        plain = strip_report_markers(text)
+        for m in _NUMBER.finditer(plain):
+            for word in re.findall(r"[A-Za-z][\w'-]*", plain[m.end():m.end() + 80])[:_COUNT_WINDOW]:
+                if tokens(word)[:1] == [counted]:
+                    return True
+                if self.expander is not None and any(tokens(e)[-1:] == [counted]
+                                                     for e in self.expander.expansions(word)):
+                    return True
         return False
 
     def _weights(self, question: str) -> dict[str, float]:
@@ -253,7 +266,7 @@ class GroundedAnswerer:
     def split_terms(self, question: str) -> tuple[set[str], set[str]]:
         """(entity terms, attribute terms): capitalised names and acronyms vs the rest of the question."""
         entity = set().union(*self.entity_phrases(question)) if question else set()
-        allt = self.content_tokens(question) - {t for w in _QWORD for t in tokens(w)}
+        allt = self.content_tokens(question) - _FRAME_TOKENS
         return entity & allt, allt - entity
 
     def entity_phrases(self, question: str) -> list[set[str]]:
@@ -544,6 +557,7 @@ class GroundedAnswerer:
         numbers = {t for t in tokens(bare) if any(ch.isdigit() for ch in t)}
         numbers |= {m.lower() for m in _ORDINAL.findall(question)}
         wants_number = asks_number(question)
+        counted = _counted_stem(question)
         verb = self.asked_verb(question)
         wants_date = bool(_WHEN_Q.match(question))
         wants_money = bool(_QUANTITY_Q.search(question) and _MONEY_Q.search(question))
@@ -558,6 +572,8 @@ class GroundedAnswerer:
                 continue  # "When ...?" is answered by a year or a date, not "four other MICs"
             if wants_number and not has_number(u.text, money=wants_money):
                 continue  # "What does it cost ...?" is not answered by a sentence without a figure
+            if counted and not self._counts(u.text, counted) and u.sim < self.s.sim_grounded:
+                continue  # "How many people work there?" is not answered by "30 percent of manufacturing"
             # every name asked about must be in the passage: "institutes in California" is not answered by
             # a passage that only names the University of California
             if any(self.coverage(p, toks) < self.s.min_phrase_coverage for p in phrases):

@@ -31,6 +31,7 @@ from rag.route import ROUTES, Router, merge_parts
 from rag.sanitize import clean_question, clean_text
 from rag.settings import AnswerSettings, Settings
 from rag.store import Index, chroma_reader, current_build_dir, open_index
+from rag.table_names import find_table, table_label
 from rag.tables import TableQA
 
 __all__ = ["CANNOT_ANSWER", "Engine", "Filters", "LookupResult", "ask", "get_engine", "lookup"]
@@ -453,23 +454,8 @@ _LOOKUP_HELP = ("a section number (3.2.3) or title, a table row (A.1/26 or A.1 r
                 "a figure (Figure 5), a report reference ([20]) or a passage id")
 
 
-def table_label(table: Table) -> str:
-    """What the report calls a table ("Table 2", "A.1"), never an internal id like "table-2"."""
-    m = re.match(r"\s*((?:Table\s+)?[A-Z]?\.?\d+(?:\.\d+)*|Appendix\s+[A-Z])[.:]?", table.caption or "")
-    return m.group(1) if m else (table.caption or table.id)
-
-
 def _find_table(idx: Index, name: str, doc_id: str | None = None) -> Table | None:
-    """"2", "table 2", "Table-2", "a.1", "Table A.1", "Appendix D" -> the table (of one document), case-blind."""
-    want = re.sub(r"^(?:table|tab\.?)\s*[-\s]?\s*", "", name.strip(), flags=re.I).rstrip(".").lower()
-    want = re.sub(r"^appendix\s+", "", want)
-    for t in idx.table_list:
-        if doc_id is not None and t.doc_id != doc_id:
-            continue
-        ids = {t.id.lower(), t.id.lower().removeprefix("table-"), table_label(t).lower().removeprefix("table ")}
-        if want in ids:
-            return t
-    return None
+    return find_table(idx.table_list, name, doc_id)
 
 
 def _tables_named(idx: Index, doc_id: str | None = None) -> str:

@@ -17,15 +17,16 @@ if TYPE_CHECKING:
     from rag.answer import Drafted
 
 ROUTES: dict[str, tuple[str, ...]] = {
-    "lookup": ("source", "table", "fact"),
+    "lookup": ("source", "table", "table_summary", "fact"),
     # a list or a comparison may be a table computation ("which MICs are in ...", "each program's budget")
     "list": ("source", "table", "synthesis", "fact"),
     # a comparison: the table's cells for the sides and the report's sentences, side by side
     "compare": ("source", "compare", "fact"),
     # why / how / summaries are never answered by a bare table cell
     "explain": ("source", "synthesis", "fact"),
-    "summary": ("source", "synthesis", "fact"),
-    "whole_report": ("source", "synthesis", "fact"),
+    "summary": ("source", "table_summary", "synthesis", "fact"),
+    # "how is the report organized" is answered by its parts in order
+    "whole_report": ("source", "contents", "synthesis", "fact"),
 }
 
 

@@ -62,7 +62,7 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
                      r"\b(?:sources?|methods?|methodology|data|evidence)\s+(?:does|did)\s+(?:the|this)\s+(?:report|"
                      r"study|document)\s+(?:use|rely|draw|build|base)\b|\bhow\s+(?:is|was)\s+(?:the|this)\s+"
                      r"(?:report|document)\s+(?:organi[sz]ed|structured|laid out|arranged)\b|\b(?:structure|outline|"
-                     r"organi[sz]ation|contents)\s+of\s+(?:the|this)\s+(?:report|document)\b|\bsum\s+up\s+(?:the|this)"
+                     r"organi[sz]ation|contents|chapters|sections|parts)\s+(?:of|in)\s+(?:the|this)\s+(?:report|document)\b|\bsum\s+up\s+(?:the|this)"
                      r"\s+(?:report|document)\b"),
     ("compare", r"\bcompar(?:e|es|ed|ing|ison|isons)\b|\bdiffer(?:s|ed|ent|ence|ences)?\b|\bversus\b|\bvs\.?\b|"
                 r"\bcontrast\b|\bsimilar(?:ity|ities)?\b|\bstack up\b|\brelative to\b|\bsets? (?:\w+ )?apart\b|"
@@ -103,6 +103,16 @@ METADISCOURSE = re.compile(r"^\W*(?:this|the present|our)\s+(?:report|review|pap
 # "how many / how much / how long ..." ask for a figure: a lookup, never an explanation.
 FIGURE_SHAPE = re.compile(r"\bhow\s+(?:many|much)\b|^\W*how\s+(?:long|old|often|big|large|far|high|fast)\b", re.I)
 
+# A question about how the document is laid out (answered with its parts in order, not with sentences).
+STRUCTURE_SHAPE = re.compile(r"\b(?:organi[sz]ed|organi[sz]ation|structured|laid out|arranged|outline|table of contents|"
+                             r"contents|chapters|sections|parts)\b", re.I)
+# A table named in a question ("table 1", "Table A.1"): a summary of it is built from the parsed table.
+TABLE_REF = re.compile(r"\btable\s+([A-Z]?\.?\d+(?:\.\d+)*)\b", re.I)
+# Words of a question about a table as a whole ("what does table 2 show / contain / list").
+TABLE_WHOLE_WORDS: frozenset[str] = frozenset(
+    "table tables show shows contain contains list lists include includes present presents give gives about in "
+    "summarize summarise summary overview describe content contents".split()
+)
 # Section titles that speak for the report as a whole (whole-report questions draw on them).
 WHOLE_REPORT_SECTIONS: tuple[str, ...] = ("abstract", "executive summary", "conclusion", "conclusions", "summary",
                                           "summary and conclusions", "key findings", "findings")
@@ -117,6 +127,12 @@ TOPIC_FRAME_WORDS: frozenset[str] = frozenset(
     "chapter appendix part brief gist recap please could you can write written is are was were in its their it "
     "they main key points findings takeaways compare compared comparison differ differs difference differences "
     "versus vs contrast similar similarity similarities common alike unlike".split()
+)
+# Words of a lookup that say where in the report the answer stands or what kind of answer is wanted, not what
+# it is about ("named on the title page", "what position does X hold"): the answer need not repeat them.
+ANSWER_FRAME_WORDS: frozenset[str] = frozenset(
+    "title page cover named listed mentioned noted acknowledgments acknowledgements foreword preface "
+    "position role job post hold holds held".split()
 )
 # Joins a compound question into parts: "How many X are there, and when did they start?"
 COMPOUND_SPLIT = re.compile(r",?\s+(?:and|&)\s+(?=(?:what|when|where|which|who|how|why)\b)", re.I)

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from rag.answerers.base import Answerer, AnswerJob
 from rag.answerers.compare import CompareAnswerer
+from rag.answerers.contents import ContentsAnswerer
 from rag.answerers.grounded import FactAnswerer, SourceAnswerer, TableAnswerer
 from rag.answerers.llm import LLMAnswerer
 from rag.answerers.synthesis import SynthesisAnswerer
+from rag.answerers.table_summary import TableSummaryAnswerer
 
 REGISTRY: dict[str, type[Answerer]] = {
     "source": SourceAnswerer,  # the report's references and its front matter (authors, date, DOI)
+    "contents": ContentsAnswerer,  # the document's numbered parts in order, for "how is the report organized"
     "table": TableAnswerer,  # exact computations over the parsed tables
+    "table_summary": TableSummaryAnswerer,  # a table the question names: caption, row count, the rows
     "synthesis": SynthesisAnswerer,  # 2-6 cited sentences for why / how / compare / list / summarize
     "compare": CompareAnswerer,  # a table's cells for each side, then the report's sentences
     "fact": FactAnswerer,  # the fewest cited sentences that answer a lookup (or a refusal)

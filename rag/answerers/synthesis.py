@@ -25,6 +25,7 @@ import numpy as np
 
 from rag.answer import ends_with_colon
 from rag.answerers.base import AnswerJob
+from rag.citations import strip_report_markers
 from rag.records import Chunk, ScoredChunk
 from rag.settings import AnswerSettings
 from rag.text import tokens
@@ -40,6 +41,9 @@ _STATEMENT = re.compile(r"[.!?:;][\"”')\]]*\s*(?:\[\d+(?:[,\s–-]+\d+)*\])?\s
 _CREDIT = re.compile(r"^(?:excerpt|data|image|photo|figure)?\s*(?:source|credit)s?\s*:", re.I)
 _BULLET_AFTER = re.compile(r"\s*\n\s*(?:[-•*]|o\s|\d+[.)])")
 _NUM = re.compile(r"\b\d[\d.,]*(?:st|nd|rd|th)?\b")
+# a figure that carries a finding: a share, an amount, a count of things ("5.3 %", "300 billion", "9 of 11")
+_FIGURE = re.compile(r"\b\d[\d.,]*\s*(?:%|percent|billion|million|trillion|times|of\s+\d)|\b(?:twice|five times|"
+                     r"one and a half times)\b", re.I)
 
 
 class SynthesisAnswerer:
@@ -95,6 +99,12 @@ class SynthesisAnswerer:
             want = num.lower().rstrip(".")
             out |= {p for p in paths if any(_sec_number(t) == want or _sec_number(t).startswith(want + ".")
                                             for t in p)}
+        if q.intent == "summary" and q.topic_terms:
+            # "summarize the introduction": a section named by its title (all of the title's words asked), with
+            # the sections under it
+            topic = set(q.topic_terms)
+            titled = {p for p in paths if (tt := set(tokens(_title(p[-1])))) and tt <= topic}
+            out |= {p for p in paths if any(p[:len(t)] == t for t in titled)}
         if q.intent == "whole_report":
             out |= {p for p in paths if _title(p[0]) in WHOLE_REPORT_SECTIONS}
             numbered = {p: int(m.group(1)) for p in paths if (m := re.match(r"(\d+)\.?\s", p[0]))}
@@ -166,6 +176,7 @@ class SynthesisAnswerer:
                 extra = set(tokens(" ".join(self.g.expander.expansions(text)))) if self.g.expander is not None else set()
                 units.append((u, extra))
         why = bool(WHY_SHAPE.search(job.query.text))
+        summary = job.query.intent == "summary"
         target = job.query_vec
         if central and units:
             vs = [v for u, _e in units if (v := self._vec(u)) is not None]
@@ -190,6 +201,8 @@ class SynthesisAnswerer:
                 rel -= self.s.synth_metadiscourse_penalty
             if why and CAUSE_MARKERS.search(text):
                 rel += self.s.synth_cause_bonus
+            if summary and _FIGURE.search(strip_report_markers(text)):
+                rel += self.s.synth_figure_bonus
             out.append((rel, u, v, toks))
         out.sort(key=lambda x: -x[0])
         return out

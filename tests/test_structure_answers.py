@@ -1,0 +1,64 @@
+"""Answers built from the document model: the report's outline, a named table summarised, a section
+named by its title, and lookups whose framing words ("named on the title page") are not the topic."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag import api
+
+
+def ask(engine, q):
+    return api.ask(q, None, engine.settings, engine=engine)
+
+
+@pytest.mark.parametrize("q", ["How is the report organized?", "what are the chapters of the report",
+                               "Give me an outline of the document, please"])
+def test_the_outline_lists_every_numbered_part_in_order_each_cited(fake_engine, q):
+    ans = ask(fake_engine, q)
+    assert ans.answerer == "contents", (q, ans.answerer, ans.text)
+    tops = [s for s in fake_engine.index.sections if s.level == 1 and s.number]
+    positions = [ans.text.index(s.title) for s in tops]
+    assert positions == sorted(positions)  # the report's order
+    assert len(ans.citations) == len(tops)
+    for c, s in zip(ans.citations, tops, strict=True):
+        assert c.section.startswith(s.title)  # each part cites its own first sentence
+
+
+def test_a_named_table_is_summarised_from_its_rows(fake_engine):
+    ans = ask(fake_engine, "Please give me a summary of table A.1")
+    assert ans.answerer == "table_summary"
+    assert "33 rows" in ans.text and "By Year: 2016 (2); 2017 (1); 2018 (6)" in ans.text
+    assert len(ans.citations) == 1
+    assert fake_engine.index.chunk_by_id[ans.citations[0].chunk_id].kind == "table"
+    shows = ask(fake_engine, "what does table 2 show?")
+    assert shows.answerer == "table_summary" and "Manufacturing USA" in shows.text and "3 rows" in shows.text
+
+
+def test_a_value_in_a_named_table_is_not_answered_with_a_summary(fake_engine):
+    ans = ask(fake_engine, "In Table 2, what share of GDP comes from manufacturing in Germany?")
+    assert ans.answerer != "table_summary"
+    assert "19%" in ans.text
+
+
+def test_answer_framing_words_are_not_the_topic(fake_engine):
+    ans = ask(fake_engine, "Who is the Commerce Secretary named on the title page?")
+    assert not ans.refused and "Howard Lutnick" in ans.text
+
+
+@pytest.fixture(scope="module")
+def real(real_index):
+    return api.get_engine(real_index)
+
+
+def test_how_many_needs_a_count_of_the_thing_asked_about(real):
+    # the report gives no head count: a sentence with some other figure ("30 percent") is no answer
+    assert ask(real, "How many people work at a typical MIC?").refused
+    assert ask(real, "How many employees does a MIC have?").refused
+    assert "33" in ask(real, "How many MICs had China created as of early 2025?").text
+
+
+def test_a_section_named_by_its_title_is_summarised_from_that_section(real):
+    ans = ask(real, "Summarize the introduction, please.")
+    assert not ans.refused and ans.answerer == "synthesis"
+    assert ans.citations and all(c.section.startswith("1. Introduction") for c in ans.citations)
