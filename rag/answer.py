@@ -27,7 +27,7 @@ from rag.settings import AnswerSettings
 from rag.tables import TableAnswer
 from rag.text import tokens
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
-from rag.vocab import ANSWER_FRAME_WORDS
+from rag.vocab import ANSWER_FRAME_WORDS, IRREGULAR_PLURALS, LIGHT_VERB_PHRASES
 
 MAX_ANSWER_CHARS = 900
 
@@ -109,7 +109,7 @@ _REF_Q = re.compile(r"\b(?:reference|ref\.?|citation|source|footnote|entry)\s*(?
 
 
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:\w+\s+){0,3}?([A-Za-z][\w'-]*s)\b", re.I)
-_HOW_MANY_NEXT = re.compile(r"\bhow\s+many\s+([A-Za-z][\w'-]*)", re.I)
+_HOW_MANY_IRREGULAR = re.compile(r"\bhow\s+many\s+(?:\w+\s+){0,2}?(" + "|".join(IRREGULAR_PLURALS) + r")\b", re.I)
 _NUMBER = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
                      r"hundreds?|thousands?)\b", re.I)
 # words that may stand between a number and what it counts ("1.58 million patent applications", "33 national MICs")
@@ -119,9 +119,9 @@ _COUNT_WINDOW = 4
 def _counted_stem(question: str) -> str | None:
     """The stem of what a "how many" question counts ("how many national MICs" -> "mic").
 
-    A plural in "s" within the next four words, else the word right after "how many" (irregular
-    plurals: "how many people work ...")."""
-    m = _HOW_MANY.search(question) or _HOW_MANY_NEXT.search(question)
+    A plural in "s" within the next four words, else an irregular plural ("how many people work ...");
+    "how many attained ..." counts nothing named, so nothing is required."""
+    m = _HOW_MANY.search(question) or _HOW_MANY_IRREGULAR.search(question)
     toks = tokens(m.group(1)) if m else []
     return toks[0] if toks else None
 
@@ -242,7 +242,7 @@ class GroundedAnswerer:
     def content_tokens(question: str) -> set[str]:
         """The question's terms a passage should hold: without the words that only frame the question."""
         # "how fast", "so far", "besides" shape the question; the passage will not repeat them
-        toks = set(tokens(_PHRASING.sub(" ", question)))
+        toks = set(tokens(LIGHT_VERB_PHRASES.sub(" ", _PHRASING.sub(" ", question))))
         if _ASKS_SOURCE.search(question):
             toks -= _SOURCE_WORDS  # "which source is cited for X": the passage says X, not "source"
         # "how does X differ from Y": the answer states X and Y, not "differ"; nor "named on the title page"

@@ -134,5 +134,12 @@ ANSWER_FRAME_WORDS: frozenset[str] = frozenset(
     "title page cover named listed mentioned noted acknowledgments acknowledgements foreword preface "
     "position role job post hold holds held".split()
 )
+# Phrasal verbs that only say "do" or "create" ("set up", "carry out"): the report words it otherwise
+# ("established", "conducted"), so they are not terms an answer must share.
+LIGHT_VERB_PHRASES = re.compile(r"\b(?:set|sets|setting|put|puts|carry|carries|carried|bring|brings|brought|come|comes|"
+                                r"came|take|takes|took)\s+(?:up|out|about|forward)\b", re.I)
+# Plurals without an "s" that a "how many" question may count ("how many people work there").
+IRREGULAR_PLURALS: tuple[str, ...] = ("people", "staff", "personnel", "children", "men", "women", "workforce",
+                                      "faculty", "data", "criteria", "media")
 # Joins a compound question into parts: "How many X are there, and when did they start?"
 COMPOUND_SPLIT = re.compile(r",?\s+(?:and|&)\s+(?=(?:what|when|where|which|who|how|why)\b)", re.I)

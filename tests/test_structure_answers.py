@@ -62,3 +62,17 @@ def test_a_section_named_by_its_title_is_summarised_from_that_section(real):
     ans = ask(real, "Summarize the introduction, please.")
     assert not ans.refused and ans.answerer == "synthesis"
     assert ans.citations and all(c.section.startswith("1. Introduction") for c in ans.citations)
+
+
+def test_a_phrasal_verb_is_not_a_term_the_answer_must_share(real):
+    # "set up" is the report's "established": the count is found, not refused for want of the word "set"
+    ans = ask(real, "How many MICs has China set up?")
+    assert not ans.refused and "33" in ans.text
+
+
+def test_a_compound_question_answered_by_one_passage_says_it_once(real):
+    ans = ask(real, "How many MICs has China set up, and when was the first established?")
+    assert not ans.refused
+    quotes = [" ".join(c.quote.split()) for c in ans.citations]
+    assert len(quotes) == len(set(quotes)), ans.text
+    assert "33" in ans.text and "2016" in ans.text

@@ -121,11 +121,14 @@ class SynthesisAnswerer:
         q = job.query
         topic = set(q.topic_terms)
         if topic and q.intent in ("summary", "explain", "list", "compare"):
-            w = {t: self.g.idf(t) for t in topic}
-            total = sum(w.values()) or 1.0
+            # what is asked about the names ("how do X and Y differ in *structure*"): a section titled by it is on
+            # topic even though the names outweigh it among the question's words
+            names = set().union(*self.g.entity_phrases(q.text)) if q.text else set()
+            aspects = [w for w in ({t: self.g.idf(t) for t in topic}, {t: self.g.idf(t) for t in topic - names}) if w]
             for p in paths:
                 title_toks = set(tokens(_title(p[-1])))
-                if title_toks and sum(v for t, v in w.items() if t in title_toks) / total >= 0.5:
+                if title_toks and any(sum(v for t, v in w.items() if t in title_toks) / (sum(w.values()) or 1.0) >= 0.5
+                                      for w in aspects):
                     out.add(p)
         return out
 
