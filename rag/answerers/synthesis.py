@@ -179,7 +179,8 @@ class SynthesisAnswerer:
                 extra = set(tokens(" ".join(self.g.expander.expansions(text)))) if self.g.expander is not None else set()
                 units.append((u, extra))
         why = bool(WHY_SHAPE.search(job.query.text))
-        summary = job.query.intent == "summary"
+        # summaries, lists and comparisons keep the figures; a why question wants reasons, not numbers
+        figures_count = job.query.intent in ("summary", "list", "compare")
         target = job.query_vec
         if central and units:
             vs = [v for u, _e in units if (v := self._vec(u)) is not None]
@@ -204,7 +205,7 @@ class SynthesisAnswerer:
                 rel -= self.s.synth_metadiscourse_penalty
             if why and CAUSE_MARKERS.search(text):
                 rel += self.s.synth_cause_bonus
-            if summary and _FIGURE.search(strip_report_markers(text)):
+            if figures_count and _FIGURE.search(strip_report_markers(text)):
                 rel += self.s.synth_figure_bonus
             out.append((rel, u, v, toks))
         out.sort(key=lambda x: -x[0])
