@@ -610,8 +610,7 @@ class GroundedAnswerer:
             caption = whole.text.split("\n", 1)[0].strip()
             cit = make_citation(1, whole, caption, self.references)
             if cit is not None:
-                text = re.sub(r"\s?\{ROW:\d+\}", "", table.text).rstrip(" .") + " [1]."
-                return Drafted(text, table.text, [cit], False, [])
+                return Drafted(table.plain_text.rstrip(" .") + " [1].", table.plain_text, [cit], False, [])
         citations: list[Citation] = []
         marker: dict[int, int] = {}
         for r in table.rows:
@@ -622,9 +621,10 @@ class GroundedAnswerer:
                 marker[r.index] = cit.n
         if not citations:
             return None
-        text = re.sub(r"\s?\{ROW:(\d+)\}", lambda m: f" [{marker[int(m.group(1))]}]" if int(m.group(1)) in marker
-                      else "", table.text)
-        return Drafted(text, table.text, citations, False, [])
+        # each row citation is drawn where it stands; a row without a passage to cite is left unmarked
+        text = "".join(s if isinstance(s, str) else f" [{marker[s.row]}]" if s.row in marker else ""
+                       for s in table.segments)
+        return Drafted(text, table.plain_text, citations, False, [])
 
     def _front_answer(self, question: str, contexts: list[ScoredChunk]) -> Drafted | None:
         """Authors, publication date, contact, DOI: from the front matter, quoted and cited."""

@@ -155,7 +155,7 @@ class Engine:
         if table is not None and self.index.several_documents:
             d = self.index.doc_by_id.get(table.table.doc_id)
             if d is not None:
-                table.text = f"In {d.short_name} ({d.title}): {table.text}"
+                table.segments.insert(0, f"In {d.short_name} ({d.title}): ")
         return table
 
     def similarity(self, a: str, b: str) -> float:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -88,14 +89,52 @@ _GENERIC_NAME_WORDS = {"national", "innovation", "center", "centre", "institute"
 _GENERIC_NAME_STEMS = {stem(w) for w in _GENERIC_NAME_WORDS} | _GENERIC_NAME_WORDS
 
 
+@dataclass(frozen=True)
+class RowCite:
+    """A citation of one table row at this point of a table answer; the answerer draws its marker."""
+
+    row: int  # the cited row's ``TableRow.index`` in ``TableAnswer.table``
+
+
+# One piece of a table answer: prose, or a row citation where it stands. A citation follows its words
+# directly ("City: Bengbu", RowCite(3)), so the answerer draws it as " [n]" (or nothing, for a row with no
+# passage to cite) and the prose pieces joined are the answer's plain text.
+Segment = str | RowCite
+
+
 @dataclass
 class TableAnswer:
-    text: str  # with {ROW:i} placeholders replaced by citation markers by the caller
+    segments: list[Segment]  # the answer in reading order; the answerer renders the citations
     rows: list[TableRow]
     table: Table
     facts: list[str] = field(default_factory=list)  # plain statements, for the LLM prompt
     # question words the table could not account for ("overtake", "company"): the text may answer better
     unexplained: set[str] = field(default_factory=set)
+
+    @property
+    def plain_text(self) -> str:
+        """The answer without its row citations."""
+        return "".join(s for s in self.segments if isinstance(s, str))
+
+    @property
+    def cited_rows(self) -> list[int]:
+        """The rows cited, in reading order (a row cited twice appears twice)."""
+        return [s.row for s in self.segments if isinstance(s, RowCite)]
+
+
+def _cited(words: str, rows: Iterable[TableRow]) -> list[Segment]:
+    """Words followed by the citations of the rows that say them."""
+    return [words, *(RowCite(r.index) for r in rows)]
+
+
+def _joined(items: Iterable[list[Segment]], sep: str) -> list[Segment]:
+    """Cited items one after another, ``sep`` between them (as ``str.join`` does for plain text)."""
+    out: list[Segment] = []
+    for i, item in enumerate(items):
+        if i:
+            out.append(sep)
+        out += item
+    return out
 
 
 @lru_cache(maxsize=65536)
@@ -580,17 +619,17 @@ class TableQA:
         total = sum(len(m) for m in members.values())
         # every row is cited when the counts are stated; a long table cites one row per value
         if total <= 12:
-            parts = [f"{v} ({len(m)}) " + "".join(f"{{ROW:{r.index}}}" for r in m) for v, m in members.items()]
+            parts = [_cited(f"{v} ({len(m)})", m) for v, m in members.items()]
             used = [r for m in members.values() for r in m]
         else:
-            parts = [f"{v} {{ROW:{m[0].index}}}" for v, m in members.items()]
+            parts = [_cited(v, m[:1]) for v, m in members.items()]
             used = [m[0] for m in members.values()]
         used = list({r.index: r for r in used}.values())  # a row with two values is cited once
         what = self._describe(prof, rq)
         head = (f"{col} of the entries in {_caption(t)} that match {what}" if what else
                 f"{_caption(t)} has {len(members)} {col} value{'s' if len(members) != 1 else ''}")
-        text = f"{head}: " + "; ".join(parts) + "."
-        return TableAnswer(text, used, t, [f"{col} values: " + "; ".join(members)])
+        segments = [f"{head}: ", *_joined(parts, "; "), "."]
+        return TableAnswer(segments, used, t, [f"{col} values: " + "; ".join(members)])
 
     def _multi_col(self, ql: str, prof: TableProfile) -> str | None:
         m = _MULTI.search(ql)
@@ -604,9 +643,11 @@ class TableQA:
         rows = [r for r in base if isinstance(r.cells.get(col), str) and len(_split_multi(r.cells[col])) > 1]
         if not rows:
             return None
-        items = "; ".join(f"{self._label(prof, r)}: {r.raw_cells.get(col)} {{ROW:{r.index}}}" for r in rows)
-        text = f"{len(rows)} of the {len(t.rows)} entries in {_caption(t)} list more than one {col}: {items}."
-        return TableAnswer(text, rows, t, [re.sub(r" \{ROW:\d+\}", "", text)])
+        items = _joined((_cited(f"{self._label(prof, r)}: {r.raw_cells.get(col)}", [r]) for r in rows), "; ")
+        head = f"{len(rows)} of the {len(t.rows)} entries in {_caption(t)} list more than one {col}: "
+        ans = TableAnswer([head, *items, "."], rows, t)
+        ans.facts = [ans.plain_text]
+        return ans
 
     @staticmethod
     def _compared(ans: TableAnswer, prof: TableProfile, rows: list[TableRow], col: str, smaller: bool,
@@ -623,10 +664,10 @@ class TableQA:
             other = next(x for x, r in vals if r is not win)
             gap = abs(v - other)
             by = f", by {gap:g}" if isinstance(gap, int) or float(gap).is_integer() else f", by {gap:.3g}"
-        cites = "".join(f"{{ROW:{r.index}}}" for _x, r in vals)  # the lead sentence is cited like the rest
-        lead = f"{who} has the {'smaller' if smaller else 'larger'} {col} ({win.raw_cells.get(col)}{by}) {cites}. "
-        fact = re.sub(r" ?\{ROW:\d+\}", "", lead).strip()
-        return TableAnswer(lead + ans.text, ans.rows, ans.table, [fact] + ans.facts)
+        said = f"{who} has the {'smaller' if smaller else 'larger'} {col} ({win.raw_cells.get(col)}{by})"
+        # the lead sentence is cited like the rest
+        lead = _cited(said, (r for _x, r in vals)) + [". "]
+        return TableAnswer(lead + ans.segments, ans.rows, ans.table, [f"{said}."] + ans.facts)
 
     def _cell_cols(self, question: str, prof: TableProfile, rq: ReadQuestion, qset: set[str]) -> list[str]:
         # a row named in the question is named by its key columns; across rows ("each country's owner") a key
@@ -665,9 +706,9 @@ class TableQA:
             label = r.cells.get(prof.name_col) if prof.name_col and prof.name_col != key else None
             who = f"{r.cells.get(key)}" + (f" ({label})" if label else "") if key else f"row {r.index}"
             vals = "; ".join(f"{c}: {r.raw_cells.get(c) or 'not given'}" for c in cols)
-            parts.append(f"{who} — {vals} {{ROW:{r.index}}}")
-        text = "; ".join(parts) + "."
-        return TableAnswer(text, rows, t, [re.sub(r" \{ROW:\d+\}", "", p) for p in parts])
+            parts.append(f"{who} — {vals}")
+        segments = _joined((_cited(p, [r]) for p, r in zip(parts, rows, strict=True)), "; ") + ["."]
+        return TableAnswer(segments, rows, t, parts)
 
     @staticmethod
     def _having(ql: str) -> tuple[str, int] | None:
@@ -700,11 +741,11 @@ class TableQA:
         hits = sorted(((v, m) for v, m in members.items() if test(len(m))), key=lambda x: (-len(x[1]), x[0]))
         if not hits:
             return None
-        parts = [f"{v} ({len(m)}) " + "".join(f"{{ROW:{r.index}}}" for r in m) for v, m in hits]
         said = {">": "more than", ">=": "at least", "<": "fewer than", "==": "exactly"}[op]
-        text = f"{col} values with {said} {n} entr{'y' if n == 1 else 'ies'} in {_caption(t)}: " + "; ".join(parts) + "."
+        head = f"{col} values with {said} {n} entr{'y' if n == 1 else 'ies'} in {_caption(t)}: "
+        segments = [head, *_joined((_cited(f"{v} ({len(m)})", m) for v, m in hits), "; "), "."]
         used = [r for _v, m in hits for r in m]
-        return TableAnswer(text, used, t, [f"{v}: {len(m)}" for v, m in hits])
+        return TableAnswer(segments, used, t, [f"{v}: {len(m)}" for v, m in hits])
 
     def _about_rows(self, question: str, t: Table, prof: TableProfile) -> bool:
         """Does the question count the table's own rows ("how many MICs are listed")?"""
@@ -779,17 +820,16 @@ class TableQA:
         where = _caption(t)
         if not rows:
             text = f"None of the {len(t.rows)} rows of {where} match {what}."
-            return TableAnswer(text, [], t, [text])
-        if count and len(rows) > 12:
-            items = " ".join(f"{{ROW:{r.index}}}" for r in rows)  # a long count cites its rows, names stay in them
-        else:
-            items = "; ".join(f"{self._label(prof, r)} {{ROW:{r.index}}}" for r in rows)
+            return TableAnswer([text], [], t, [text])
         label, noun = _table_label(t)
         scope = f"the {len(t.rows)} {noun} in {label}" if noun else f"the {len(t.rows)} entries in {where}"
         head = f"{len(rows)} of {scope}" + (f" have {_with(what)}" if what else "")
-        text = f"{head}: {items}."
+        if count and len(rows) > 12:
+            segments = _cited(f"{head}:", rows)  # a long count cites its rows, names stay in them
+        else:
+            segments = [f"{head}: ", *_joined((_cited(self._label(prof, r), [r]) for r in rows), "; ")]
         facts = [f"{head}: " + "; ".join(self._label(prof, r) for r in rows)]
-        return TableAnswer(text, rows, t, facts)
+        return TableAnswer(segments + ["."], rows, t, facts)
 
     def _group_answer(self, t: Table, prof: TableProfile, col: str, rq: ReadQuestion, least: bool):
         members = self._groups(t, prof, col, rq)
@@ -803,19 +843,18 @@ class TableQA:
         scope = self._describe(prof, rq)
         scope = f" (among entries with {scope})" if scope else ""
         ties = " and ".join(winners)
-        lines = []
-        for v in winners:
-            refs = "".join(f"{{ROW:{r.index}}}" for r in members[v])
-            lines.append(f"{v}: {len(members[v])} {refs}")
         runner = [f"{v} ({n})" for v, n in counts.most_common() if v not in winners][:3]
-        text = (f"{ties} {'have' if len(winners) > 1 else 'has'} the {word} entries by {col} in "
+        head = (f"{ties} {'have' if len(winners) > 1 else 'has'} the {word} entries by {col} in "
                 f"{_caption(t)}{scope}, with {target} each" if len(winners) > 1 else
                 f"{ties} has the {word} entries by {col} in {_caption(t)}{scope}, with {target}")
-        text += ": " + "; ".join(lines) + "."
+        lines = [_cited(f"{v}: {len(members[v])}", members[v]) for v in winners]
+        segments = [f"{head}: ", *_joined(lines, "; "), "."]
         if runner and not least:
-            text += " Next: " + ", ".join(runner) + "."
+            segments.append(" Next: " + ", ".join(runner) + ".")
         facts = [f"{v}: {n}" for v, n in counts.most_common()]
-        return TableAnswer(text, used, t, [text.replace("{ROW", "").split("}")[0]] + facts)
+        # the lead fact: the sentence up to its first citation (the winner and its count)
+        lead = f"{head}: " + "".join(s for s in lines[0] if isinstance(s, str))
+        return TableAnswer(segments, used, t, [lead] + facts)
 
     def _numeric_extreme(self, t: Table, prof: TableProfile, col: str, least: bool):
         rows = [r for r in t.rows if isinstance(r.cells.get(col), int | float)]
@@ -823,8 +862,8 @@ class TableQA:
             return None
         r = (min if least else max)(rows, key=lambda r: r.cells[col])
         label = r.cells.get(prof.key_cols[0]) if prof.key_cols else r.index
-        text = (f"{label} has the {'lowest' if least else 'highest'} {col}: {r.raw_cells.get(col)} {{ROW:{r.index}}}.")
-        return TableAnswer(text, [r], t, [text])
+        said = f"{label} has the {'lowest' if least else 'highest'} {col}: {r.raw_cells.get(col)}"
+        return TableAnswer(_cited(said, [r]) + ["."], [r], t, [f"{said}."])
 
     def _cell_answer(self, t: Table, prof: TableProfile, row: TableRow, cols: list[str]):
         # "where" questions want both place columns
@@ -836,8 +875,8 @@ class TableQA:
             raw = row.raw_cells.get(c, "")
             shown = raw if raw else "not given"
             parts.append(f"{c}: {shown}")
-        text = f"{label} — " + "; ".join(parts) + f" {{ROW:{row.index}}}."
-        return TableAnswer(text, [row], t, [text.replace(f" {{ROW:{row.index}}}", "")])
+        said = f"{label} — " + "; ".join(parts)
+        return TableAnswer(_cited(said, [row]) + ["."], [row], t, [f"{said}."])
 
     # ------------------------------------------------------------------ acronyms
     def answer_acronym(self, question: str) -> TableAnswer | None:
@@ -852,8 +891,8 @@ class TableQA:
                 acr = str(r.cells.get(table.columns[0], ""))
                 if key in acronym_variants(acr, str(r.cells.get(table.columns[1], ""))):
                     definition = r.raw_cells.get(table.columns[1], "")
-                    text = f"{key} stands for {definition} {{ROW:{r.index}}}."
-                    return TableAnswer(text, [r], table, [f"{key} = {definition}"])
+                    segments = _cited(f"{key} stands for {definition}", [r]) + ["."]
+                    return TableAnswer(segments, [r], table, [f"{key} = {definition}"])
         return None
 
 
