@@ -28,8 +28,6 @@ from rag.tables import TableAnswer
 from rag.text import tokens
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
 
-MAX_ANSWER_CHARS = 900
-
 _NUMERIC_Q = re.compile(r"\b(how many|how much|what percent|what percentage|what share|what proportion|what fraction|"
                         r"when|what year|which year|how large|how big|how long|how old|what number|what amount|"
                         r"what is the value|what was the value|what rate|by how much|growth rate)\b", re.I)
@@ -64,12 +62,10 @@ _DEFINITION_Q = re.compile(r"\b(stand|stands|mean|means|meaning|acronym|abbrevia
 _ASKS_SOURCE = re.compile(r"\b(?:which|what|whose)\s+(?:\w+\s+)?(?:source|sources|reference|study|studies|survey|"
                           r"article|paper|database)\b|\b(?:cite|cites|cited|citation|according to whom|"
                           r"who (?:reported|found|says|said|estimated))\b|\bwhere\s+(?:do|does|did)\b.*\bcome from\b", re.I)
-MAX_SOURCE_REFS = 3
 _FRAMING_WORDS = set(tokens("compare compared comparison comparing differ differs difference differences versus vs "
                             "contrast contrasted"))
 _SOURCE_WORDS = set(tokens("source sources cite cites cited citation citations reference references"))
 _PART_REF = re.compile(r"\b(?:table|figure|fig\.|section|appendix|chapter|part|box)\s+[A-Z]?\d+(?:\.\d+)*\b", re.I)
-MAX_LIST_UNITS = 12
 
 
 def _in_bullet(u: Unit) -> bool:
@@ -217,7 +213,7 @@ class GroundedAnswerer:
         self.chunk_src: dict[str, set[str]] = {}
         self.idf = IDF(chunks, df)
         # a word the report never uses weighs no more than its rarest word: it may just be a synonym
-        self.max_idf = self.idf("\x00never-seen") * 0.6
+        self.max_idf = self.idf("\x00never-seen") * self.s.unknown_word_idf_share
         self.references = references
         self.table_chunks = {(c.doc_id, c.table_id): c for c in chunks if c.kind == "table" and c.table_id}
         self.ref_chunks = {(c.doc_id, c.row_index): c for c in chunks if c.kind == "reference" and c.row_index is not None}
@@ -373,27 +369,27 @@ class GroundedAnswerer:
                 if not u.text.startswith(("^{", "*")):
                     prev = u
                 cov_c = self.coverage(weights, u.toks | chunk_toks)
-                cov = 0.75 * cov_s + 0.25 * cov_c
-                s = (1 - self.s.sim_weight) * cov + self.s.sim_weight * max(u.sim, 0.0) + 0.08 / (1 + rank)
+                cov = self.s.sentence_cov_share * cov_s + (1 - self.s.sentence_cov_share) * cov_c
+                s = (1 - self.s.sim_weight) * cov + self.s.sim_weight * max(u.sim, 0.0) + self.s.rank_bonus / (1 + rank)
                 if numeric:
-                    s += 0.08 if _HAS_NUM.search(u.text) else -0.08
+                    s += self.s.number_bonus if _HAS_NUM.search(u.text) else -self.s.number_bonus
                 if counted and self._counts(u.text, counted):
                     s += self.s.count_bonus  # "how many MICs": "33 MICs" says how many, "2016-2020" next to "MICs" does not
-                if len(u.text) < 25:
-                    s -= 0.1  # headings and fragments say little
+                if len(u.text) < self.s.fragment_chars:
+                    s -= self.s.fragment_penalty  # headings and fragments say little
                 if sc.chunk.kind == "reference" and not about_sources:
-                    s -= 0.3  # bibliography entries repeat topic words but answer nothing by themselves
+                    s -= self.s.reference_penalty  # bibliography entries repeat topic words but answer nothing by themselves
                 if asks_source and (SOURCE_LINE.match(u.text) or report_marker_numbers(u.text)):
-                    s += 0.1  # "where does the data come from": the line that names the source
+                    s += self.s.source_line_bonus  # "where does the data come from": the line that names the source
                 if sc.chunk.kind == "acronym" and not defines:
-                    s -= 0.3  # "GDP: Gross Domestic Product" says nothing about a region's GDP
+                    s -= self.s.acronym_penalty  # "GDP: Gross Domestic Product" says nothing about a region's GDP
                 scored.append((s, cov_c, u))
         scored.sort(key=lambda x: -x[0])
         return scored
 
     # ------------------------------------------------------------------ answering
     def answer(self, question: str, contexts: list[ScoredChunk], table: TableAnswer | None = None,
-               row_chunk=None, query_vec: np.ndarray | None = None, max_chars: int = MAX_ANSWER_CHARS) -> Drafted:
+               row_chunk=None, query_vec: np.ndarray | None = None, max_chars: int | None = None) -> Drafted:
         ref = self._reference_answer(question, contexts) or self._front_answer(question, contexts)
         if ref is not None:
             return ref
@@ -406,15 +402,15 @@ class GroundedAnswerer:
         if not contexts:
             return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, [])
         if not scored:
-            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, contexts[:3])
+            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, contexts[:self.s.related_shown])
         reranked = self.rerank(contexts, scored)
         best_s, best_cov, best = scored[0]
-        top_dense = max((sc.dense_sim or 0.0) for sc in contexts[:3])
+        top_dense = max((sc.dense_sim or 0.0) for sc in contexts[:self.s.dense_rescue_top])
         if best_cov < self.s.min_coverage and not (top_dense >= self.s.dense_rescue and best_cov >= self.s.min_coverage_dense):
-            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, reranked[:3], reranked)
-        lead = self._grounded_unit(question, scored[:5], contexts)
+            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, reranked[:self.s.related_shown], reranked)
+        lead = self._grounded_unit(question, scored[:self.s.grounding_candidates], contexts)
         if lead is None:
-            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, reranked[:3], reranked)
+            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, reranked[:self.s.related_shown], reranked)
         # the answer leads with the best sentence that holds what was asked (a figure, the names ...)
         best_s = next(s_ for s_, _c, u_ in scored if u_ is lead)
         best = lead
@@ -422,7 +418,7 @@ class GroundedAnswerer:
         weights = self._weights(question)
         chosen = [best]
         covered = set(best.toks)
-        for s, _cov, u in scored[:40]:
+        for s, _cov, u in scored[:self.s.runner_up_pool]:
             if u is best:
                 continue
             if len(chosen) >= self.s.max_sentences:
@@ -432,7 +428,8 @@ class GroundedAnswerer:
             # a runner-up almost as good as the lead is shown too: the reader sees both candidates, cited
             # (a sentence that scored higher but failed the grounding checks is no candidate)
             close = len(chosen) == 1 and self.s.close_second * best_s <= s <= best_s
-            if (close or (gain / total >= 0.2 and s >= 0.6 * best_s)) and not self._same(u, chosen):
+            if (close or (gain / total >= self.s.min_gain and s >= self.s.min_score_share * best_s)) and \
+                    not self._same(u, chosen):
                 chosen.append(u)
                 covered |= u.toks
         # keep the report's reading order within a passage
@@ -443,14 +440,13 @@ class GroundedAnswerer:
         drafted.contexts = reranked
         return drafted
 
-    @staticmethod
-    def _with_sources(drafted: Drafted) -> Drafted:
+    def _with_sources(self, drafted: Drafted) -> Drafted:
         """A question about where a claim comes from: the answer names the entries the cited sentences cite."""
         seen: set[int] = set()
         lines: list[str] = []
         for c in drafted.citations:
             for ref in c.references:
-                if ref.number not in seen and len(seen) < MAX_SOURCE_REFS:
+                if ref.number not in seen and len(seen) < self.s.max_source_refs:
                     seen.add(ref.number)
                     lines.append(f"Reference [{ref.number}]: {ref.text} [{c.n}]")
         if not lines:
@@ -469,7 +465,7 @@ class GroundedAnswerer:
             return False
         # words the report never uses are paraphrases that neither the table nor the text can hold
         weights = {t: self.idf(t) for t in table.unexplained if self.idf.df.get(t, 0)}
-        if not weights or self.coverage(weights, best.toks) < 0.5:
+        if not weights or self.coverage(weights, best.toks) < self.s.text_explains_share:
             return False
         label = re.match(r"\s*((?:table|appendix)\s+[\w.]+)", table.table.caption or "", re.I)
         if label and label.group(1).lower().rstrip(".:") in best.text.lower():
@@ -508,7 +504,7 @@ class GroundedAnswerer:
             items: list[Unit] = []
             skipped = 0
             for x in following:
-                if len(items) >= MAX_LIST_UNITS:
+                if len(items) >= self.s.max_list_units:
                     break
                 if _in_bullet(x):
                     items.append(x)
@@ -575,8 +571,8 @@ class GroundedAnswerer:
             c.text.strip() == u.text.strip() for c in chosen
         )
 
-    def _compose(self, units: list[Unit], max_chars: int = MAX_ANSWER_CHARS) -> Drafted:
-        units = _fitting(units, max_chars)
+    def _compose(self, units: list[Unit], max_chars: int | None = None) -> Drafted:
+        units = _fitting(units, self.s.max_answer_chars if max_chars is None else max_chars)
         citations: list[Citation] = []
         parts: list[str] = []
         raw_parts: list[str] = []

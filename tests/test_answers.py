@@ -13,6 +13,7 @@ from rag.citations import make_citation, report_marker_numbers, strip_report_mar
 from rag.conversation import condense, names_in
 from rag.errors import BadQuestion, MicqaError
 from rag.records import CANNOT_ANSWER, Turn
+from rag.settings import AnswerSettings
 from rag.tables import RowCite
 
 
@@ -66,6 +67,24 @@ def test_a_comparison_cites_its_lead_sentence_like_its_rows(fake_engine):
     assert isinstance(lead[0], str) and lead[0].startswith("Fraunhofer Institutes has the larger")
     assert [s.row for s in lead[1:]] == [r.index for r in ta.rows]  # the lead cites both rows compared
     assert ta.facts[0] == lead[0] + "."
+
+
+def test_the_table_reader_reads_its_limits_from_the_answer_settings(fake_engine):
+    from dataclasses import replace
+
+    from rag.tables import TableQA
+
+    assert fake_engine.tables.s is fake_engine.answer_settings is fake_engine.answerer.s
+    q = "How many MICs were established between 2019 and 2021?"  # 14 rows: more than 12 are cited, not named
+    index = fake_engine.index
+    default = fake_engine.tables.answer(q)
+    assert default.plain_text.endswith(":.") and default.cited_rows == [r.index for r in default.rows]
+    roomy = TableQA(index.table_list, index.chunks, index.acronyms, replace(AnswerSettings(), table_count_names_max=20))
+    named = roomy.answer(q)
+    assert [r.index for r in named.rows] == [r.index for r in default.rows]
+    assert all(name in named.plain_text for name in fake_engine.tables.row_names(named.table, named.rows))
+    strict = TableQA(index.table_list, index.chunks, index.acronyms, replace(AnswerSettings(), table_min_score=100.0))
+    assert strict.answer(q) is None
 
 
 def test_year_range_and_open_ranges(fake_engine):
