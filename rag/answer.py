@@ -27,6 +27,7 @@ from rag.settings import AnswerSettings
 from rag.tables import TableAnswer
 from rag.text import tokens
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
+from rag.vocab import FRAMING_WORDS, NAME_ABBREVIATIONS, NOT_ASKED_VERBS, QUESTION_WORDS, ROLE_WORDS, SOURCE_WORDS
 
 _NUMERIC_Q = re.compile(r"\b(how many|how much|what percent|what percentage|what share|what proportion|what fraction|"
                         r"when|what year|which year|how large|how big|how long|how old|what number|what amount|"
@@ -38,11 +39,6 @@ _PHRASING = re.compile(r"\bhow\s+(fast|big|large|much|many|long|often|quickly|fa
                        r"normally|commonly|typical|usual|average)\b", re.I)
 _SOURCE_Q = re.compile(r"\b(reference|references|source|sources|cite|cites|cited|citation|author|authors|published|"
                        r"publication|journal|article|paper|url|link|available at)\b", re.I)
-_QWORD = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "does", "do", "did", "is", "are",
-          "was", "were", "can", "could", "would", "should", "tell", "list", "name", "give", "according", "in", "the",
-          "a", "an", "and", "of", "for", "compare", "describe", "explain", "summarize", "i", "report", "table",
-          "abstract", "summary", "executive", "acknowledgments", "acknowledgements", "per", "appendix", "section",
-          "say", "says", "said", "mention", "mentioned", "mentions", "figure", "fig", "page", "document"}
 # What the answer must hold, by the shape of the question (generic English, not tuned per question):
 # a quantity asked for ("what is the budget of ...", "what does it cost") needs a number in the answer.
 _QUANTITY_Q = re.compile(r"\b(?:what|how much)\s+(?:does|did|do|will|would)\s+(?:it|they|\w+)\s+cost\b|"
@@ -62,9 +58,8 @@ _DEFINITION_Q = re.compile(r"\b(stand|stands|mean|means|meaning|acronym|abbrevia
 _ASKS_SOURCE = re.compile(r"\b(?:which|what|whose)\s+(?:\w+\s+)?(?:source|sources|reference|study|studies|survey|"
                           r"article|paper|database)\b|\b(?:cite|cites|cited|citation|according to whom|"
                           r"who (?:reported|found|says|said|estimated))\b|\bwhere\s+(?:do|does|did)\b.*\bcome from\b", re.I)
-_FRAMING_WORDS = set(tokens("compare compared comparison comparing differ differs difference differences versus vs "
-                            "contrast contrasted"))
-_SOURCE_WORDS = set(tokens("source sources cite cites cited citation citations reference references"))
+_FRAMING_WORDS = set(tokens(FRAMING_WORDS))
+_SOURCE_WORDS = set(tokens(SOURCE_WORDS))
 _PART_REF = re.compile(r"\b(?:table|figure|fig\.|section|appendix|chapter|part|box)\s+[A-Z]?\d+(?:\.\d+)*\b", re.I)
 
 
@@ -79,18 +74,12 @@ def _in_bullet(u: Unit) -> bool:
 
 _WHO_VERB = re.compile(r"^\s*who\s+(?:(?:typically|usually|jointly|actually|currently|first)\s+)?([a-z]+(?:s|ed))\b",
                        re.I)
-_NOT_VERBS = {"is", "was", "has", "does", "says", "thinks", "means", "makes", "gets", "goes", "uses"}
-# "Who heads X?" is answered by "the director of X": verbs and nouns of leading something
-_ROLE = set(tokens("head heads direct directs director chair chairs chairman chairwoman president presides chief "
-                   "manage manages manager run runs"))
+_ROLE = set(tokens(ROLE_WORDS))
 _WHEN_Q = re.compile(r"^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:year|date|month|decade)\b|since when\b)", re.I)
 _DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d)s?\b|\b(?:January|February|March|April|May|June|July|August|September|"
                    r"October|November|December)\b|\b(?:decade|century)\b", re.I)
 _INTRODUCES_LIST = re.compile(r"\b(?:the following|as follows)\b", re.I)
-# Common English abbreviations in names: "Co., Ltd." is a company.
-_ABBREVIATIONS = {"co": "company", "ltd": "limited", "corp": "corporation", "inc": "incorporated",
-                  "univ": "university", "govt": "government", "intl": "international", "assn": "association"}
-_ABBREV_RE = re.compile(r"\b(" + "|".join(_ABBREVIATIONS) + r")\.", re.I)
+_ABBREV_RE = re.compile(r"\b(" + "|".join(NAME_ABBREVIATIONS) + r")\.", re.I)
 # A sentence that refers back ("this MIC", "It") is about what the sentence before it names.
 _BACKREF = re.compile(r"\b(?:this|these|such|the same)\s+(?:\w+\s+)?(?:mics?|centers?|centres?|institutes?|"
                       r"programs?|plans?|initiatives?|funds?|cit(?:y|ies)|compan(?:y|ies)|entit(?:y|ies)|models?|"
@@ -249,7 +238,7 @@ class GroundedAnswerer:
     def split_terms(self, question: str) -> tuple[set[str], set[str]]:
         """(entity terms, attribute terms): capitalised names and acronyms vs the rest of the question."""
         entity = set().union(*self.entity_phrases(question)) if question else set()
-        allt = self.content_tokens(question) - {t for w in _QWORD for t in tokens(w)}
+        allt = self.content_tokens(question) - {t for w in QUESTION_WORDS for t in tokens(w)}
         return entity & allt, allt - entity
 
     def entity_phrases(self, question: str) -> list[set[str]]:
@@ -260,7 +249,7 @@ class GroundedAnswerer:
         for i, m in enumerate(re.finditer(r"[A-Za-z][\w'&.-]*|\d+(?:st|nd|rd|th)?\b|\d+", question)):
             w = m.group(0)
             acronym = bool(re.fullmatch(r"[A-Z][A-Z0-9&.]+s?", w))
-            is_name = w.lower() not in _QWORD and not (
+            is_name = w.lower() not in QUESTION_WORDS and not (
                 # an unknown abbreviation ("CEO", "KPIs") is what is asked about, not a name the report uses
                 acronym and all(self.idf.df.get(t, 0) == 0 for t in tokens(w))
             ) and ((w[0].isupper() and i > 0) or acronym or re.fullmatch(r"(19|20)\d\d|\d+(?:st|nd|rd|th)", w))
@@ -284,7 +273,7 @@ class GroundedAnswerer:
     def asked_verb(question: str) -> str | None:
         """The verb of a "Who <verb>s ...?" question ("chairs", "convenes"), stemmed: the answer must say it."""
         m = _WHO_VERB.match(question)
-        if not m or m.group(1).lower() in _NOT_VERBS:
+        if not m or m.group(1).lower() in NOT_ASKED_VERBS:
             return None
         toks = tokens(m.group(1))
         return toks[0] if toks else None
@@ -293,7 +282,7 @@ class GroundedAnswerer:
         """"What does CAE stand for?", "What is MIIT?": a question an acronym-list entry answers."""
         if _DEFINITION_Q.search(question):
             return True
-        rest = [w for w in re.findall(r"[A-Za-z][\w'&.-]*", question) if w.lower() not in _QWORD
+        rest = [w for w in re.findall(r"[A-Za-z][\w'&.-]*", question) if w.lower() not in QUESTION_WORDS
                 and w.lower() not in ("is", "are", "was")]
         return bool(rest) and all(w.isupper() for w in rest)
 
@@ -359,7 +348,7 @@ class GroundedAnswerer:
                 u.toks |= extra
                 if sc.chunk.kind != "reference":
                     u.toks |= self.source_tokens(u.text, u.chunk.doc_id)
-                u.toks |= {_ABBREVIATIONS[m.lower()] for m in _ABBREV_RE.findall(u.text)}
+                u.toks |= {NAME_ABBREVIATIONS[m.lower()] for m in _ABBREV_RE.findall(u.text)}
                 u.sim = self.unit_sim(u, query_vec)
                 cov_s = self.coverage(weights, u.toks)
                 if prev is not None and _BACKREF.search(u.text):

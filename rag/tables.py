@@ -27,20 +27,22 @@ from functools import lru_cache
 from rag.records import Acronym, Chunk, Table, TableRow
 from rag.settings import AnswerSettings
 from rag.text import STOPWORDS, fold, stem, tokens, words
+from rag.vocab import (
+    NUMBER_WORDS,
+    SMALLER_WORDS,
+    TABLE_OP_WORDS,
+    TABLE_PERCENT_WORDS,
+    TABLE_PLACE_WORDS,
+    TABLE_YEAR_WORDS,
+)
 
-# Words that say which kind of column is asked for (English question words, not report content).
 log = logging.getLogger(__name__)
 
-_YEAR_WORDS = {"year", "when", "established", "establish", "founded", "found", "launched", "launch", "created",
-               "create", "start", "started", "began", "begin", "set", "opened", "awarded", "formed", "date"}
-_PLACE_WORDS = {"where", "located", "location", "headquartered", "headquarters", "hq", "based", "city", "province",
-                "home", "host", "hosts", "hosted", "housed",
-                "region", "sited", "situated"}
 _FUTURE = re.compile(r"\b(plan(?:s|ned)? to|will|would|goal|target(?:ed|s)?|aim(?:s|ed)? (?:to|for)|expect(?:s|ed)? to|"
                      r"forecast|projected|by the end of)\b", re.I)
 _PLACE_STEMS = {stem(w) for w in ("city", "province", "location", "country", "region")}
 # "which year / where ...": nouns that ask a year or place column by kind, as written and stemmed
-_KIND_WORDS = _YEAR_WORDS | _PLACE_WORDS | {stem(w) for w in _YEAR_WORDS | _PLACE_WORDS}
+_KIND_WORDS = TABLE_YEAR_WORDS | TABLE_PLACE_WORDS | {stem(w) for w in TABLE_YEAR_WORDS | TABLE_PLACE_WORDS}
 _COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b|^\s*(?:number|count) of\b")
 _LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b"
                    r"|^\s*what\s+(?!does\b|is\b|was\b|has\b|address\b|process\b)\w+s\b")
@@ -54,32 +56,8 @@ _ACRONYM_Q = re.compile(
     r"[\"'“]?(?P<b>[A-Za-z&.()]{2,12})[\"'”]?)",
     re.IGNORECASE,
 )
-_OP_WORDS = {"number", "count", "total", "list", "name", "most", "fewest", "least", "largest", "highest", "greatest",
-             "biggest", "lowest", "smallest", "top", "entry", "entri", "row", "table", "each", "per", "sector", "industry",
-             "principal", "focus", "locat", "establish", "found", "launch", "creat", "start", "set", "open", "award",
-             "form", "headquarter", "bas", "based", "situat", "sit", "exist", "appear", "show", "listed", "catalog", "has", "have", "had", "given", "year", "city", "province", "between", "after", "before",
-             "since", "until", "during", "belong", "assign", "classifi", "category", "categori", "area", "field",
-             "type", "kind", "many", "much", "amount", "value", "figure", "estimat", "est", "report", "state",
-             "combin", "combined", "altogether", "together", "overall", "than", "more", "one", "single", "only",
-             "just", "two", "multiple", "several", "host", "span", "spann", "cover", "appendix", "three", "all",
-             "every", "compare", "respectiv", "country", "countri", "program", "see", "get", "make", "take",
-             # light verbs carry no content of their own ("what share comes from", "what does it put into")
-             "come", "comes", "came", "put", "go", "goes", "went", "give", "gave", "use", "used",
-             # qualifiers and collective nouns that leave the rows as they are ("active institutes", "MIC network")
-             "active", "current", "currently", "existing", "operating", "today", "now", "network", "system",
-             # "work mainly on X" is how readers say "principal sector X"
-             "work", "mainly", "primarily", "primary", "chiefly", "specialize", "specializes", "concentrate",
-             "dedicated", "devoted", "deal",
-             "bigger", "larger", "higher", "greater", "smaller", "lower", "less", "fewer",
-             # how readers name a percentage column
-             "share", "percent", "percentage", "proportion", "fraction", "portion"}
-# Words a reader uses for a "Percent ..." column.
-_PERCENT_WORDS = {"share", "shar", "proportion", "fraction", "percentage", "portion", "%"}
-_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "i", "ii", "iii", "iv",
-                 "v", "vi", "vii", "viii", "ix", "x"}
 # "bigger", "more", "fewer": a comparison between the rows a question names
 _COMPARATIVE = re.compile(r"\b(bigger|larger|higher|greater|more|smaller|lower|less|fewer)\b")
-_SMALLER = {"smaller", "lower", "less", "fewer"}
 # "span more than one province": rows whose cell holds several values
 _MULTI = re.compile(r"\b(?:more than one|multiple|several|two or more|over one)\s+(\w+)")
 _GENERIC_NAME_WORDS = {"national", "innovation", "center", "centre", "institute", "manufacturing", "technology",
@@ -351,7 +329,7 @@ class TableQA:
                     share = self.s.table_row_share_weight
                     sc = share * matched / len(dist) + (1 - share) * min(1.0, matched / self.s.table_row_full_words)
                     # a word that names this row alone ("graphene", "embodied") identifies it
-                    if any(w in qwords and w not in _NUMBER_WORDS and self._unique_word(t, prof, w) for w in dist):
+                    if any(w in qwords and w not in NUMBER_WORDS and self._unique_word(t, prof, w) for w in dist):
                         sc += self.s.table_row_unique_bonus
                     score = max(score, min(sc, self.s.table_row_partial_max))
             if score >= self.s.table_row_min:
@@ -386,7 +364,7 @@ class TableQA:
                       row: TableRow | None = None) -> list[tuple[float, str]]:
         """Columns the question asks for, best first, with how strongly each is asked."""
         qw = set(_norm_words(q)) | set(words(q))
-        if qw & _PERCENT_WORDS:
+        if qw & TABLE_PERCENT_WORDS:
             qw.add("percent")  # "Germany's share of GDP" asks the "Percent ... GDP" column
         if row is not None:  # the row's own name ("Silicon-Based ...") is not a column asked for
             qw -= {w for col in self._naming_cols(q, prof, row) if isinstance(row.cells.get(col), str)
@@ -409,9 +387,9 @@ class TableQA:
                 out.append((self.s.table_shared_weight * shared, c))
                 continue
             bonus = 0.0
-            if c in prof.year_cols and qw & _YEAR_WORDS:
+            if c in prof.year_cols and qw & TABLE_YEAR_WORDS:
                 bonus = self.s.table_year_col_bonus
-            if cw & _PLACE_STEMS and qw & _PLACE_WORDS:
+            if cw & _PLACE_STEMS and qw & TABLE_PLACE_WORDS:
                 bonus = max(bonus, self.s.table_place_col_bonus)
             if hit or bonus:
                 out.append((hit / max(len(cw), 1) + hit * self.s.table_col_hit_weight + bonus, c))
@@ -465,7 +443,7 @@ class TableQA:
             context_words = set()
             for title in t.section_path:
                 context_words |= set(_norm_words(title))
-            known = caption_words | context_words | acr_words | _OP_WORDS | {stem(w) for w in _OP_WORDS} | _YEAR_WORDS | _PLACE_WORDS
+            known = caption_words | context_words | acr_words | TABLE_OP_WORDS | {stem(w) for w in TABLE_OP_WORDS} | TABLE_YEAR_WORDS | TABLE_PLACE_WORDS
             for _c, v in filters:
                 known |= set(_norm_words(v))
             if row is not None:
@@ -569,7 +547,7 @@ class TableQA:
             cmp = _COMPARATIVE.search(ql)
             num = next((c for c in cols if c in prof.num_cols), None)
             if cmp and num and len(rows) > 1:
-                ans = self._compared(ans, prof, rows, num, smaller=cmp.group(1) in _SMALLER,
+                ans = self._compared(ans, prof, rows, num, smaller=cmp.group(1) in SMALLER_WORDS,
                                      difference=bool(re.search(r"\bby how (?:many|much)\b", ql)))
             return ans
 
@@ -688,9 +666,9 @@ class TableQA:
                       else {prof.key_cols[0], prof.name_col} & set(prof.key_cols))
         cols = [c for c in rq.asked_cols if c not in label_cols and self._column_fits(c, prof, qset)]
         picked: list[str] = []
-        if qset & _PLACE_WORDS:
+        if qset & TABLE_PLACE_WORDS:
             picked += [c for c in cols if prof.col_words[c] & _PLACE_STEMS]
-        if qset & _YEAR_WORDS:
+        if qset & TABLE_YEAR_WORDS:
             picked += [c for c in cols if c in prof.year_cols]
         others = [c for c in cols if c not in picked]
         if not picked:
@@ -709,7 +687,7 @@ class TableQA:
     def _column_fits(col: str, prof: TableProfile, qset: set[str]) -> bool:
         """A percent column answers only a question about a share ("What is the GDP of Germany?" does not
         ask "Percent 2023 GDP From Manufacturing")."""
-        q = qset | ({"percent"} if qset & _PERCENT_WORDS else set())
+        q = qset | ({"percent"} if qset & TABLE_PERCENT_WORDS else set())
         return "percent" not in prof.col_words[col] or "percent" in q
 
     def _cells_answer(self, t: Table, prof: TableProfile, rows: list[TableRow], cols: list[str]) -> TableAnswer:
@@ -775,7 +753,7 @@ class TableQA:
         for c in prof.cat_cols + prof.year_cols:
             if prof.col_words[c] & qw:
                 return c
-        if qw & _YEAR_WORDS and prof.year_cols:
+        if qw & TABLE_YEAR_WORDS and prof.year_cols:
             return prof.year_cols[0]
         return None
 
