@@ -129,11 +129,11 @@ def _year_like(values: list[object], share: float) -> bool:
 class TableProfile:
     """Column roles inferred from the data."""
 
-    def __init__(self, table: Table, s: AnswerSettings) -> None:
+    def __init__(self, table: Table, settings: AnswerSettings) -> None:
         self.table = table
         cols = table.columns
         vals = {c: [r.cells.get(c) for r in table.rows] for c in cols}
-        self.year_cols = [c for c in cols if _year_like(vals[c], s.table_year_share)]
+        self.year_cols = [c for c in cols if _year_like(vals[c], settings.table_year_share)]
         strs = {c: [v for v in vals[c] if isinstance(v, str)] for c in cols}
         self.name_col: str | None = None
         # the row-name column: all-distinct strings, the longest on average
@@ -141,8 +141,8 @@ class TableProfile:
         filled = {c: [x for x in strs[c] if x.strip()] for c in cols}
         # columns whose values identify a row (Country, Program Name, a title left blank in one row ...)
         cands = [c for c in cols if filled[c] and len(set(filled[c])) == len(filled[c])
-                 and len(filled[c]) >= s.table_key_share * len(table.rows)
-                 and sum(len(x) for x in filled[c]) / len(filled[c]) <= s.table_key_max_chars]
+                 and len(filled[c]) >= settings.table_key_share * len(table.rows)
+                 and sum(len(x) for x in filled[c]) / len(filled[c]) <= settings.table_key_max_chars]
         full = [c for c in cands if len(filled[c]) == len(table.rows)]
         if full or cands:
             self.name_col = max(full or cands, key=lambda c: sum(len(s) for s in filled[c]) / len(filled[c]))
@@ -158,7 +158,7 @@ class TableProfile:
                 v = r.cells.get(c)
                 if not isinstance(v, str):
                     continue
-                for p in _split_multi(v, s.table_multi_part_words):
+                for p in _split_multi(v, settings.table_multi_part_words):
                     m.setdefault(p, set()).add(r.index)
             self.parts[c] = m
         # "%" in a column name reads "percent"
@@ -168,7 +168,7 @@ class TableProfile:
         for c in cols:
             df = Counter(w for x in strs[c] for w in set(_norm_words(x)))
             self.common_words[c] = {w for w, n in df.items()
-                                    if n >= s.table_common_min and n > len(table.rows) / s.table_common_divisor}
+                                    if n >= settings.table_common_min and n > len(table.rows) / settings.table_common_divisor}
         # a column is named by its distinctive words: not the caption's, not shared by half the columns
         caption = set(_norm_words(table.caption))
         freq = Counter(w for c in cols for w in self.col_words[c])
@@ -176,7 +176,7 @@ class TableProfile:
         self.col_name_words = {c: (self.col_words[c] - STOPWORDS) or self.col_words[c] for c in cols}
         self.col_key_words = {
             c: {w for w in self.col_name_words[c]
-                if w not in caption and freq[w] <= max(1, len(cols) // s.table_col_word_divisor)}
+                if w not in caption and freq[w] <= max(1, len(cols) // settings.table_col_word_divisor)}
             for c in cols
         }
 
