@@ -27,9 +27,17 @@ from rag.settings import AnswerSettings
 from rag.tables import TableAnswer
 from rag.text import tokens
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
-from rag.vocab import ANSWER_FRAME_WORDS, IRREGULAR_PLURALS, LIGHT_VERB_PHRASES
-
-MAX_ANSWER_CHARS = 900
+from rag.vocab import (
+    ANSWER_FRAME_WORDS,
+    FRAMING_WORDS,
+    IRREGULAR_PLURALS,
+    LIGHT_VERB_PHRASES,
+    NAME_ABBREVIATIONS,
+    NOT_ASKED_VERBS,
+    QUESTION_WORDS,
+    ROLE_WORDS,
+    SOURCE_WORDS,
+)
 
 _NUMERIC_Q = re.compile(r"\b(how many|how much|what percent|what percentage|what share|what proportion|what fraction|"
                         r"when|what year|which year|how large|how big|how long|how old|what number|what amount|"
@@ -41,11 +49,6 @@ _PHRASING = re.compile(r"\bhow\s+(fast|big|large|much|many|long|often|quickly|fa
                        r"normally|commonly|typical|usual|average)\b", re.I)
 _SOURCE_Q = re.compile(r"\b(reference|references|source|sources|cite|cites|cited|citation|author|authors|published|"
                        r"publication|journal|article|paper|url|link|available at)\b", re.I)
-_QWORD = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "does", "do", "did", "is", "are",
-          "was", "were", "can", "could", "would", "should", "tell", "list", "name", "give", "according", "in", "the",
-          "a", "an", "and", "of", "for", "compare", "describe", "explain", "summarize", "i", "report", "table",
-          "abstract", "summary", "executive", "acknowledgments", "acknowledgements", "per", "appendix", "section",
-          "say", "says", "said", "mention", "mentioned", "mentions", "figure", "fig", "page", "document"}
 # What the answer must hold, by the shape of the question (generic English, not tuned per question):
 # a quantity asked for ("what is the budget of ...", "what does it cost") needs a number in the answer.
 _QUANTITY_Q = re.compile(r"\b(?:what|how much)\s+(?:does|did|do|will|would)\s+(?:it|they|\w+)\s+cost\b|"
@@ -65,15 +68,12 @@ _DEFINITION_Q = re.compile(r"\b(stand|stands|mean|means|meaning|acronym|abbrevia
 _ASKS_SOURCE = re.compile(r"\b(?:which|what|whose)\s+(?:\w+\s+)?(?:source|sources|reference|study|studies|survey|"
                           r"article|paper|database)\b|\b(?:cite|cites|cited|citation|according to whom|"
                           r"who (?:reported|found|says|said|estimated))\b|\bwhere\s+(?:do|does|did)\b.*\bcome from\b", re.I)
-MAX_SOURCE_REFS = 3
-_FRAMING_WORDS = set(tokens("compare compared comparison comparing differ differs difference differences versus vs "
-                            "contrast contrasted"))
-_SOURCE_WORDS = set(tokens("source sources cite cites cited citation citations reference references"))
+_FRAMING_WORDS = set(tokens(FRAMING_WORDS))
+_SOURCE_WORDS = set(tokens(SOURCE_WORDS))
 _PART_REF = re.compile(r"\b(?:table|figure|fig\.|section|appendix|chapter|part|box)\s+[A-Z]?\d+(?:\.\d+)*\b", re.I)
-MAX_LIST_UNITS = 12
 # question words and answer framing ("named on the title page"): neither a name nor an attribute to find
 _ANSWER_FRAME = {t for w in ANSWER_FRAME_WORDS for t in tokens(w)}
-_FRAME_TOKENS = {t for w in _QWORD for t in tokens(w)} | _ANSWER_FRAME
+_FRAME_TOKENS = {t for w in QUESTION_WORDS for t in tokens(w)} | _ANSWER_FRAME
 
 
 def _in_bullet(u: Unit) -> bool:
@@ -87,18 +87,12 @@ def _in_bullet(u: Unit) -> bool:
 
 _WHO_VERB = re.compile(r"^\s*who\s+(?:(?:typically|usually|jointly|actually|currently|first)\s+)?([a-z]+(?:s|ed))\b",
                        re.I)
-_NOT_VERBS = {"is", "was", "has", "does", "says", "thinks", "means", "makes", "gets", "goes", "uses"}
-# "Who heads X?" is answered by "the director of X": verbs and nouns of leading something
-_ROLE = set(tokens("head heads direct directs director chair chairs chairman chairwoman president presides chief "
-                   "manage manages manager run runs"))
+_ROLE = set(tokens(ROLE_WORDS))
 _WHEN_Q = re.compile(r"^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:year|date|month|decade)\b|since when\b)", re.I)
 _DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d)s?\b|\b(?:January|February|March|April|May|June|July|August|September|"
                    r"October|November|December)\b|\b(?:decade|century)\b", re.I)
 _INTRODUCES_LIST = re.compile(r"\b(?:the following|as follows)\b", re.I)
-# Common English abbreviations in names: "Co., Ltd." is a company.
-_ABBREVIATIONS = {"co": "company", "ltd": "limited", "corp": "corporation", "inc": "incorporated",
-                  "univ": "university", "govt": "government", "intl": "international", "assn": "association"}
-_ABBREV_RE = re.compile(r"\b(" + "|".join(_ABBREVIATIONS) + r")\.", re.I)
+_ABBREV_RE = re.compile(r"\b(" + "|".join(NAME_ABBREVIATIONS) + r")\.", re.I)
 # A sentence that refers back ("this MIC", "It") is about what the sentence before it names.
 _BACKREF = re.compile(r"\b(?:this|these|such|the same)\s+(?:\w+\s+)?(?:mics?|centers?|centres?|institutes?|"
                       r"programs?|plans?|initiatives?|funds?|cit(?:y|ies)|compan(?:y|ies)|entit(?:y|ies)|models?|"
@@ -227,7 +221,7 @@ class GroundedAnswerer:
         self.chunk_src: dict[str, set[str]] = {}
         self.idf = IDF(chunks, df)
         # a word the report never uses weighs no more than its rarest word: it may just be a synonym
-        self.max_idf = self.idf("\x00never-seen") * 0.6
+        self.max_idf = self.idf("\x00never-seen") * self.s.unknown_word_idf_share
         self.references = references
         self.table_chunks = {(c.doc_id, c.table_id): c for c in chunks if c.kind == "table" and c.table_id}
         self.ref_chunks = {(c.doc_id, c.row_index): c for c in chunks if c.kind == "reference" and c.row_index is not None}
@@ -277,7 +271,7 @@ class GroundedAnswerer:
         for i, m in enumerate(re.finditer(r"[A-Za-z][\w'&.-]*|\d+(?:st|nd|rd|th)?\b|\d+", question)):
             w = m.group(0)
             acronym = bool(re.fullmatch(r"[A-Z][A-Z0-9&.]+s?", w))
-            is_name = w.lower() not in _QWORD and not (
+            is_name = w.lower() not in QUESTION_WORDS and not (
                 # an unknown abbreviation ("CEO", "KPIs") is what is asked about, not a name the report uses
                 acronym and all(self.idf.df.get(t, 0) == 0 for t in tokens(w))
             ) and ((w[0].isupper() and i > 0) or acronym or re.fullmatch(r"(19|20)\d\d|\d+(?:st|nd|rd|th)", w))
@@ -301,7 +295,7 @@ class GroundedAnswerer:
     def asked_verb(question: str) -> str | None:
         """The verb of a "Who <verb>s ...?" question ("chairs", "convenes"), stemmed: the answer must say it."""
         m = _WHO_VERB.match(question)
-        if not m or m.group(1).lower() in _NOT_VERBS:
+        if not m or m.group(1).lower() in NOT_ASKED_VERBS:
             return None
         toks = tokens(m.group(1))
         return toks[0] if toks else None
@@ -310,7 +304,7 @@ class GroundedAnswerer:
         """"What does CAE stand for?", "What is MIIT?": a question an acronym-list entry answers."""
         if _DEFINITION_Q.search(question):
             return True
-        rest = [w for w in re.findall(r"[A-Za-z][\w'&.-]*", question) if w.lower() not in _QWORD
+        rest = [w for w in re.findall(r"[A-Za-z][\w'&.-]*", question) if w.lower() not in QUESTION_WORDS
                 and w.lower() not in ("is", "are", "was")]
         return bool(rest) and all(w.isupper() for w in rest)
 
@@ -376,7 +370,7 @@ class GroundedAnswerer:
                 u.toks |= extra
                 if sc.chunk.kind != "reference":
                     u.toks |= self.source_tokens(u.text, u.chunk.doc_id)
-                u.toks |= {_ABBREVIATIONS[m.lower()] for m in _ABBREV_RE.findall(u.text)}
+                u.toks |= {NAME_ABBREVIATIONS[m.lower()] for m in _ABBREV_RE.findall(u.text)}
                 u.sim = self.unit_sim(u, query_vec)
                 cov_s = self.coverage(weights, u.toks)
                 if prev is not None and _BACKREF.search(u.text):
@@ -386,27 +380,27 @@ class GroundedAnswerer:
                 if not u.text.startswith(("^{", "*")):
                     prev = u
                 cov_c = self.coverage(weights, u.toks | chunk_toks)
-                cov = 0.75 * cov_s + 0.25 * cov_c
-                s = (1 - self.s.sim_weight) * cov + self.s.sim_weight * max(u.sim, 0.0) + 0.08 / (1 + rank)
+                cov = self.s.sentence_cov_share * cov_s + (1 - self.s.sentence_cov_share) * cov_c
+                s = (1 - self.s.sim_weight) * cov + self.s.sim_weight * max(u.sim, 0.0) + self.s.rank_bonus / (1 + rank)
                 if numeric:
-                    s += 0.08 if _HAS_NUM.search(u.text) else -0.08
+                    s += self.s.number_bonus if _HAS_NUM.search(u.text) else -self.s.number_bonus
                 if counted and self._counts(u.text, counted):
                     s += self.s.count_bonus  # "how many MICs": "33 MICs" says how many, "2016-2020" next to "MICs" does not
-                if len(u.text) < 25:
-                    s -= 0.1  # headings and fragments say little
+                if len(u.text) < self.s.fragment_chars:
+                    s -= self.s.fragment_penalty  # headings and fragments say little
                 if sc.chunk.kind == "reference" and not about_sources:
-                    s -= 0.3  # bibliography entries repeat topic words but answer nothing by themselves
+                    s -= self.s.reference_penalty  # bibliography entries repeat topic words but answer nothing by themselves
                 if asks_source and (SOURCE_LINE.match(u.text) or report_marker_numbers(u.text)):
-                    s += 0.1  # "where does the data come from": the line that names the source
+                    s += self.s.source_line_bonus  # "where does the data come from": the line that names the source
                 if sc.chunk.kind == "acronym" and not defines:
-                    s -= 0.3  # "GDP: Gross Domestic Product" says nothing about a region's GDP
+                    s -= self.s.acronym_penalty  # "GDP: Gross Domestic Product" says nothing about a region's GDP
                 scored.append((s, cov_c, u))
         scored.sort(key=lambda x: -x[0])
         return scored
 
     # ------------------------------------------------------------------ answering
     def answer(self, question: str, contexts: list[ScoredChunk], table: TableAnswer | None = None,
-               row_chunk=None, query_vec: np.ndarray | None = None, max_chars: int = MAX_ANSWER_CHARS) -> Drafted:
+               row_chunk=None, query_vec: np.ndarray | None = None, max_chars: int | None = None) -> Drafted:
         ref = self._reference_answer(question, contexts) or self._front_answer(question, contexts)
         if ref is not None:
             return ref
@@ -419,15 +413,15 @@ class GroundedAnswerer:
         if not contexts:
             return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, [])
         if not scored:
-            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, contexts[:3])
+            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, contexts[:self.s.related_shown])
         reranked = self.rerank(contexts, scored)
         best_s, best_cov, best = scored[0]
-        top_dense = max((sc.dense_sim or 0.0) for sc in contexts[:3])
+        top_dense = max((sc.dense_sim or 0.0) for sc in contexts[:self.s.dense_rescue_top])
         if best_cov < self.s.min_coverage and not (top_dense >= self.s.dense_rescue and best_cov >= self.s.min_coverage_dense):
-            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, reranked[:3], reranked)
-        lead = self._grounded_unit(question, scored[:5], contexts)
+            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, reranked[:self.s.related_shown], reranked)
+        lead = self._grounded_unit(question, scored[:self.s.grounding_candidates], contexts)
         if lead is None:
-            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, reranked[:3], reranked)
+            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, reranked[:self.s.related_shown], reranked)
         # the answer leads with the best sentence that holds what was asked (a figure, the names ...)
         best_s = next(s_ for s_, _c, u_ in scored if u_ is lead)
         best = lead
@@ -435,7 +429,7 @@ class GroundedAnswerer:
         weights = self._weights(question)
         chosen = [best]
         covered = set(best.toks)
-        for s, _cov, u in scored[:40]:
+        for s, _cov, u in scored[:self.s.runner_up_pool]:
             if u is best:
                 continue
             if len(chosen) >= self.s.max_sentences:
@@ -445,7 +439,8 @@ class GroundedAnswerer:
             # a runner-up almost as good as the lead is shown too: the reader sees both candidates, cited
             # (a sentence that scored higher but failed the grounding checks is no candidate)
             close = len(chosen) == 1 and self.s.close_second * best_s <= s <= best_s
-            if (close or (gain / total >= 0.2 and s >= 0.6 * best_s)) and not self._same(u, chosen):
+            if (close or (gain / total >= self.s.min_gain and s >= self.s.min_score_share * best_s)) and \
+                    not self._same(u, chosen):
                 chosen.append(u)
                 covered |= u.toks
         # keep the report's reading order within a passage
@@ -456,14 +451,13 @@ class GroundedAnswerer:
         drafted.contexts = reranked
         return drafted
 
-    @staticmethod
-    def _with_sources(drafted: Drafted) -> Drafted:
+    def _with_sources(self, drafted: Drafted) -> Drafted:
         """A question about where a claim comes from: the answer names the entries the cited sentences cite."""
         seen: set[int] = set()
         lines: list[str] = []
         for c in drafted.citations:
             for ref in c.references:
-                if ref.number not in seen and len(seen) < MAX_SOURCE_REFS:
+                if ref.number not in seen and len(seen) < self.s.max_source_refs:
                     seen.add(ref.number)
                     lines.append(f"Reference [{ref.number}]: {ref.text} [{c.n}]")
         if not lines:
@@ -482,7 +476,7 @@ class GroundedAnswerer:
             return False
         # words the report never uses are paraphrases that neither the table nor the text can hold
         weights = {t: self.idf(t) for t in table.unexplained if self.idf.df.get(t, 0)}
-        if not weights or self.coverage(weights, best.toks) < 0.5:
+        if not weights or self.coverage(weights, best.toks) < self.s.text_explains_share:
             return False
         label = re.match(r"\s*((?:table|appendix)\s+[\w.]+)", table.table.caption or "", re.I)
         if label and label.group(1).lower().rstrip(".:") in best.text.lower():
@@ -521,7 +515,7 @@ class GroundedAnswerer:
             items: list[Unit] = []
             skipped = 0
             for x in following:
-                if len(items) >= MAX_LIST_UNITS:
+                if len(items) >= self.s.max_list_units:
                     break
                 if _in_bullet(x):
                     items.append(x)
@@ -591,8 +585,8 @@ class GroundedAnswerer:
             c.text.strip() == u.text.strip() for c in chosen
         )
 
-    def _compose(self, units: list[Unit], max_chars: int = MAX_ANSWER_CHARS) -> Drafted:
-        units = _fitting(units, max_chars)
+    def _compose(self, units: list[Unit], max_chars: int | None = None) -> Drafted:
+        units = _fitting(units, self.s.max_answer_chars if max_chars is None else max_chars)
         citations: list[Citation] = []
         parts: list[str] = []
         raw_parts: list[str] = []
@@ -626,8 +620,7 @@ class GroundedAnswerer:
             caption = whole.text.split("\n", 1)[0].strip()
             cit = make_citation(1, whole, caption, self.references)
             if cit is not None:
-                text = re.sub(r"\s?\{ROW:\d+\}", "", table.text).rstrip(" .") + " [1]."
-                return Drafted(text, table.text, [cit], False, [])
+                return Drafted(table.plain_text.rstrip(" .") + " [1].", table.plain_text, [cit], False, [])
         citations: list[Citation] = []
         marker: dict[int, int] = {}
         for r in table.rows:
@@ -638,9 +631,10 @@ class GroundedAnswerer:
                 marker[r.index] = cit.n
         if not citations:
             return None
-        text = re.sub(r"\s?\{ROW:(\d+)\}", lambda m: f" [{marker[int(m.group(1))]}]" if int(m.group(1)) in marker
-                      else "", table.text)
-        return Drafted(text, table.text, citations, False, [])
+        # each row citation is drawn where it stands; a row without a passage to cite is left unmarked
+        text = "".join(s if isinstance(s, str) else f" [{marker[s.row]}]" if s.row in marker else ""
+                       for s in table.segments)
+        return Drafted(text, table.plain_text, citations, False, [])
 
     def _front_answer(self, question: str, contexts: list[ScoredChunk]) -> Drafted | None:
         """Authors, publication date, contact, DOI: from the front matter, quoted and cited."""

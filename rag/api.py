@@ -105,9 +105,9 @@ class Engine:
         unit_vectors = _load_unit_vectors(self.index.build_dir)
         self.retriever = HybridRetriever(self.index.chunks, self.lexical, self.collection, self.embedder,
                                          self.index.acronyms, vectors=unit_vectors)
-        self.tables = TableQA(self.index.table_list, self.index.chunks, self.index.acronyms)
-        self._doc_tables: dict[str, TableQA] = {}
         self.answer_settings = AnswerSettings()
+        self.tables = TableQA(self.index.table_list, self.index.chunks, self.index.acronyms, self.answer_settings)
+        self._doc_tables: dict[str, TableQA] = {}
         self.answerer = GroundedAnswerer(self.index.chunks, self.index.references, vectors=unit_vectors,
                                          settings=self.answer_settings,
                                          expander=self.retriever.expander, df=_load_df(self.index.build_dir),
@@ -146,7 +146,8 @@ class Engine:
         if doc_id not in self._doc_tables:
             self._doc_tables[doc_id] = TableQA([t for t in self.index.table_list if t.doc_id == doc_id],
                                                [c for c in self.index.chunks if c.doc_id == doc_id],
-                                               [a for a in self.index.acronyms if a.doc_id in (doc_id, "")])
+                                               [a for a in self.index.acronyms if a.doc_id in (doc_id, "")],
+                                               self.answer_settings)
         return self._doc_tables[doc_id]
 
     def table_answer(self, question: str, filters: Filters | None = None):
@@ -156,7 +157,7 @@ class Engine:
         if table is not None and self.index.several_documents:
             d = self.index.doc_by_id.get(table.table.doc_id)
             if d is not None:
-                table.text = f"In {d.short_name} ({d.title}): {table.text}"
+                table.segments.insert(0, f"In {d.short_name} ({d.title}): ")
         return table
 
     def similarity(self, a: str, b: str) -> float:

@@ -109,9 +109,13 @@ class Settings:
 
 @dataclass(frozen=True)
 class AnswerSettings:
-    """Every threshold and weight of the answerers, each with what it trades.
+    """Every threshold, weight and limit of the answerers and the table reader, each with what it trades.
 
-    Calibrated on the development split of evals/gold.jsonl only (the test split is only scored).
+    Calibrated on the development split of evals/gold.jsonl only (the test split is only scored). The
+    table reader's fields (``table_*``) and the fact answerer's ``dense_rescue_top``, ``related_shown``
+    and fields from ``min_gain`` to ``text_explains_share`` were constants in the code, set before that
+    split existed; they moved here with their values unchanged and have not been re-calibrated on the
+    development split alone.
     """
 
     # --- the fact answerer (rag/answer.py): when to answer, when to refuse
@@ -121,6 +125,10 @@ class AnswerSettings:
     # ... unless the passage is this close in meaning (cosine) and still covers min_coverage_dense.
     dense_rescue: float = 0.62
     min_coverage_dense: float = 0.35
+    # The passages (best retrieved first) whose meaning may rescue a low coverage: more rescues more, from further down.
+    dense_rescue_top: int = 3
+    # A refusal offers this many of the closest passages as "related".
+    related_shown: int = 3
     # Share of the question's attribute terms (what is asked, not the names) the passage must hold:
     # "Who is the director of <a center the report lists>?" names a real center but asks what it never says.
     min_attribute_coverage: float = 0.25
@@ -142,6 +150,117 @@ class AnswerSettings:
     # Most sentences in a lookup answer, and how close to the lead a runner-up must score to be shown too.
     max_sentences: int = 3
     close_second: float = 0.9
+    # A further sentence joins the answer when it adds this share of the question's terms and scores this share
+    # of the lead's score: lower shares answer more fully and wander more.
+    min_gain: float = 0.2
+    min_score_share: float = 0.6
+    # Sentences looked at for those further ones, and the top sentences tried as the lead (the best that passes the
+    # grounding checks leads): more finds a grounded lead further down, and an answer drawn from weaker sentences.
+    runner_up_pool: int = 40
+    grounding_candidates: int = 5
+    # Longest lookup answer (characters; what a lead-in introduces may run past it): longer keeps more context.
+    max_answer_chars: int = 900
+    # A bullet list that follows its lead-in is shown up to this many items: more is complete and longer.
+    max_list_units: int = 12
+    # A "which source says ..." answer names at most this many of the report's references.
+    max_source_refs: int = 3
+    # A word the report never uses weighs at most this share of an unseen word's IDF (it may just be a synonym):
+    # higher lets an unknown word of the question sink more answers.
+    unknown_word_idf_share: float = 0.6
+    # Share of a sentence's word coverage from the sentence itself, the rest from its passage (section path and
+    # neighbours): higher wants the sentence to say it, lower lets context carry it.
+    sentence_cov_share: float = 0.75
+    # Retrieval rank: the passage ranked r adds rank_bonus / (1 + r); higher trusts the retriever's order more.
+    rank_bonus: float = 0.08
+    # A "how many / when / what share" question: a sentence with a digit gains this, one without loses it.
+    number_bonus: float = 0.08
+    # Sentences shorter than this (characters) are headings or fragments and lose fragment_penalty.
+    fragment_chars: int = 25
+    fragment_penalty: float = 0.1
+    # A bibliography entry (unless the question is about sources) and an acronym-list entry (unless it asks what
+    # an acronym means) lose this much: they repeat topic words but answer nothing themselves.
+    reference_penalty: float = 0.3
+    acronym_penalty: float = 0.3
+    # "Where does this figure come from": the line that names a source (or cites the report's references) gains this.
+    source_line_bonus: float = 0.1
+    # A table answer leaves question words unexplained ("overtake"): the best sentence takes over when it holds
+    # this share of them (IDF-weighted). Lower hands more computations to the text.
+    text_explains_share: float = 0.5
+
+    # --- the table reader (rag/tables.py): which table, rows and columns a question is about
+    # A column is a year column when this share of its values are years (the rest may be blank or "Unknown").
+    table_year_share: float = 0.8
+    # A column names the rows when its values are distinct, fill this share of the rows and average at most
+    # table_key_max_chars characters (longer distinct values are free text, such as quotations).
+    table_key_share: float = 0.8
+    table_key_max_chars: int = 90
+    # A word shared by at least table_common_min values of a column and more than 1/table_common_divisor of the
+    # rows ("Part", "Section") names no row in particular.
+    table_common_min: int = 2
+    table_common_divisor: int = 3
+    # A word of a column's name shared by more than 1/table_col_word_divisor of the columns does not say which
+    # column is asked.
+    table_col_word_divisor: int = 3
+    # A cell is a list of values ("Liaoning, Heilongjiang") when each of its parts has at most this many words;
+    # longer parts are one value with a comma in it.
+    table_multi_part_words: int = 3
+    # Words of a cell value shorter than this (characters) are too common to say the value is mentioned.
+    table_value_word_min_chars: int = 3
+    # A capitalised word of a value this short ("IT") counts only when the question writes it in capitals.
+    table_caps_max_chars: int = 3
+    # A row named by part of its name scores table_row_share_weight x (share of its distinctive words in the question)
+    # + the rest x (words matched, full at table_row_full_words), plus table_row_unique_bonus when a word names this
+    # row alone, capped at table_row_partial_max (below an exact name, 1.0).
+    table_row_share_weight: float = 0.5
+    table_row_full_words: int = 2
+    table_row_unique_bonus: float = 0.3
+    table_row_partial_max: float = 0.99
+    # A row counts as named at this score; the best named row is the one asked about when it leads the next by
+    # table_row_margin (else no single row is). Higher names fewer rows, wrongly less often.
+    table_row_min: float = 0.6
+    table_row_margin: float = 0.2
+    # Words of a name shorter than this (characters) are initials or noise, not distinctive words.
+    table_name_word_min_chars: int = 2
+    # A word this long or longer that only one row's name holds ("graphene") identifies that row.
+    table_unique_min_chars: int = 4
+    # How strongly a column is asked: each word of its name (table_col_hit_weight, plus the share of the name),
+    # words its values share (table_shared_weight each, from table_shared_min of them), and the kind of column a
+    # "when" (table_year_col_bonus) or "where" (table_place_col_bonus) question asks.
+    table_col_hit_weight: float = 0.5
+    table_shared_weight: float = 0.4
+    table_shared_min: int = 2
+    table_year_col_bonus: float = 1.5
+    table_place_col_bonus: float = 1.0
+    # A second column asked almost as strongly as the first (this share of its score) is shown too.
+    table_close_column: float = 0.8
+    # Which table: words of its caption and columns (table_vocab_weight each), values mentioned (table_filter_weight
+    # each), the named row's score (x table_row_weight), a year range (table_year_weight), the table named outright
+    # ("Table 2", table_names_table_bonus) and its rows' kind of entity named ("MICs", table_entity_bonus).
+    table_vocab_weight: float = 0.5
+    table_filter_weight: float = 1.0
+    table_row_weight: float = 2.0
+    table_year_weight: float = 0.5
+    table_names_table_bonus: float = 3.0
+    table_entity_bonus: float = 1.5
+    # Share of the question's words the table must account for before it answers by computation; a table that
+    # explains less scores at most table_unexplained_cap. Higher leaves more questions to the text.
+    table_min_explained: float = 0.66
+    table_unexplained_cap: float = 0.5
+    # The best table answers only from this score: lower computes over tables the question barely names.
+    table_min_score: float = 1.0
+    # A question word this long or longer, within table_typo_len_diff characters and table_typo_cutoff similarity
+    # (difflib) of a word the table knows, is a typo of it: a lower cutoff forgives more and confuses more.
+    table_typo_min_chars: int = 5
+    table_typo_len_diff: int = 2
+    table_typo_cutoff: float = 0.85
+    # Initialisms readers form from a row's name ("Integrated Circuit" -> "IC"): runs of this many capitals.
+    table_initialism_sizes: tuple[int, ...] = (2, 3, 4)
+    # A count over more rows than this cites its rows without naming them; a list of values over more rows than
+    # table_value_rows_max cites one row per value. More names more, and reads longer.
+    table_count_names_max: int = 12
+    table_value_rows_max: int = 12
+    # The runners-up a "which ... has the most" answer names after the winner.
+    table_runners_up: int = 3
 
     # --- the synthesis answerer (rag/answerers/synthesis.py)
 

@@ -10,6 +10,9 @@ How a question is read:
   of that column), and year constraints ("in 2018", "between 2019 and 2021", "after 2020");
 - the *operation*: "how many" -> count, "which/list" -> list, "most/fewest" -> group maximum,
   a named row plus an asked-for column -> a cell lookup; "stand for" -> acronym lookup.
+
+The answer is a typed ``TableAnswer``: prose pieces and ``RowCite`` citations in reading order, which
+the answerer renders as markers. Every threshold and weight is a ``table_*`` field of ``AnswerSettings``.
 """
 
 from __future__ import annotations
@@ -17,29 +20,29 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rag.records import Acronym, Chunk, Table, TableRow
+from rag.settings import AnswerSettings
 from rag.text import STOPWORDS, fold, stem, tokens, words
+from rag.vocab import (
+    NUMBER_WORDS,
+    SMALLER_WORDS,
+    TABLE_OP_WORDS,
+    TABLE_PERCENT_WORDS,
+    TABLE_PLACE_WORDS,
+    TABLE_YEAR_WORDS,
+)
 
-# Words that say which kind of column is asked for (English question words, not report content).
 log = logging.getLogger(__name__)
 
-_YEAR_WORDS = {"year", "when", "established", "establish", "founded", "found", "launched", "launch", "created",
-               "create", "start", "started", "began", "begin", "set", "opened", "awarded", "formed", "date"}
-_PLACE_WORDS = {"where", "located", "location", "headquartered", "headquarters", "hq", "based", "city", "province",
-                "home", "host", "hosts", "hosted", "housed",
-                "region", "sited", "situated"}
-# A second column asked almost as strongly as the first (this share of its score) is shown too.
-CLOSE_COLUMN = 0.8
-# Share of the question's words the table must account for before it answers by computation.
-MIN_EXPLAINED = 0.66
 _FUTURE = re.compile(r"\b(plan(?:s|ned)? to|will|would|goal|target(?:ed|s)?|aim(?:s|ed)? (?:to|for)|expect(?:s|ed)? to|"
                      r"forecast|projected|by the end of)\b", re.I)
 _PLACE_STEMS = {stem(w) for w in ("city", "province", "location", "country", "region")}
 # "which year / where ...": nouns that ask a year or place column by kind, as written and stemmed
-_KIND_WORDS = _YEAR_WORDS | _PLACE_WORDS | {stem(w) for w in _YEAR_WORDS | _PLACE_WORDS}
+_KIND_WORDS = TABLE_YEAR_WORDS | TABLE_PLACE_WORDS | {stem(w) for w in TABLE_YEAR_WORDS | TABLE_PLACE_WORDS}
 _COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b|^\s*(?:number|count) of\b")
 _LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b"
                    r"|^\s*what\s+(?!does\b|is\b|was\b|has\b|address\b|process\b)\w+s\b")
@@ -53,32 +56,8 @@ _ACRONYM_Q = re.compile(
     r"[\"'“]?(?P<b>[A-Za-z&.()]{2,12})[\"'”]?)",
     re.IGNORECASE,
 )
-_OP_WORDS = {"number", "count", "total", "list", "name", "most", "fewest", "least", "largest", "highest", "greatest",
-             "biggest", "lowest", "smallest", "top", "entry", "entri", "row", "table", "each", "per", "sector", "industry",
-             "principal", "focus", "locat", "establish", "found", "launch", "creat", "start", "set", "open", "award",
-             "form", "headquarter", "bas", "based", "situat", "sit", "exist", "appear", "show", "listed", "catalog", "has", "have", "had", "given", "year", "city", "province", "between", "after", "before",
-             "since", "until", "during", "belong", "assign", "classifi", "category", "categori", "area", "field",
-             "type", "kind", "many", "much", "amount", "value", "figure", "estimat", "est", "report", "state",
-             "combin", "combined", "altogether", "together", "overall", "than", "more", "one", "single", "only",
-             "just", "two", "multiple", "several", "host", "span", "spann", "cover", "appendix", "three", "all",
-             "every", "compare", "respectiv", "country", "countri", "program", "see", "get", "make", "take",
-             # light verbs carry no content of their own ("what share comes from", "what does it put into")
-             "come", "comes", "came", "put", "go", "goes", "went", "give", "gave", "use", "used",
-             # qualifiers and collective nouns that leave the rows as they are ("active institutes", "MIC network")
-             "active", "current", "currently", "existing", "operating", "today", "now", "network", "system",
-             # "work mainly on X" is how readers say "principal sector X"
-             "work", "mainly", "primarily", "primary", "chiefly", "specialize", "specializes", "concentrate",
-             "dedicated", "devoted", "deal",
-             "bigger", "larger", "higher", "greater", "smaller", "lower", "less", "fewer",
-             # how readers name a percentage column
-             "share", "percent", "percentage", "proportion", "fraction", "portion"}
-# Words a reader uses for a "Percent ..." column.
-_PERCENT_WORDS = {"share", "shar", "proportion", "fraction", "percentage", "portion", "%"}
-_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "i", "ii", "iii", "iv",
-                 "v", "vi", "vii", "viii", "ix", "x"}
 # "bigger", "more", "fewer": a comparison between the rows a question names
 _COMPARATIVE = re.compile(r"\b(bigger|larger|higher|greater|more|smaller|lower|less|fewer)\b")
-_SMALLER = {"smaller", "lower", "less", "fewer"}
 # "span more than one province": rows whose cell holds several values
 _MULTI = re.compile(r"\b(?:more than one|multiple|several|two or more|over one)\s+(\w+)")
 _GENERIC_NAME_WORDS = {"national", "innovation", "center", "centre", "institute", "manufacturing", "technology",
@@ -88,14 +67,52 @@ _GENERIC_NAME_WORDS = {"national", "innovation", "center", "centre", "institute"
 _GENERIC_NAME_STEMS = {stem(w) for w in _GENERIC_NAME_WORDS} | _GENERIC_NAME_WORDS
 
 
+@dataclass(frozen=True)
+class RowCite:
+    """A citation of one table row at this point of a table answer; the answerer draws its marker."""
+
+    row: int  # the cited row's ``TableRow.index`` in ``TableAnswer.table``
+
+
+# One piece of a table answer: prose, or a row citation where it stands. A citation follows its words
+# directly ("City: Bengbu", RowCite(3)), so the answerer draws it as " [n]" (or nothing, for a row with no
+# passage to cite) and the prose pieces joined are the answer's plain text.
+Segment = str | RowCite
+
+
 @dataclass
 class TableAnswer:
-    text: str  # with {ROW:i} placeholders replaced by citation markers by the caller
+    segments: list[Segment]  # the answer in reading order; the answerer renders the citations
     rows: list[TableRow]
     table: Table
     facts: list[str] = field(default_factory=list)  # plain statements, for the LLM prompt
     # question words the table could not account for ("overtake", "company"): the text may answer better
     unexplained: set[str] = field(default_factory=set)
+
+    @property
+    def plain_text(self) -> str:
+        """The answer without its row citations."""
+        return "".join(s for s in self.segments if isinstance(s, str))
+
+    @property
+    def cited_rows(self) -> list[int]:
+        """The rows cited, in reading order (a row cited twice appears twice)."""
+        return [s.row for s in self.segments if isinstance(s, RowCite)]
+
+
+def _cited(words: str, rows: Iterable[TableRow]) -> list[Segment]:
+    """Words followed by the citations of the rows that say them."""
+    return [words, *(RowCite(r.index) for r in rows)]
+
+
+def _joined(items: Iterable[list[Segment]], sep: str) -> list[Segment]:
+    """Cited items one after another, ``sep`` between them (as ``str.join`` does for plain text)."""
+    out: list[Segment] = []
+    for i, item in enumerate(items):
+        if i:
+            out.append(sep)
+        out += item
+    return out
 
 
 @lru_cache(maxsize=65536)
@@ -104,19 +121,19 @@ def _norm_words(s: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in words(s))
 
 
-def _year_like(values: list[object]) -> bool:
+def _year_like(values: list[object], share: float) -> bool:
     ints = [v for v in values if isinstance(v, int)]
-    return bool(ints) and len(ints) >= 0.8 * len(values) and all(1800 <= v <= 2100 for v in ints)
+    return bool(ints) and len(ints) >= share * len(values) and all(1800 <= v <= 2100 for v in ints)
 
 
 class TableProfile:
     """Column roles inferred from the data."""
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, settings: AnswerSettings) -> None:
         self.table = table
         cols = table.columns
         vals = {c: [r.cells.get(c) for r in table.rows] for c in cols}
-        self.year_cols = [c for c in cols if _year_like(vals[c])]
+        self.year_cols = [c for c in cols if _year_like(vals[c], settings.table_year_share)]
         strs = {c: [v for v in vals[c] if isinstance(v, str)] for c in cols}
         self.name_col: str | None = None
         # the row-name column: all-distinct strings, the longest on average
@@ -124,7 +141,8 @@ class TableProfile:
         filled = {c: [x for x in strs[c] if x.strip()] for c in cols}
         # columns whose values identify a row (Country, Program Name, a title left blank in one row ...)
         cands = [c for c in cols if filled[c] and len(set(filled[c])) == len(filled[c])
-                 and len(filled[c]) >= 0.8 * len(table.rows) and sum(len(x) for x in filled[c]) / len(filled[c]) <= 90]
+                 and len(filled[c]) >= settings.table_key_share * len(table.rows)
+                 and sum(len(x) for x in filled[c]) / len(filled[c]) <= settings.table_key_max_chars]
         full = [c for c in cands if len(filled[c]) == len(table.rows)]
         if full or cands:
             self.name_col = max(full or cands, key=lambda c: sum(len(s) for s in filled[c]) / len(filled[c]))
@@ -140,7 +158,7 @@ class TableProfile:
                 v = r.cells.get(c)
                 if not isinstance(v, str):
                     continue
-                for p in _split_multi(v):
+                for p in _split_multi(v, settings.table_multi_part_words):
                     m.setdefault(p, set()).add(r.index)
             self.parts[c] = m
         # "%" in a column name reads "percent"
@@ -149,24 +167,28 @@ class TableProfile:
         self.common_words: dict[str, set[str]] = {}
         for c in cols:
             df = Counter(w for x in strs[c] for w in set(_norm_words(x)))
-            self.common_words[c] = {w for w, n in df.items() if n >= 2 and n > len(table.rows) / 3}
+            self.common_words[c] = {w for w, n in df.items()
+                                    if n >= settings.table_common_min and n > len(table.rows) / settings.table_common_divisor}
         # a column is named by its distinctive words: not the caption's, not shared by half the columns
         caption = set(_norm_words(table.caption))
         freq = Counter(w for c in cols for w in self.col_words[c])
         # "Owner" stems to "own", a stopword: a column's only word is its name all the same
         self.col_name_words = {c: (self.col_words[c] - STOPWORDS) or self.col_words[c] for c in cols}
         self.col_key_words = {
-            c: {w for w in self.col_name_words[c] if w not in caption and freq[w] <= max(1, len(cols) // 3)}
+            c: {w for w in self.col_name_words[c]
+                if w not in caption and freq[w] <= max(1, len(cols) // settings.table_col_word_divisor)}
             for c in cols
         }
 
 
-def _split_multi(v: str) -> list[str]:
+def _split_multi(v: str, max_words: int) -> list[str]:
+    """A cell's values ("Liaoning, Heilongjiang"), when each part is short enough to be one (``max_words``)."""
     parts = [p.strip() for p in re.split(r",\s*|\s+&\s+", v) if p.strip()]
-    return parts if len(parts) > 1 and all(len(p.split()) <= 3 for p in parts) else [v]
+    return parts if len(parts) > 1 and all(len(p.split()) <= max_words for p in parts) else [v]
 
 
-def _mentions(question: str, value: str, column_values: list[str], ignore: frozenset[str] = frozenset()) -> bool:
+def _mentions(question: str, value: str, column_values: list[str], s: AnswerSettings,
+              ignore: frozenset[str] = frozenset()) -> bool:
     """Is this cell value mentioned? Whole value, or a word unique to this value within its column.
 
     ``ignore``: words of the table's caption ("... References to Innovation Centers"), which a
@@ -176,13 +198,13 @@ def _mentions(question: str, value: str, column_values: list[str], ignore: froze
     v = fold(value)
     if re.search(rf"(?<![\w]){re.escape(v)}(?![\w])", q):
         return True
-    vw = [w for w in _norm_words(value) if w not in STOPWORDS and len(w) > 2]
+    vw = [w for w in _norm_words(value) if w not in STOPWORDS and len(w) >= s.table_value_word_min_chars]
     if not vw:
         return False
     qw = set(_norm_words(question))
     others = [set(_norm_words(o)) for o in column_values if o != value]
     unique = [w for w in vw if not any(w in o for o in others) and w not in ignore]
-    short_upper = [w for w in value.split() if w.isupper() and len(w) <= 3]
+    short_upper = [w for w in value.split() if w.isupper() and len(w) <= s.table_caps_max_chars]
     for w in short_upper:  # "IT" must be written in capitals: "it" is a pronoun
         if re.search(rf"\b{re.escape(w)}\b", question):
             return True
@@ -204,9 +226,11 @@ class ReadQuestion:
 
 
 class TableQA:
-    def __init__(self, tables: list[Table], chunks: list[Chunk], acronyms: list[Acronym]) -> None:
+    def __init__(self, tables: list[Table], chunks: list[Chunk], acronyms: list[Acronym],
+                 settings: AnswerSettings | None = None) -> None:
+        self.s = settings or AnswerSettings()
         self.tables = [t for t in tables if t.rows]
-        self.profiles = {id(t): TableProfile(t) for t in self.tables}
+        self.profiles = {id(t): TableProfile(t, self.s) for t in self.tables}
         self.row_chunks: dict[tuple[str, str, int], Chunk] = {}
         for c in chunks:
             if c.kind in ("table_row", "acronym") and c.table_id is not None and c.row_index is not None:
@@ -294,19 +318,21 @@ class TableQA:
                     score = max(score, 1.0)
                     continue
                 common = prof.common_words[col]
-                dist = [w for w in _norm_words(v) if w not in _GENERIC_NAME_STEMS and len(w) > 1
+                dist = [w for w in _norm_words(v) if w not in _GENERIC_NAME_STEMS
+                        and len(w) >= self.s.table_name_word_min_chars
                         and w not in col_words and w not in common]
                 if not dist:
                     continue
                 matched = sum(1 for w in dist if w in qwords)
                 if matched:
                     # share of the name matched, and how many words: "embodied ... robot" beats "robot" alone
-                    sc = 0.5 * matched / len(dist) + 0.5 * min(1.0, matched / 2)
+                    share = self.s.table_row_share_weight
+                    sc = share * matched / len(dist) + (1 - share) * min(1.0, matched / self.s.table_row_full_words)
                     # a word that names this row alone ("graphene", "embodied") identifies it
-                    if any(w in qwords and w not in _NUMBER_WORDS and self._unique_word(t, prof, w) for w in dist):
-                        sc += 0.3
-                    score = max(score, min(sc, 0.99))
-            if score >= 0.6:
+                    if any(w in qwords and w not in NUMBER_WORDS and self._unique_word(t, prof, w) for w in dist):
+                        sc += self.s.table_row_unique_bonus
+                    score = max(score, min(sc, self.s.table_row_partial_max))
+            if score >= self.s.table_row_min:
                 out.append((score, r))
         out.sort(key=lambda x: -x[0])
         return out
@@ -316,14 +342,14 @@ class TableQA:
         if key not in self._unique_cache:
             n = sum(1 for r in t.rows if any(isinstance(r.cells.get(col), str) and w in _norm_words(r.cells[col])
                                              for col in prof.key_cols))
-            self._unique_cache[key] = n == 1 and len(w) >= 4
+            self._unique_cache[key] = n == 1 and len(w) >= self.s.table_unique_min_chars
         return self._unique_cache[key]
 
     def _match_row(self, q: str, t: Table, prof: TableProfile) -> tuple[TableRow | None, float]:
         scored = self._row_scores(q, t, prof)
         if not scored:
             return None, 0.0
-        if len(scored) > 1 and scored[0][0] - scored[1][0] < 0.2:
+        if len(scored) > 1 and scored[0][0] - scored[1][0] < self.s.table_row_margin:
             return None, 0.0
         return scored[0][1], scored[0][0]
 
@@ -338,7 +364,7 @@ class TableQA:
                       row: TableRow | None = None) -> list[tuple[float, str]]:
         """Columns the question asks for, best first, with how strongly each is asked."""
         qw = set(_norm_words(q)) | set(words(q))
-        if qw & _PERCENT_WORDS:
+        if qw & TABLE_PERCENT_WORDS:
             qw.add("percent")  # "Germany's share of GDP" asks the "Percent ... GDP" column
         if row is not None:  # the row's own name ("Silicon-Based ...") is not a column asked for
             qw -= {w for col in self._naming_cols(q, prof, row) if isinstance(row.cells.get(col), str)
@@ -352,21 +378,21 @@ class TableQA:
             if row is not None and c in prof.key_cols:
                 # another name of a row named in the question is asked by its own words or its values' words
                 hit = len(prof.col_key_words[c] & qw)
-                if hit or shared >= 2:
-                    out.append((hit + 0.4 * shared, c))
+                if hit or shared >= self.s.table_shared_min:
+                    out.append((hit + self.s.table_shared_weight * shared, c))
                 continue
             cw = prof.col_key_words[c] or prof.col_name_words[c]
             hit = len(cw & qw)
-            if not hit and shared >= 2:
-                out.append((0.4 * shared, c))
+            if not hit and shared >= self.s.table_shared_min:
+                out.append((self.s.table_shared_weight * shared, c))
                 continue
             bonus = 0.0
-            if c in prof.year_cols and qw & _YEAR_WORDS:
-                bonus = 1.5
-            if cw & _PLACE_STEMS and qw & _PLACE_WORDS:
-                bonus = max(bonus, 1.0)
+            if c in prof.year_cols and qw & TABLE_YEAR_WORDS:
+                bonus = self.s.table_year_col_bonus
+            if cw & _PLACE_STEMS and qw & TABLE_PLACE_WORDS:
+                bonus = max(bonus, self.s.table_place_col_bonus)
             if hit or bonus:
-                out.append((hit / max(len(cw), 1) + hit * 0.5 + bonus, c))
+                out.append((hit / max(len(cw), 1) + hit * self.s.table_col_hit_weight + bonus, c))
         out.sort(reverse=True)
         return out
 
@@ -381,6 +407,7 @@ class TableQA:
         return out
 
     def read(self, question: str) -> ReadQuestion | None:
+        s = self.s
         best: ReadQuestion | None = None
         acr_words = self._acronym_words(question)
         qw = set(_norm_words(question)) | acr_words
@@ -393,7 +420,7 @@ class TableQA:
             for c in prof.cat_cols:
                 vals = list(prof.parts[c])
                 for v in vals:
-                    if _mentions(question, v, vals, caption_only):
+                    if _mentions(question, v, vals, self.s, caption_only):
                         filters.append((c, v))
             row, row_score = self._match_row(question, t, prof)
             yr = self._year_range(question) if prof.year_cols else None
@@ -405,17 +432,18 @@ class TableQA:
             for c in t.columns:
                 caption_words |= prof.col_name_words[c]
             vocab_hits = len(qw & caption_words)
-            score = vocab_hits * 0.5 + len(filters) + (2 * row_score) + (0.5 if yr else 0)
+            score = (vocab_hits * s.table_vocab_weight + len(filters) * s.table_filter_weight
+                     + (s.table_row_weight * row_score) + (s.table_year_weight if yr else 0))
             if _names_table(question, t):
-                score += 3.0
+                score += s.table_names_table_bonus
             # the question is about this table's entities ("MICs" for a table of innovation centers)
             name_words = set(_norm_words(prof.name_col or "")) - STOPWORDS
             if name_words and name_words <= qw:
-                score += 1.5
+                score += s.table_entity_bonus
             context_words = set()
             for title in t.section_path:
                 context_words |= set(_norm_words(title))
-            known = caption_words | context_words | acr_words | _OP_WORDS | {stem(w) for w in _OP_WORDS} | _YEAR_WORDS | _PLACE_WORDS
+            known = caption_words | context_words | acr_words | TABLE_OP_WORDS | {stem(w) for w in TABLE_OP_WORDS} | TABLE_YEAR_WORDS | TABLE_PLACE_WORDS
             for _c, v in filters:
                 known |= set(_norm_words(v))
             if row is not None:
@@ -428,11 +456,11 @@ class TableQA:
                     cell = nr.cells.get(col)
                     if isinstance(cell, str):
                         row_name_words |= set(_norm_words(cell))
-            known |= row_name_words | _initialisms(named_rows, prof)
+            known |= row_name_words | _initialisms(named_rows, prof, s.table_initialism_sizes)
             content = [w for w in tokens(question) if not re.fullmatch(r"(19|20)\d\d", w)
                        and w not in row_name_words
                        and w not in self.acronym_stems]
-            unknown = {w for w in content if not _known(w, known)}  # _known may run difflib: once per word
+            unknown = {w for w in content if not _known(w, known, s)}  # _known may run difflib: once per word
             explained = sum(1 for w in content if w not in unknown) / len(content) if content else 1.0
             # a name the table does not know ("California", "NSF Engines") means the question is about something else
             names = {stem(w.lower()) for i, w in enumerate(re.findall(r"[A-Za-z][\w&.-]*", question))
@@ -446,8 +474,8 @@ class TableQA:
                 if ys and any(y > max(ys) or y < min(ys) for y in asked_years):
                     explained = 0.0  # a year the table does not cover: a forecast or history it cannot compute
             log.debug("table %s: score %.2f explained %.2f content %s", t.id, score, explained, content)
-            if explained < MIN_EXPLAINED:
-                score = min(score, 0.5)  # most of the question is about something the table doesn't hold
+            if explained < s.table_min_explained:
+                score = min(score, s.table_unexplained_cap)  # most of the question is about something the table doesn't hold
             if row is not None:
                 # a row named in the question: drop filters that are just words of its own name
                 name_words = set()
@@ -478,7 +506,7 @@ class TableQA:
 
     def _answer(self, question: str, rq: ReadQuestion | None) -> TableAnswer | None:
         # rq is None for plans, targets and forecasts: they are not in a table of what exists
-        if rq is None or rq.score < 1.0:
+        if rq is None or rq.score < self.s.table_min_score:
             return None
         ql = question.lower()
         is_count = bool(_COUNT.search(ql))
@@ -519,7 +547,7 @@ class TableQA:
             cmp = _COMPARATIVE.search(ql)
             num = next((c for c in cols if c in prof.num_cols), None)
             if cmp and num and len(rows) > 1:
-                ans = self._compared(ans, prof, rows, num, smaller=cmp.group(1) in _SMALLER,
+                ans = self._compared(ans, prof, rows, num, smaller=cmp.group(1) in SMALLER_WORDS,
                                      difference=bool(re.search(r"\bby how (?:many|much)\b", ql)))
             return ans
 
@@ -579,18 +607,18 @@ class TableQA:
         members = self._groups(t, prof, col, rq)
         total = sum(len(m) for m in members.values())
         # every row is cited when the counts are stated; a long table cites one row per value
-        if total <= 12:
-            parts = [f"{v} ({len(m)}) " + "".join(f"{{ROW:{r.index}}}" for r in m) for v, m in members.items()]
+        if total <= self.s.table_value_rows_max:
+            parts = [_cited(f"{v} ({len(m)})", m) for v, m in members.items()]
             used = [r for m in members.values() for r in m]
         else:
-            parts = [f"{v} {{ROW:{m[0].index}}}" for v, m in members.items()]
+            parts = [_cited(v, m[:1]) for v, m in members.items()]
             used = [m[0] for m in members.values()]
         used = list({r.index: r for r in used}.values())  # a row with two values is cited once
         what = self._describe(prof, rq)
         head = (f"{col} of the entries in {_caption(t)} that match {what}" if what else
                 f"{_caption(t)} has {len(members)} {col} value{'s' if len(members) != 1 else ''}")
-        text = f"{head}: " + "; ".join(parts) + "."
-        return TableAnswer(text, used, t, [f"{col} values: " + "; ".join(members)])
+        segments = [f"{head}: ", *_joined(parts, "; "), "."]
+        return TableAnswer(segments, used, t, [f"{col} values: " + "; ".join(members)])
 
     def _multi_col(self, ql: str, prof: TableProfile) -> str | None:
         m = _MULTI.search(ql)
@@ -601,12 +629,15 @@ class TableQA:
 
     def _multi_answer(self, t: Table, prof: TableProfile, col: str, rq: ReadQuestion) -> TableAnswer | None:
         base = self._filter(t, prof, rq) if (rq.filters or rq.year_range) else list(t.rows)
-        rows = [r for r in base if isinstance(r.cells.get(col), str) and len(_split_multi(r.cells[col])) > 1]
+        rows = [r for r in base if isinstance(r.cells.get(col), str)
+                and len(_split_multi(r.cells[col], self.s.table_multi_part_words)) > 1]
         if not rows:
             return None
-        items = "; ".join(f"{self._label(prof, r)}: {r.raw_cells.get(col)} {{ROW:{r.index}}}" for r in rows)
-        text = f"{len(rows)} of the {len(t.rows)} entries in {_caption(t)} list more than one {col}: {items}."
-        return TableAnswer(text, rows, t, [re.sub(r" \{ROW:\d+\}", "", text)])
+        items = _joined((_cited(f"{self._label(prof, r)}: {r.raw_cells.get(col)}", [r]) for r in rows), "; ")
+        head = f"{len(rows)} of the {len(t.rows)} entries in {_caption(t)} list more than one {col}: "
+        ans = TableAnswer([head, *items, "."], rows, t)
+        ans.facts = [ans.plain_text]
+        return ans
 
     @staticmethod
     def _compared(ans: TableAnswer, prof: TableProfile, rows: list[TableRow], col: str, smaller: bool,
@@ -623,10 +654,10 @@ class TableQA:
             other = next(x for x, r in vals if r is not win)
             gap = abs(v - other)
             by = f", by {gap:g}" if isinstance(gap, int) or float(gap).is_integer() else f", by {gap:.3g}"
-        cites = "".join(f"{{ROW:{r.index}}}" for _x, r in vals)  # the lead sentence is cited like the rest
-        lead = f"{who} has the {'smaller' if smaller else 'larger'} {col} ({win.raw_cells.get(col)}{by}) {cites}. "
-        fact = re.sub(r" ?\{ROW:\d+\}", "", lead).strip()
-        return TableAnswer(lead + ans.text, ans.rows, ans.table, [fact] + ans.facts)
+        said = f"{who} has the {'smaller' if smaller else 'larger'} {col} ({win.raw_cells.get(col)}{by})"
+        # the lead sentence is cited like the rest
+        lead = _cited(said, (r for _x, r in vals)) + [". "]
+        return TableAnswer(lead + ans.segments, ans.rows, ans.table, [f"{said}."] + ans.facts)
 
     def _cell_cols(self, question: str, prof: TableProfile, rq: ReadQuestion, qset: set[str]) -> list[str]:
         # a row named in the question is named by its key columns; across rows ("each country's owner") a key
@@ -635,15 +666,16 @@ class TableQA:
                       else {prof.key_cols[0], prof.name_col} & set(prof.key_cols))
         cols = [c for c in rq.asked_cols if c not in label_cols and self._column_fits(c, prof, qset)]
         picked: list[str] = []
-        if qset & _PLACE_WORDS:
+        if qset & TABLE_PLACE_WORDS:
             picked += [c for c in cols if prof.col_words[c] & _PLACE_STEMS]
-        if qset & _YEAR_WORDS:
+        if qset & TABLE_YEAR_WORDS:
             picked += [c for c in cols if c in prof.year_cols]
         others = [c for c in cols if c not in picked]
         if not picked:
             picked = others[:2] if " and " in question.lower() else others[:1]
             sc = rq.asked_scores
-            if len(others) > 1 and others[1] not in picked and sc.get(others[1], 0) >= CLOSE_COLUMN * sc.get(others[0], 0):
+            if len(others) > 1 and others[1] not in picked and \
+                    sc.get(others[1], 0) >= self.s.table_close_column * sc.get(others[0], 0):
                 picked.append(others[1])  # two columns asked almost equally ("share of GDP"): show both
         elif " and " in question.lower() and others and others[0] not in picked:
             named = prof.col_key_words[others[0]] & qset
@@ -655,7 +687,7 @@ class TableQA:
     def _column_fits(col: str, prof: TableProfile, qset: set[str]) -> bool:
         """A percent column answers only a question about a share ("What is the GDP of Germany?" does not
         ask "Percent 2023 GDP From Manufacturing")."""
-        q = qset | ({"percent"} if qset & _PERCENT_WORDS else set())
+        q = qset | ({"percent"} if qset & TABLE_PERCENT_WORDS else set())
         return "percent" not in prof.col_words[col] or "percent" in q
 
     def _cells_answer(self, t: Table, prof: TableProfile, rows: list[TableRow], cols: list[str]) -> TableAnswer:
@@ -665,9 +697,9 @@ class TableQA:
             label = r.cells.get(prof.name_col) if prof.name_col and prof.name_col != key else None
             who = f"{r.cells.get(key)}" + (f" ({label})" if label else "") if key else f"row {r.index}"
             vals = "; ".join(f"{c}: {r.raw_cells.get(c) or 'not given'}" for c in cols)
-            parts.append(f"{who} — {vals} {{ROW:{r.index}}}")
-        text = "; ".join(parts) + "."
-        return TableAnswer(text, rows, t, [re.sub(r" \{ROW:\d+\}", "", p) for p in parts])
+            parts.append(f"{who} — {vals}")
+        segments = _joined((_cited(p, [r]) for p, r in zip(parts, rows, strict=True)), "; ") + ["."]
+        return TableAnswer(segments, rows, t, parts)
 
     @staticmethod
     def _having(ql: str) -> tuple[str, int] | None:
@@ -689,7 +721,7 @@ class TableQA:
             v = r.cells.get(col)
             if v is None:
                 continue
-            for p in _split_multi(str(v)) if col in prof.cat_cols else [str(v)]:
+            for p in _split_multi(str(v), self.s.table_multi_part_words) if col in prof.cat_cols else [str(v)]:
                 members.setdefault(p, []).append(r)
         return members
 
@@ -700,11 +732,11 @@ class TableQA:
         hits = sorted(((v, m) for v, m in members.items() if test(len(m))), key=lambda x: (-len(x[1]), x[0]))
         if not hits:
             return None
-        parts = [f"{v} ({len(m)}) " + "".join(f"{{ROW:{r.index}}}" for r in m) for v, m in hits]
         said = {">": "more than", ">=": "at least", "<": "fewer than", "==": "exactly"}[op]
-        text = f"{col} values with {said} {n} entr{'y' if n == 1 else 'ies'} in {_caption(t)}: " + "; ".join(parts) + "."
+        head = f"{col} values with {said} {n} entr{'y' if n == 1 else 'ies'} in {_caption(t)}: "
+        segments = [head, *_joined((_cited(f"{v} ({len(m)})", m) for v, m in hits), "; "), "."]
         used = [r for _v, m in hits for r in m]
-        return TableAnswer(text, used, t, [f"{v}: {len(m)}" for v, m in hits])
+        return TableAnswer(segments, used, t, [f"{v}: {len(m)}" for v, m in hits])
 
     def _about_rows(self, question: str, t: Table, prof: TableProfile) -> bool:
         """Does the question count the table's own rows ("how many MICs are listed")?"""
@@ -721,7 +753,7 @@ class TableQA:
         for c in prof.cat_cols + prof.year_cols:
             if prof.col_words[c] & qw:
                 return c
-        if qw & _YEAR_WORDS and prof.year_cols:
+        if qw & TABLE_YEAR_WORDS and prof.year_cols:
             return prof.year_cols[0]
         return None
 
@@ -779,17 +811,16 @@ class TableQA:
         where = _caption(t)
         if not rows:
             text = f"None of the {len(t.rows)} rows of {where} match {what}."
-            return TableAnswer(text, [], t, [text])
-        if count and len(rows) > 12:
-            items = " ".join(f"{{ROW:{r.index}}}" for r in rows)  # a long count cites its rows, names stay in them
-        else:
-            items = "; ".join(f"{self._label(prof, r)} {{ROW:{r.index}}}" for r in rows)
+            return TableAnswer([text], [], t, [text])
         label, noun = _table_label(t)
         scope = f"the {len(t.rows)} {noun} in {label}" if noun else f"the {len(t.rows)} entries in {where}"
         head = f"{len(rows)} of {scope}" + (f" have {_with(what)}" if what else "")
-        text = f"{head}: {items}."
+        if count and len(rows) > self.s.table_count_names_max:
+            segments = _cited(f"{head}:", rows)  # a long count cites its rows, names stay in them
+        else:
+            segments = [f"{head}: ", *_joined((_cited(self._label(prof, r), [r]) for r in rows), "; ")]
         facts = [f"{head}: " + "; ".join(self._label(prof, r) for r in rows)]
-        return TableAnswer(text, rows, t, facts)
+        return TableAnswer(segments + ["."], rows, t, facts)
 
     def _group_answer(self, t: Table, prof: TableProfile, col: str, rq: ReadQuestion, least: bool):
         members = self._groups(t, prof, col, rq)
@@ -803,19 +834,18 @@ class TableQA:
         scope = self._describe(prof, rq)
         scope = f" (among entries with {scope})" if scope else ""
         ties = " and ".join(winners)
-        lines = []
-        for v in winners:
-            refs = "".join(f"{{ROW:{r.index}}}" for r in members[v])
-            lines.append(f"{v}: {len(members[v])} {refs}")
-        runner = [f"{v} ({n})" for v, n in counts.most_common() if v not in winners][:3]
-        text = (f"{ties} {'have' if len(winners) > 1 else 'has'} the {word} entries by {col} in "
+        runner = [f"{v} ({n})" for v, n in counts.most_common() if v not in winners][:self.s.table_runners_up]
+        head = (f"{ties} {'have' if len(winners) > 1 else 'has'} the {word} entries by {col} in "
                 f"{_caption(t)}{scope}, with {target} each" if len(winners) > 1 else
                 f"{ties} has the {word} entries by {col} in {_caption(t)}{scope}, with {target}")
-        text += ": " + "; ".join(lines) + "."
+        lines = [_cited(f"{v}: {len(members[v])}", members[v]) for v in winners]
+        segments = [f"{head}: ", *_joined(lines, "; "), "."]
         if runner and not least:
-            text += " Next: " + ", ".join(runner) + "."
+            segments.append(" Next: " + ", ".join(runner) + ".")
         facts = [f"{v}: {n}" for v, n in counts.most_common()]
-        return TableAnswer(text, used, t, [text.replace("{ROW", "").split("}")[0]] + facts)
+        # the lead fact: the sentence up to its first citation (the winner and its count)
+        lead = f"{head}: " + "".join(s for s in lines[0] if isinstance(s, str))
+        return TableAnswer(segments, used, t, [lead] + facts)
 
     def _numeric_extreme(self, t: Table, prof: TableProfile, col: str, least: bool):
         rows = [r for r in t.rows if isinstance(r.cells.get(col), int | float)]
@@ -823,8 +853,8 @@ class TableQA:
             return None
         r = (min if least else max)(rows, key=lambda r: r.cells[col])
         label = r.cells.get(prof.key_cols[0]) if prof.key_cols else r.index
-        text = (f"{label} has the {'lowest' if least else 'highest'} {col}: {r.raw_cells.get(col)} {{ROW:{r.index}}}.")
-        return TableAnswer(text, [r], t, [text])
+        said = f"{label} has the {'lowest' if least else 'highest'} {col}: {r.raw_cells.get(col)}"
+        return TableAnswer(_cited(said, [r]) + ["."], [r], t, [f"{said}."])
 
     def _cell_answer(self, t: Table, prof: TableProfile, row: TableRow, cols: list[str]):
         # "where" questions want both place columns
@@ -836,8 +866,8 @@ class TableQA:
             raw = row.raw_cells.get(c, "")
             shown = raw if raw else "not given"
             parts.append(f"{c}: {shown}")
-        text = f"{label} — " + "; ".join(parts) + f" {{ROW:{row.index}}}."
-        return TableAnswer(text, [row], t, [text.replace(f" {{ROW:{row.index}}}", "")])
+        said = f"{label} — " + "; ".join(parts)
+        return TableAnswer(_cited(said, [row]) + ["."], [row], t, [f"{said}."])
 
     # ------------------------------------------------------------------ acronyms
     def answer_acronym(self, question: str) -> TableAnswer | None:
@@ -852,8 +882,8 @@ class TableQA:
                 acr = str(r.cells.get(table.columns[0], ""))
                 if key in acronym_variants(acr, str(r.cells.get(table.columns[1], ""))):
                     definition = r.raw_cells.get(table.columns[1], "")
-                    text = f"{key} stands for {definition} {{ROW:{r.index}}}."
-                    return TableAnswer(text, [r], table, [f"{key} = {definition}"])
+                    segments = _cited(f"{key} stands for {definition}", [r]) + ["."]
+                    return TableAnswer(segments, [r], table, [f"{key} = {definition}"])
         return None
 
 
@@ -884,7 +914,7 @@ def acronym_keys_simple(acr: str) -> list[str]:
     return [p.strip() for p in re.split(r"\s+or\s+|[()]", acr) if p.strip()]
 
 
-def _initialisms(rows: list[TableRow], prof: TableProfile) -> set[str]:
+def _initialisms(rows: list[TableRow], prof: TableProfile, sizes: tuple[int, ...]) -> set[str]:
     """"Integrated Circuit" -> "ic": readers abbreviate the names they ask about."""
     out: set[str] = set()
     for r in rows:
@@ -893,21 +923,22 @@ def _initialisms(rows: list[TableRow], prof: TableProfile) -> set[str]:
             if not isinstance(v, str):
                 continue
             caps = [w for w in re.findall(r"[A-Za-z][\w-]*", v) if w[0].isupper()]
-            for n in (2, 3, 4):
+            for n in sizes:
                 for i in range(len(caps) - n + 1):
                     out.add("".join(w[0] for w in caps[i:i + n]).lower())
     return out
 
 
-def _known(w: str, known: set[str]) -> bool:
+def _known(w: str, known: set[str], s: AnswerSettings) -> bool:
     """Known outright, an OCR twin ("ai"/"al"), or a typo of a known word ("princpal" for "principal")."""
     if w in known or w.replace("i", "l") in known or w.replace("l", "i") in known:
         return True
-    if len(w) < 5:
+    if len(w) < s.table_typo_min_chars:
         return False
     import difflib
 
-    return bool(difflib.get_close_matches(w, [k for k in known if abs(len(k) - len(w)) <= 2], n=1, cutoff=0.85))
+    near = [k for k in known if abs(len(k) - len(w)) <= s.table_typo_len_diff]
+    return bool(difflib.get_close_matches(w, near, n=1, cutoff=s.table_typo_cutoff))
 
 
 def _caption(t: Table) -> str:

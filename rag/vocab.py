@@ -2,7 +2,8 @@
 
 Everything here is generic English (politeness, filler, question shapes) or document structure
 ("executive summary", "conclusion"); nothing names a topic of the report. ``rag/query.py`` reads
-these lists to parse a question once into a typed ``Query``.
+these lists to parse a question once into a typed ``Query``; the table reader (``rag/tables.py``) and
+the fact answerer (``rag/answer.py``) read the word lists at the end.
 """
 
 from __future__ import annotations
@@ -143,3 +144,64 @@ IRREGULAR_PLURALS: tuple[str, ...] = ("people", "staff", "personnel", "children"
                                       "faculty", "data", "criteria", "media")
 # Joins a compound question into parts: "How many X are there, and when did they start?"
 COMPOUND_SPLIT = re.compile(r",?\s+(?:and|&)\s+(?=(?:what|when|where|which|who|how|why)\b)", re.I)
+
+# --- words the table reader reads (rag/tables.py); the table's own words come from the table itself
+# A question asks a table's year column by these words ("when", "founded") ...
+TABLE_YEAR_WORDS: frozenset[str] = frozenset(
+    "year when established establish founded found launched launch created create start started began begin set "
+    "opened awarded formed date".split()
+)
+# ... and its place columns (city, province) by these.
+TABLE_PLACE_WORDS: frozenset[str] = frozenset(
+    "where located location headquartered headquarters hq based city province home host hosts hosted housed region "
+    "sited situated".split()
+)
+# Words a table computation uses besides the table's own, as written or stemmed: a question made of these and the
+# table's words is the table's to answer.
+TABLE_OP_WORDS: frozenset[str] = frozenset(
+    # operations, rows, kinds of column and filters
+    "number count total list name most fewest least largest highest greatest biggest lowest smallest top entry entri "
+    "row table each per sector industry principal focus locat establish found launch creat start set open award form "
+    "headquarter bas based situat sit exist appear show listed catalog has have had given year city province between "
+    "after before since until during belong assign classifi category categori area field type kind many much amount "
+    "value figure estimat est report state combin combined altogether together overall than more one single only just "
+    "two multiple several host span spann cover appendix three all every compare respectiv country countri program "
+    "see get make take "
+    # light verbs carry no content of their own ("what share comes from", "what does it put into")
+    "come comes came put go goes went give gave use used "
+    # qualifiers and collective nouns that leave the rows as they are ("active institutes", "MIC network")
+    "active current currently existing operating today now network system "
+    # "work mainly on X" is how readers say "principal sector X"
+    "work mainly primarily primary chiefly specialize specializes concentrate dedicated devoted deal "
+    "bigger larger higher greater smaller lower less fewer "
+    # how readers name a percentage column
+    "share percent percentage proportion fraction portion".split()
+)
+# Words a reader uses for a "Percent ..." column.
+TABLE_PERCENT_WORDS: frozenset[str] = frozenset("share shar proportion fraction percentage portion %".split())
+# Numerals as words (and Roman): in a row's name they number it, they do not name it.
+NUMBER_WORDS: frozenset[str] = frozenset("one two three four five six seven eight nine ten i ii iii iv v vi vii viii ix x".split())
+# Comparatives that ask for the smaller of two values ("which is smaller").
+SMALLER_WORDS: frozenset[str] = frozenset("smaller lower less fewer".split())
+
+# --- words the fact answerer reads (rag/answer.py)
+# Words that frame a lookup question (question words, asking verbs, the report's parts): never a name asked about.
+QUESTION_WORDS: frozenset[str] = frozenset(
+    "what which who whom whose when where why how does do did is are was were can could would should tell list name "
+    "give according in the a an and of for compare describe explain summarize i report table abstract summary "
+    "executive acknowledgments acknowledgements per appendix section say says said mention mentioned mentions figure "
+    "fig page document".split()
+)
+# "How does X differ from Y": the answer states X and Y, it need not say "differ".
+FRAMING_WORDS = "compare compared comparison comparing differ differs difference differences versus vs contrast contrasted"
+# "Which source is cited for X": the passage says X, it need not say "source".
+SOURCE_WORDS = "source sources cite cites cited citation citations reference references"
+# Verbs of a "Who <verb>s ...?" question that do not say what the person does ("who is", "who has").
+NOT_ASKED_VERBS: frozenset[str] = frozenset("is was has does says thinks means makes gets goes uses".split())
+# "Who heads X?" is answered by "the director of X": verbs and nouns of leading something.
+ROLE_WORDS = "head heads direct directs director chair chairs chairman chairwoman president presides chief manage " \
+             "manages manager run runs"
+# Common English abbreviations in names: "Co., Ltd." is a company.
+NAME_ABBREVIATIONS: dict[str, str] = {"co": "company", "ltd": "limited", "corp": "corporation", "inc": "incorporated",
+                                      "univ": "university", "govt": "government", "intl": "international",
+                                      "assn": "association"}

@@ -13,6 +13,8 @@ from rag.citations import make_citation, report_marker_numbers, strip_report_mar
 from rag.conversation import condense, names_in
 from rag.errors import BadQuestion, MicqaError
 from rag.records import CANNOT_ANSWER, Turn
+from rag.settings import AnswerSettings
+from rag.tables import RowCite
 
 
 def ask(engine, q, history=None, **kw):
@@ -31,6 +33,58 @@ def test_count_by_year_cites_every_row(fake_engine):
     assert ans.text.startswith("6 of the 33")
     assert _cited_rows(ans, fake_engine) == [4, 5, 6, 7, 8, 9]
     assert all(re.search(rf"\[{c.n}\]", ans.text) for c in ans.citations)
+
+
+def test_a_count_answer_carries_exactly_its_rows_as_typed_citations(fake_engine):
+    ta = fake_engine.tables.answer("How many MICs were established in 2018?")
+    assert len(ta.rows) == 6 and all(r.cells["Year"] == 2018 for r in ta.rows)
+    assert all(isinstance(s, str | RowCite) for s in ta.segments)
+    assert ta.cited_rows == [r.index for r in ta.rows]  # one citation per counted row, in reading order
+    assert ta.plain_text.startswith("6 of the 33") and not re.search(r"[\[{]", ta.plain_text)
+    assert ta.facts and not any(re.search(r"[\[{]", f) for f in ta.facts)
+    ans = ask(fake_engine, "How many MICs were established in 2018?")
+    # the answerer draws a marker where each citation stands: the plain text with the markers taken out
+    assert re.sub(r" \[\d+\]", "", ans.text) == ta.plain_text
+    assert [fake_engine.index.chunk_by_id[c.chunk_id].row_index for c in ans.citations] == ta.cited_rows
+
+
+def test_a_row_without_a_passage_is_left_unmarked(fake_engine):
+    ta = fake_engine.tables.answer("How many MICs were established in 2018?")
+    skipped = ta.rows[2]
+
+    def row_chunk(table, row):
+        return None if row is skipped else fake_engine.tables.row_chunk(table, row)
+
+    d = fake_engine.answerer._table_answer(ta, row_chunk)
+    assert len(d.citations) == 5 and re.findall(r"\[(\d+)\]", d.text) == ["1", "2", "3", "4", "5"]
+    assert re.sub(r" \[\d+\]", "", d.text) == ta.plain_text
+    assert f"{skipped.cells['Manufacturing Innovation Center']} (2018);" in d.text
+
+
+def test_a_comparison_cites_its_lead_sentence_like_its_rows(fake_engine):
+    ta = fake_engine.tables.answer("Which program has the larger annual budget, Manufacturing USA or Fraunhofer?")
+    lead = ta.segments[:ta.segments.index(". ")]
+    assert isinstance(lead[0], str) and lead[0].startswith("Fraunhofer Institutes has the larger")
+    assert [s.row for s in lead[1:]] == [r.index for r in ta.rows]  # the lead cites both rows compared
+    assert ta.facts[0] == lead[0] + "."
+
+
+def test_the_table_reader_reads_its_limits_from_the_answer_settings(fake_engine):
+    from dataclasses import replace
+
+    from rag.tables import TableQA
+
+    assert fake_engine.tables.s is fake_engine.answer_settings is fake_engine.answerer.s
+    q = "How many MICs were established between 2019 and 2021?"  # 14 rows: more than 12 are cited, not named
+    index = fake_engine.index
+    default = fake_engine.tables.answer(q)
+    assert default.plain_text.endswith(":.") and default.cited_rows == [r.index for r in default.rows]
+    roomy = TableQA(index.table_list, index.chunks, index.acronyms, replace(AnswerSettings(), table_count_names_max=20))
+    named = roomy.answer(q)
+    assert [r.index for r in named.rows] == [r.index for r in default.rows]
+    assert all(name in named.plain_text for name in fake_engine.tables.row_names(named.table, named.rows))
+    strict = TableQA(index.table_list, index.chunks, index.acronyms, replace(AnswerSettings(), table_min_score=100.0))
+    assert strict.answer(q) is None
 
 
 def test_year_range_and_open_ranges(fake_engine):
@@ -432,6 +486,6 @@ def test_retriever_ranks_a_passage_by_its_best_sentence_too(real_index):
 
 def test_a_percent_column_answers_only_a_question_about_a_share(fake_engine):
     ans = fake_engine.tables.answer("What is the GDP of Germany?")
-    assert ans is None or "Percent 2023 GDP" not in ans.text
+    assert ans is None or "Percent 2023 GDP" not in ans.plain_text
     share = fake_engine.tables.answer("What share of Germany's GDP comes from manufacturing?")
-    assert share is not None and "Percent 2023 GDP From Manufacturing: 19%" in share.text
+    assert share is not None and "Percent 2023 GDP From Manufacturing: 19%" in share.plain_text
