@@ -329,9 +329,10 @@ def ask(
             parts = _answer_parts(query.parts, hist_parsed, eng, k, filters)
             # each part answered on its own says each thing; when a part finds no answer the whole question is
             # tried as asked (one sentence of the report may say both things)
-            # when the parts cite the same sentence, one passage says both things: the whole question's answer
-            # (if it has one) says it once
-            quotes = [" ".join(c.quote.split()) for r in parts for c in r.drafted.citations]
+            # when the parts quote the same sentence, one passage says both things: the whole question's answer
+            # (if it has one) says it once (two cells of one table row are two different things said)
+            quotes = [" ".join(c.quote.split()) for r in parts for c in r.drafted.citations
+                      if eng.index.chunk_by_id[c.chunk_id].kind != "table_row"]
             overlap = len(quotes) != len(set(quotes)) and not d.refused
             if all(not r.drafted.refused for r in parts) and not overlap:
                 d = merge_parts([r.drafted for r in parts])

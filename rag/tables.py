@@ -28,6 +28,7 @@ from rag.records import Acronym, Chunk, Table, TableRow
 from rag.settings import AnswerSettings
 from rag.text import STOPWORDS, fold, stem, tokens, words
 from rag.vocab import (
+    COUNT_COLUMN,
     NUMBER_WORDS,
     SMALLER_WORDS,
     TABLE_OP_WORDS,
@@ -531,6 +532,11 @@ class TableQA:
         every = bool(re.search(r"\b(each|every|all three|all the|respectively|the three)\b", ql))
         if rq.row is not None or len(rows_named) > 1 or (every and prof.key_cols and not prof.cat_cols):
             cols = self._cell_cols(question, prof, rq, qset)
+            if rq.row is not None and re.match(r"\s*how\s+many\b", ql) and all(c in prof.year_cols for c in cols):
+                # "how many centers has China set up": a count asked of a row is its one count column ("# of
+                # Institutes"), not a year a word of the question happened to match ("set up" ~ "Year Started")
+                counts = [c for c in t.columns if COUNT_COLUMN.match(c)]
+                cols = counts if len(counts) == 1 else cols
             if re.match(r"\s*how\s+(much|many)\b", ql) and cols and all(c in prof.year_cols for c in cols):
                 return None  # "how much funding ... when it was created" asks an amount, not the year
             if re.match(r"\s*who(?:m|se)?\b", ql) and len(rows_named) < 2 and cols and \

@@ -142,6 +142,8 @@ LIGHT_VERB_PHRASES = re.compile(r"\b(?:set|sets|setting|put|puts|carry|carries|c
 # Plurals without an "s" that a "how many" question may count ("how many people work there").
 IRREGULAR_PLURALS: tuple[str, ...] = ("people", "staff", "personnel", "children", "men", "women", "workforce",
                                       "faculty", "data", "criteria", "media")
+# A table column that counts things ("# of Institutes", "Number of members"): what "how many" asks of a row.
+COUNT_COLUMN = re.compile(r"^\s*(?:#|number of|no\. of|count of)\s*\w", re.I)
 # Joins a compound question into parts: "How many X are there, and when did they start?"
 COMPOUND_SPLIT = re.compile(r",?\s+(?:and|&)\s+(?=(?:what|when|where|which|who|how|why)\b)", re.I)
 

@@ -220,11 +220,7 @@ SIDEBAR = {
 }
 
 
-@pytest.mark.parametrize("question", [
-    pytest.param(q, marks=pytest.mark.xfail(strict=True, reason=(
-        "known defect: the count is not found (the answer cites the Made in China 2025 investment), although "
-        "the report says 'at least 33 MICs'"))) if q == COMPOUND_EXAMPLE else q
-    for q in SIDEBAR])
+@pytest.mark.parametrize("question", list(SIDEBAR))
 def test_every_sidebar_example_gets_a_good_answer(real, question):
     from ui.app import EXAMPLES
 

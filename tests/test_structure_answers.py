@@ -76,3 +76,11 @@ def test_a_compound_question_answered_by_one_passage_says_it_once(real):
     quotes = [" ".join(c.quote.split()) for c in ans.citations]
     assert len(quotes) == len(set(quotes)), ans.text
     assert "33" in ans.text and "2016" in ans.text
+
+
+@pytest.mark.parametrize(("q", "count"), [("How many innovation centers has China set up?", "33"),
+                                          ("how many institutes does fraunhofer have", "76")])
+def test_how_many_of_a_row_reads_its_count_column(fake_engine, q, count):
+    # "set up" must not steer the count to "Year Started"; the row's one "# of ..." column says how many
+    ans = ask(fake_engine, q)
+    assert ans.answerer == "table" and f"# of Institutes: {count}" in ans.text, ans.text
