@@ -39,8 +39,10 @@ from rag.vocab import (
     SOURCE_WORDS,
 )
 
-_NUMERIC_Q = re.compile(r"\b(how many|how much|what percent|what percentage|what share|what proportion|what fraction|"
-                        r"when|what year|which year|how large|how big|how long|how old|what number|what amount|"
+# "when" asks for a date only as the question's own word ("When was ...", "..., and when did ..."), not in a clause
+# ("who owns IP when a company uses ...")
+_NUMERIC_Q = re.compile(r"^\W*when\b|(?:,|\band)\s+when\b|\b(how many|how much|what percent|what percentage|what share|"
+                        r"what proportion|what fraction|what year|which year|how large|how big|how long|how old|what number|what amount|"
                         r"what is the value|what was the value|what rate|by how much|growth rate)\b", re.I)
 _HAS_NUM = re.compile(r"\d")
 _PHRASING = re.compile(r"\bhow\s+(fast|big|large|much|many|long|often|quickly|far|high|old|significant|"

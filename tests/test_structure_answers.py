@@ -84,3 +84,9 @@ def test_how_many_of_a_row_reads_its_count_column(fake_engine, q, count):
     # "set up" must not steer the count to "Year Started"; the row's one "# of ..." column says how many
     ans = ask(fake_engine, q)
     assert ans.answerer == "table" and f"# of Institutes: {count}" in ans.text, ans.text
+
+
+def test_when_inside_a_clause_does_not_ask_for_a_date(real):
+    # "... when a company uses its facilities" is a condition, not a question about a date or a figure
+    ans = ask(real, "who owns IP at fraunhofer when a company uses its facilities")
+    assert not ans.refused and "Fraunhofer Society owns IP" in ans.text
