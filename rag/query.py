@@ -133,6 +133,7 @@ class Lexicon:
                                                                                  reverse=True)) + r")\b") \
             if self.phrases else None
         self.english = frozenset(w for w in english if w.isalpha())
+        self._eng_by_len: dict[int, list[str]] | None = None  # built on the first word only English can mend
         self._by_len: dict[int, list[str]] = defaultdict(list)
         for w in vocab:
             if w.isalpha():
@@ -185,11 +186,27 @@ class Lexicon:
         # another form of the same word ("summarize" -> "summarizes") is an inflection the report lacks, not a typo
         best = [b for b in best if not (b[2].startswith(low[:-1]) or low.startswith(b[2][:-1]))]
         if not best:
-            return None
+            return self._mend_english(low)
         best.sort()
+        if best[0][0] > 1 and (closer := self._mend_english(low)):
+            return closer  # one edit to an English word beats two to a word of the report ("sumamrize")
         if len(best) > 1 and best[0][0] == best[1][0] and best[0][1] == best[1][1]:
             return None  # two words equally close and common: do not guess
         return best[0][2]
+
+
+    def _mend_english(self, low: str) -> str | None:
+        """An English word one edit away ("atuhors" -> "authors", "sumamry" -> "summary") when the report has
+        no close word: the question may use words the report does not. Only a single closest word counts."""
+        if self._eng_by_len is None:
+            self._eng_by_len = defaultdict(list)
+            for w in self.english:
+                if len(w) >= self.MIN_TYPO_LEN:
+                    self._eng_by_len[len(w)].append(w)
+        found = {w for n in (len(low) - 1, len(low), len(low) + 1) for w in self._eng_by_len.get(n, ())
+                 if (w[0] == low[0] or w[:2] == low[:2][::-1]) and _edit_distance(low, w, 1) <= 1
+                 and not (w.startswith(low[:-1]) or low.startswith(w[:-1]))}
+        return found.pop() if len(found) == 1 else None
 
 
 def _edit_distance(a: str, b: str, limit: int) -> int:
@@ -248,10 +265,11 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
         # typos first, then names of several words, then single words the report always capitalises
         def mend(m: re.Match[str]) -> str:
             w = m.group(0)
-            mended = lexicon.mend(w.lower()) if w.islower() else None
+            base, own = (w[:-2], w[-2:]) if w[-2:] in ("'s", "’s") else (w, "")  # "reprot's" is "report's"
+            mended = lexicon.mend(base.lower()) if base.islower() else None
             if mended:
-                corrections.append((w, mended))
-                return mended
+                corrections.append((base, mended))
+                return mended + own
             return w
 
         def case(m: re.Match[str]) -> str:

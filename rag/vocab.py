@@ -68,7 +68,7 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
     ("compare", r"\bcompar(?:e|es|ed|ing|ison|isons)\b|\bdiffer(?:s|ed|ent|ence|ences)?\b|\bversus\b|\bvs\.?\b|"
                 r"\bcontrast\b|\bsimilar(?:ity|ities)?\b|\bstack up\b|\brelative to\b|\bsets? (?:\w+ )?apart\b|"
                 r"\b(?:alike|unlike)\b|\bmeasure up\b|\bin common\b|\bshare with\b"),
-    ("summary", r"(?<!executive )\bsummar(?:y|ize|ise|ized|ised)\b|\boverview\b|\bgist\b|\brecap\b|\bbrief (?:me|summary)\b|"
+    ("summary", r"(?<!executive )\bsummar(?:y|ize|ise|ized|ised|izes|ises|izing|ising)\b|\boverview\b|\bgist\b|\brecap\b|\bbrief (?:me|summary)\b|"
                 r"\bwhat\s+(?:does|did|do)\s+(?:the|this)\s+(?:report|document|paper|section|chapter|appendix)"
                 r"\s+(?:say|says|state|tell|cover|discuss|note|mention)\b|\b(?:tell|teach)\s+me\s+(?:about|more)\b|"
                 r"\bwhat(?:'s| is)\s+(?:said|written)\s+(?:about|on)\b|\bdescribe\b|\bwhat\s+(?:is|are)\s+"

@@ -1,0 +1,34 @@
+"""Typos are mended to the report's words first, then to English words the report does not use."""
+
+from __future__ import annotations
+
+from rag.query import Lexicon, parse_query
+
+TEXTS = ["The report names its authors. China pledged funds in 2016. The centers were established in 2016."]
+ENGLISH = ["report", "authors", "summary", "founded", "belong", "pledge", "the", "who", "are", "which", "in",
+           "were", "give", "me", "a", "of", "staff", "what", "title", "page", "named", "on", "was", "centres"]
+
+
+def lex() -> Lexicon:
+    return Lexicon(TEXTS, ENGLISH)
+
+
+def test_a_swapped_pair_of_letters_is_one_edit():
+    q = parse_query("Who are the atuhors?", lex())
+    assert q.text == "Who are the authors?" and q.corrections == [("atuhors", "authors")]
+
+
+def test_english_words_the_report_lacks_are_mended_too():
+    assert parse_query("give me a sumamry", lex()).text == "Give me a sumamry".replace("sumamry", "summary")
+    assert "founded" in parse_query("which centers were foudned in 2016", lex()).text
+
+
+def test_a_possessive_keeps_its_ending():
+    q = parse_query("What is named on the reprot's title page?", lex())
+    assert "report's title page" in q.text and ("reprot", "report") in q.corrections
+
+
+def test_known_words_and_ambiguous_typos_stay_as_typed():
+    lx = Lexicon(TEXTS, [*ENGLISH, "pint", "pins"])
+    assert parse_query("staffing", lx).corrections == []  # an English base with a regular ending
+    assert lx.mend("pinx") is None  # "pint" and "pins" are equally close: no guess
