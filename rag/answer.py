@@ -22,7 +22,7 @@ import numpy as np
 
 from rag.citations import make_citation, report_marker_numbers, strip_report_markers
 from rag.frontmatter import FrontMatter
-from rag.records import CANNOT_ANSWER, Chunk, Citation, ReportReference, ScoredChunk
+from rag.records import CANNOT_ANSWER, Chunk, Citation, ReportReference, ScoredChunk, Segment, render
 from rag.settings import AnswerSettings
 from rag.tables import TableAnswer
 from rag.text import tokens
@@ -176,7 +176,10 @@ class Unit:
 
 @dataclass
 class Drafted:
-    text: str
+    """An answerer's answer. Its body is typed: ``segments``, the shown text piece by piece with the
+    citation marker after each piece (rag/records.py ``Segment``); ``text`` is rendered from them."""
+
+    segments: list[Segment]
     raw_text: str
     citations: list[Citation]
     refused: bool
@@ -184,6 +187,18 @@ class Drafted:
     contexts: list[ScoredChunk] | None = None  # re-ranked by sentence scores, when the text path ran
     warnings: list[str] = field(default_factory=list)  # what a check removed or could not support
     standalone: str | None = None  # the question as the answerer read it, when it rewrote it (LLM condensing)
+
+    @property
+    def text(self) -> str:
+        """The answer as shown, with its "[n]" markers."""
+        return render(self.segments)
+
+    @classmethod
+    def refusal(cls, related: list[ScoredChunk] | None = None, contexts: list[ScoredChunk] | None = None,
+                raw: str = CANNOT_ANSWER, warnings: list[str] | None = None,
+                standalone: str | None = None) -> Drafted:
+        """The one refusal sentence, with the passages offered instead."""
+        return cls([Segment(CANNOT_ANSWER)], raw, [], True, related or [], contexts, warnings or [], standalone)
 
 
 class IDF:
@@ -413,17 +428,17 @@ class GroundedAnswerer:
             if drafted is not None:
                 return drafted
         if not contexts:
-            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, [])
+            return Drafted.refusal()
         if not scored:
-            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, contexts[:self.s.related_shown])
+            return Drafted.refusal(contexts[:self.s.related_shown])
         reranked = self.rerank(contexts, scored)
         best_s, best_cov, best = scored[0]
         top_dense = max((sc.dense_sim or 0.0) for sc in contexts[:self.s.dense_rescue_top])
         if best_cov < self.s.min_coverage and not (top_dense >= self.s.dense_rescue and best_cov >= self.s.min_coverage_dense):
-            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, reranked[:self.s.related_shown], reranked)
+            return Drafted.refusal(reranked[:self.s.related_shown], reranked)
         lead = self._grounded_unit(question, scored[:self.s.grounding_candidates], contexts)
         if lead is None:
-            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, reranked[:self.s.related_shown], reranked)
+            return Drafted.refusal(reranked[:self.s.related_shown], reranked)
         # the answer leads with the best sentence that holds what was asked (a figure, the names ...)
         best_s = next(s_ for s_, _c, u_ in scored if u_ is lead)
         best = lead
@@ -456,15 +471,15 @@ class GroundedAnswerer:
     def _with_sources(self, drafted: Drafted) -> Drafted:
         """A question about where a claim comes from: the answer names the entries the cited sentences cite."""
         seen: set[int] = set()
-        lines: list[str] = []
+        lines: list[Segment] = []
         for c in drafted.citations:
             for ref in c.references:
                 if ref.number not in seen and len(seen) < self.s.max_source_refs:
                     seen.add(ref.number)
-                    lines.append(f"Reference [{ref.number}]: {ref.text} [{c.n}]")
-        if not lines:
-            return drafted
-        drafted.text = f"{drafted.text} Cited there: " + " ".join(lines)
+                    # the report's reference number is words of the answer; the citation is the marker after them
+                    lead = " Cited there: " if not lines else " "
+                    lines.append(Segment(f"{lead}Reference [{ref.number}]: {ref.text} ", c.n))
+        drafted.segments += lines
         return drafted
 
     def _text_explains_more(self, question: str, table: TableAnswer, scored: list[tuple[float, float, Unit]],
@@ -590,7 +605,7 @@ class GroundedAnswerer:
     def _compose(self, units: list[Unit], max_chars: int | None = None) -> Drafted:
         units = _fitting(units, self.s.max_answer_chars if max_chars is None else max_chars)
         citations: list[Citation] = []
-        parts: list[str] = []
+        parts: list[Segment] = []
         raw_parts: list[str] = []
         by_chunk: dict[str, int] = {}
         length = 0
@@ -605,13 +620,12 @@ class GroundedAnswerer:
                 citations.append(cit)
                 n = cit.n
                 by_chunk[f"{u.chunk.id}:{u.start}"] = n
-            parts.append(f"{shown} [{n}]")
+            parts.append(Segment(f"{' ' if parts else ''}{shown} ", n))  # sentences joined by a space
             raw_parts.append(quote)
             length += len(shown) + 5
         if not citations:
-            return Drafted(CANNOT_ANSWER, CANNOT_ANSWER, [], True, [])
-        text = " ".join(parts)
-        return Drafted(text, " ".join(raw_parts), citations, False, [])
+            return Drafted.refusal()
+        return Drafted(parts, " ".join(raw_parts), citations, False, [])
 
     def _table_answer(self, table: TableAnswer, row_chunk) -> Drafted | None:
         if not table.rows:
@@ -622,7 +636,8 @@ class GroundedAnswerer:
             caption = whole.text.split("\n", 1)[0].strip()
             cit = make_citation(1, whole, caption, self.references)
             if cit is not None:
-                return Drafted(table.plain_text.rstrip(" .") + " [1].", table.plain_text, [cit], False, [])
+                return Drafted([Segment(table.plain_text.rstrip(" .") + " ", 1), Segment(".")], table.plain_text,
+                               [cit], False, [])
         citations: list[Citation] = []
         marker: dict[int, int] = {}
         for r in table.rows:
@@ -633,10 +648,19 @@ class GroundedAnswerer:
                 marker[r.index] = cit.n
         if not citations:
             return None
-        # each row citation is drawn where it stands; a row without a passage to cite is left unmarked
-        text = "".join(s if isinstance(s, str) else f" [{marker[s.row]}]" if s.row in marker else ""
-                       for s in table.segments)
-        return Drafted(text, table.plain_text, citations, False, [])
+        # each row citation is drawn where it stands, " [n]" after its words; a row without a passage to
+        # cite is left unmarked
+        segments: list[Segment] = []
+        words = ""
+        for s in table.segments:
+            if isinstance(s, str):
+                words += s
+            elif s.row in marker:
+                segments.append(Segment(words + " ", marker[s.row]))
+                words = ""
+        if words:
+            segments.append(Segment(words))
+        return Drafted(segments, table.plain_text, citations, False, [])
 
     def _front_answer(self, question: str, contexts: list[ScoredChunk]) -> Drafted | None:
         """Authors, publication date, contact, DOI: from the front matter, quoted and cited."""
@@ -647,7 +671,7 @@ class GroundedAnswerer:
         cit = make_citation(1, fact.chunk, fact.quote, self.references)
         if cit is None:
             return None
-        return Drafted(f"{fact.text} [1]", fact.quote, [cit], False, [])
+        return Drafted([Segment(f"{fact.text} ", 1)], fact.quote, [cit], False, [])
 
     def _reference_answer(self, question: str, contexts: list[ScoredChunk]) -> Drafted | None:
         m = _REF_Q.search(question)
@@ -665,5 +689,5 @@ class GroundedAnswerer:
         if cit is None:
             return None
         cit.references = [ref]
-        bits = [f"Reference [{num}]: {ref.text}"]
-        return Drafted(f"{' '.join(bits)} [1]", ref.text, [cit], False, [])
+        # "Reference [n]" names the report's entry: words of the answer, not one of its citation markers
+        return Drafted([Segment(f"Reference [{num}]: {ref.text} ", 1)], ref.text, [cit], False, [])

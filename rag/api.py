@@ -356,7 +356,7 @@ def ask(
         )
         if on_token:
             on_token(ans.text)
-    mark_table_cells(ans.text, standalone, ans.citations, eng.index.chunk_by_id, eng.index.tables)
+    mark_table_cells(d.segments, standalone, ans.citations, eng.index.chunk_by_id, eng.index.tables)
     ans.latency_ms = (time.perf_counter() - t0) * 1000
     qa_log.info(json.dumps({"question": q, "standalone": standalone, "answer": ans.text, "refused": ans.refused,
                             "citations": [c.chunk_id for c in ans.citations], "backend": ans.backend,

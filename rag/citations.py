@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Mapping
 
-from rag.records import Chunk, Citation, ReportReference, Table
+from rag.records import Chunk, Citation, ReportReference, Segment, Table
 
 log = logging.getLogger(__name__)
 
@@ -76,22 +76,18 @@ def verify(citations: list[Citation], chunks: Mapping[str, Chunk]) -> list[Citat
     return ok
 
 
-_ANSWER_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-
-
-def mark_table_cells(text: str, question: str, citations: list[Citation], chunks: Mapping[str, Chunk],
+def mark_table_cells(segments: list[Segment], question: str, citations: list[Citation], chunks: Mapping[str, Chunk],
                      tables: Mapping[str, Table]) -> None:
     """Fill ``Citation.cells`` for table-row citations: the row's cells whose value the answer states in
-    the words before its marker, or that the question names (a filter such as a year or a city).
+    the words before its marker (the text of the segment the marker ends), or that the question names (a
+    filter such as a year or a city).
 
     Cheap and exact-match only (whole words, case-blind); a citation with no match keeps an empty list.
     """
     clause_of: dict[int, str] = {}
-    pos = 0
-    for m in _ANSWER_MARKER.finditer(text):
-        for num in re.findall(r"\d+", m.group(1)):
-            clause_of.setdefault(int(num), text[pos:m.start()])
-        pos = m.end()
+    for seg in segments:
+        if seg.n is not None:
+            clause_of.setdefault(seg.n, seg.text)  # a citation drawn twice: the words before its first marker
     for c in citations:
         chunk = chunks.get(c.chunk_id)
         if chunk is None or chunk.kind != "table_row" or chunk.table_id is None:

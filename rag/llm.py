@@ -37,7 +37,7 @@ from rag.prompts import (
     PromptContext,
     condense_user_message,
 )
-from rag.records import CANNOT_ANSWER, Chunk, Citation, ScoredChunk
+from rag.records import CANNOT_ANSWER, Chunk, Citation, ScoredChunk, Segment, compacted, render, segments_stripped
 from rag.sanitize import clean_text
 from rag.tables import TableAnswer
 from rag.text import sentence_spans, tokens
@@ -389,9 +389,13 @@ _MODEL_MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*,\s*\d{1,3})*)\s*\]")
 
 @dataclass
 class Checked:
-    text: str
+    segments: list[Segment]  # the checked answer, each piece with the citation marker after it
     citations: list[Citation]
     warnings: list[str]
+
+    @property
+    def text(self) -> str:
+        return render(self.segments)
 
 
 def _cos(a: np.ndarray, b: np.ndarray) -> float:
@@ -456,15 +460,16 @@ class CitationCheck:
         self.unknown: set[int] = set()
         self.seen = 0  # sentences checked so far (warnings number them from 1, as the model wrote them)
 
-    def sentence(self, sentence: str) -> str | None:
-        """The sentence with its markers checked and renumbered, or None when it is dropped."""
+    def sentence(self, sentence: str) -> list[Segment] | None:
+        """The sentence as segments, its markers checked and renumbered, or None when it is dropped."""
         self.seen += 1
         si = self.seen
         plain = _MODEL_MARKER.sub("", sentence)
         toks = set(tokens(plain))
         svec: np.ndarray | None = None
         cited_any = False
-        fixed: list[str] = []
+        fixed: list[Segment] = []
+        words = ""  # the model's words since the last marker kept
         last = 0
         for m in _MODEL_MARKER.finditer(sentence):
             new: list[int] = []
@@ -495,12 +500,16 @@ class CitationCheck:
                 if n not in new:
                     new.append(n)
                 cited_any = True
-            fixed.append(sentence[last:m.start()] + "".join(f"[{n}]" for n in new))
+            words += sentence[last:m.start()]
+            for n in new:  # "[2][3]": the second marker follows the first directly
+                fixed.append(Segment(words, n))
+                words = ""
             last = m.end()
-        fixed.append(sentence[last:])
-        tidy = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", "".join(fixed))).strip()
+        fixed.append(Segment(words + sentence[last:]))
+        # spacing tidied where markers were removed; no space or full stop is ever split by a kept marker
+        tidy = segments_stripped(compacted([Segment(_tidy(f.text), f.n) for f in fixed]))
         if not cited_any and len(toks) >= MIN_TOKENS_TO_CITE:
-            self.warnings.append(f"Dropped sentence {si}, which cites no retrieved passage: {_shorten(tidy)}")
+            self.warnings.append(f"Dropped sentence {si}, which cites no retrieved passage: {_shorten(render(tidy))}")
             return None
         return tidy
 
@@ -511,6 +520,10 @@ class CitationCheck:
             keys = ", ".join(f"[{k}]" for k in sorted(self.unknown))
             out.append(f"Removed citation markers that name no retrieved passage: {keys}.")
         return out
+
+
+def _tidy(text: str) -> str:
+    return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text))
 
 
 def _shorten(sentence: str, limit: int = 120) -> str:
@@ -535,7 +548,7 @@ class SentenceGate:
         self.emit = emit
         self.text = ""  # sanitised text received so far
         self.done = 0  # end offset in ``text`` of the last sentence checked
-        self.out: list[str] = []  # released pieces
+        self.out: list[list[Segment]] = []  # released sentences, each with the gap before it
         self.emitted = 0  # pieces passed to ``emit``: none before the first cited sentence, since an
         # answer that cites nothing is refused and must not have been shown
 
@@ -549,9 +562,10 @@ class SentenceGate:
             return  # what follows may still be a marker of the sentence before
         self._release(spans[:-1])
 
-    def close(self) -> str:
+    def close(self) -> list[Segment]:
+        """The checked answer: what was released, as segments."""
         self._release(sentence_spans(self.text, self.done))
-        return "".join(self.out).strip()
+        return segments_stripped(compacted([s for sent in self.out for s in sent]))
 
     def _release(self, spans: list[tuple[int, int]]) -> None:
         for a, b in spans:
@@ -561,9 +575,9 @@ class SentenceGate:
             fixed = self.check.sentence(self.text[a:b])
             if fixed is None:
                 continue
-            self.out.append((gap if self.out else "") + fixed)
+            self.out.append(([Segment(gap)] if self.out else []) + fixed)
         if self.emit is not None and self.check.citations and self.emitted < len(self.out):
-            self.emit("".join(self.out[self.emitted:]))
+            self.emit("".join(render(sent) for sent in self.out[self.emitted:]))
             self.emitted = len(self.out)
 
 
@@ -573,8 +587,7 @@ def check_citations(text: str, pcs: Sequence[PromptContext], engine: Any,
     check = CitationCheck(pcs, engine, references)
     gate = SentenceGate(check)
     gate.feed(text)
-    out = gate.close()
-    return Checked(out, check.citations, check.finish())
+    return Checked(gate.close(), check.citations, check.finish())
 
 
 def is_refusal(text: str) -> bool:

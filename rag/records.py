@@ -167,6 +167,60 @@ class Citation:
     cells: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Segment:
+    """One piece of an answer as shown: the text since the previous citation marker, then the marker that ends it.
+
+    An answer is a list of segments; its text is theirs joined (``render``), so the stages after the
+    answerer (merging a compound question's parts, marking the table cells an answer states) read
+    which words precede which citation from here, never by re-parsing "[n]" out of the text.
+    ``text`` keeps its spacing exactly as shown; ``n`` is the number of the citation drawn "[n]" right
+    after it, or None for text no citation follows (a closing full stop, a refusal). Markers side by
+    side ("... [1] [2]") are consecutive segments, the later ones holding only what stands between.
+    """
+
+    text: str
+    n: int | None = None
+
+    def render(self) -> str:
+        return self.text if self.n is None else f"{self.text}[{self.n}]"
+
+
+def render(segments: list[Segment]) -> str:
+    """The answer text the segments make, markers drawn where they stand."""
+    return "".join(s.render() for s in segments)
+
+
+def compacted(segments: list[Segment]) -> list[Segment]:
+    """The same text with each piece no citation follows joined to the next, so that every segment but
+    the last ends with its marker and holds all the words since the marker before it."""
+    out: list[Segment] = []
+    carry = ""
+    for s in segments:
+        if s.n is None:
+            carry += s.text
+        else:
+            out.append(Segment(carry + s.text, s.n))
+            carry = ""
+    if carry:
+        out.append(Segment(carry))
+    return out
+
+
+def segments_stripped(segments: list[Segment]) -> list[Segment]:
+    """The segments with the rendered text's outer whitespace removed (as ``str.strip`` would)."""
+    out = list(segments)
+    while out and out[0].n is None and not out[0].text.strip():
+        out.pop(0)
+    while out and out[-1].n is None and not out[-1].text.strip():
+        out.pop()
+    if out:
+        out[0] = Segment(out[0].text.lstrip(), out[0].n)
+    if out and out[-1].n is None:
+        out[-1] = Segment(out[-1].text.rstrip(), None)
+    return out
+
+
 @dataclass
 class Turn:
     role: Literal["user", "assistant"]

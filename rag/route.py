@@ -6,12 +6,11 @@ the first try. ``fact`` ends every route: it answers from the report's sentences
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rag.answerers.base import Answerer, AnswerJob
-from rag.records import Citation
+from rag.records import Citation, Segment, compacted
 
 if TYPE_CHECKING:
     from rag.answer import Drafted
@@ -57,40 +56,36 @@ class Router:
         return Routed(last, route[-1])
 
 
-_MARKER = re.compile(r"\[(\d+)\]")
-
-
 def merge_parts(parts: list[Drafted]) -> Drafted:
-    """One answer from the answers to a compound question's parts: texts in order, citations renumbered.
+    """One answer from the answers to a compound question's parts: their segments in order, a space between
+    parts, each part's citations renumbered after the ones before.
 
-    Markers are shifted in the text this module's answerers just wrote (their own "[n]" markers,
-    never the report's, which are moved into the citation's references before composing).
+    A part that says nothing new (its words, without markers, already said by an earlier part) is left out.
     """
     from rag.answer import Drafted
 
     answered: list[Drafted] = []
     said = ""
     for p in parts:
-        plain = " ".join(_MARKER.sub(" ", p.text).split())
+        plain = _words(p.segments)
         if p.refused or (answered and plain in said):
             continue  # one sentence of the report answered two parts: said once
         answered.append(p)
         said += " " + plain
     if not answered:
         return parts[0]
-    texts: list[str] = []
-    raws: list[str] = []
+    segments: list[Segment] = []
     cits: list[Citation] = []
     for p in answered:
         shift = len(cits)
-
-        def renumber(m: re.Match[str], shift: int = shift) -> str:
-            return f"[{int(m.group(1)) + shift}]"
-
-        texts.append(_MARKER.sub(renumber, p.text))
-        raws.append(p.raw_text)
-        for c in p.citations:
-            c.n += shift
-            cits.append(c)
+        if segments:
+            segments.append(Segment(" "))
+        segments += [Segment(s.text, None if s.n is None else s.n + shift) for s in p.segments]
+        cits += [replace(c, n=c.n + shift) for c in p.citations]
     contexts = [sc for p in answered for sc in (p.contexts or [])]
-    return Drafted(" ".join(texts), " ".join(raws), cits, False, [], contexts or None)
+    return Drafted(compacted(segments), " ".join(p.raw_text for p in answered), cits, False, [], contexts or None)
+
+
+def _words(segments: list[Segment]) -> str:
+    """What the segments say, markers left out and spacing normalised."""
+    return " ".join(" ".join(s.text for s in segments).split())

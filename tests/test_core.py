@@ -13,8 +13,9 @@ import pytest
 from rag import api
 from rag.answer import Drafted
 from rag.answerers.base import AnswerJob
+from rag.citations import mark_table_cells
 from rag.query import Lexicon, classify, parse_query
-from rag.records import CANNOT_ANSWER, Citation, Turn
+from rag.records import CANNOT_ANSWER, Chunk, Citation, Segment, Table, TableRow, Turn, render
 from rag.route import Router, merge_parts
 
 TEXTS = [
@@ -101,9 +102,11 @@ class _Fixed:
         return self.drafted
 
 
-def _drafted(text: str, n: int = 1, refused: bool = False) -> Drafted:
-    cits = [Citation(i, f"c{i}", "Doc", "S", 1, f"q{i}") for i in range(1, n + 1)]
-    return Drafted(text, text, [] if refused else cits, refused, [])
+def _drafted(*pieces: Segment | str) -> Drafted:
+    """An answer from its segments (a bare string: words no citation follows), citing each number once."""
+    segs = [p if isinstance(p, Segment) else Segment(p) for p in pieces]
+    cits = [Citation(i, f"c{i}", "Doc", "S", 1, f"q{i}") for i in sorted({s.n for s in segs if s.n is not None})]
+    return Drafted(segs, render(segs), cits, False, [])
 
 
 def _job(text: str, intent: str = "lookup") -> AnswerJob:
@@ -114,8 +117,8 @@ def _job(text: str, intent: str = "lookup") -> AnswerJob:
 
 def test_router_tries_the_route_in_order_until_one_answers():
     declines = _Fixed("a", None)
-    refuses = _Fixed("b", _drafted(CANNOT_ANSWER, refused=True))
-    answers = _Fixed("c", _drafted("Yes [1]."))
+    refuses = _Fixed("b", Drafted.refusal())
+    answers = _Fixed("c", _drafted(Segment("Yes ", 1), "."))
     router = Router({"a": declines, "b": refuses, "c": answers}, {"lookup": ("a", "b", "c")})
     job = _job("x?")
     routed = router.run(job)
@@ -124,7 +127,7 @@ def test_router_tries_the_route_in_order_until_one_answers():
 
 
 def test_router_returns_the_last_refusal_when_nobody_answers():
-    router = Router({"a": _Fixed("a", None), "b": _Fixed("b", _drafted(CANNOT_ANSWER, refused=True))},
+    router = Router({"a": _Fixed("a", None), "b": _Fixed("b", Drafted.refusal())},
                     {"lookup": ("a", "b")})
     assert router.run(_job("x?")).drafted.refused
 
@@ -135,12 +138,47 @@ def test_router_rejects_routes_to_unknown_answerers():
 
 
 def test_merge_parts_renumbers_citations_and_says_a_sentence_once():
-    a, b = _drafted("First [1]. Second [2].", 2), _drafted("Third [1].", 1)
+    a = _drafted(Segment("First ", 1), Segment(". Second ", 2), ".")
+    b = _drafted(Segment("Third ", 1), ".")
     merged = merge_parts([a, b])
     assert merged.text == "First [1]. Second [2]. Third [3]."
     assert [c.n for c in merged.citations] == [1, 2, 3]
-    again = merge_parts([_drafted("Same [1].", 1), _drafted("Same [1].", 1)])
+    again = merge_parts([_drafted(Segment("Same ", 1), "."), _drafted(Segment("Same ", 1), ".")])
     assert again.text == "Same [1]." and len(again.citations) == 1
+    assert CANNOT_ANSWER not in merge_parts([a, Drafted.refusal()]).text
+
+
+def test_merge_parts_renumbers_the_segments_markers_not_bracketed_words():
+    """A part naming the report's own entry ("Reference [12]") keeps those words; only its marker moves."""
+    a = _drafted(Segment("First ", 1), ".")
+    b = _drafted(Segment("Reference [12]: Smith, 2020 ", 1))
+    merged = merge_parts([a, b])
+    assert merged.segments == [Segment("First ", 1), Segment(". Reference [12]: Smith, 2020 ", 2)]
+    assert merged.text == "First [1]. Reference [12]: Smith, 2020 [2]"
+    assert [(c.n, c.chunk_id) for c in merged.citations] == [(1, "c1"), (2, "c1")]
+    assert [c.n for c in b.citations] == [1]  # the part's own answer is left as it was
+    # a part that says what an earlier part said, cited under another number, is said once
+    c = _drafted(Segment("Other ", 1), Segment(". First ", 2), ".")
+    d = _drafted(Segment("First ", 3), ".")
+    assert merge_parts([c, d]).segments == c.segments
+
+
+def test_mark_table_cells_reads_the_words_of_the_segment_before_each_marker():
+    row_text = {1: {"City": "Hefei", "Year": "2018"}, 2: {"City": "Bengbu", "Year": "2019"}}
+    rows = [TableRow("A.1", i, dict(v), dict(v), 0, 1) for i, v in row_text.items()]
+    table = Table("A.1", "d", "Table A.1", ["City", "Year"], rows, ("A",), None, 0, 1)
+
+    def chunk(cid: str, kind: str, row: int | None = None) -> Chunk:
+        return Chunk(cid, "d", "Doc", None, ("A",), None, 0, 1, kind, cid, cid, "A.1" if row else None, row)
+
+    chunks = {c.id: c for c in (chunk("ref", "reference"), chunk("r1", "table_row", 1), chunk("r2", "table_row", 2))}
+    cits = [Citation(1, "ref", "Doc", "A", None, "q"), Citation(2, "r1", "Doc", "A", None, "q"),
+            Citation(3, "r2", "Doc", "A", None, "q")]
+    # the words "Reference [3]" are not citation 3's marker: Bengbu is stated before citation 3 itself
+    segments = [Segment("Reference [3]: a survey ", 1), Segment(". Hefei ", 2), Segment(" and Bengbu ", 3),
+                Segment(".")]
+    mark_table_cells(segments, "Which MICs opened in 2019?", cits, chunks, {"d:A.1": table})
+    assert [c.cells for c in cits] == [[], ["City"], ["City", "Year"]]
 
 
 # ------------------------------------------------------------------ answers (fake embedder)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from rag.citations import verify
 from rag.errors import BackendError
 from rag.prompts import CONDENSE_PROMPT, SYSTEM_PROMPT, neutralise
-from rag.records import CANNOT_ANSWER, Turn
+from rag.records import CANNOT_ANSWER, Segment, Turn, render, segments_stripped
 from rag.text import sentence_spans
 from tests.conftest import CORPUS
 from tests.fake_openai import FakeOpenAI
@@ -458,12 +458,20 @@ class _MarkerCheck:
     def __init__(self) -> None:
         self.citations: list[int] = []
 
-    def sentence(self, sentence: str) -> str | None:
+    def sentence(self, sentence: str) -> list[Segment] | None:
         keys = [int(k) for k in re.findall(r"\[(\d+)\]", sentence)]
         self.citations += [k for k in keys if k <= 3 and k not in self.citations]
         if not any(k <= 3 for k in keys):
             return None
-        return re.sub(r"\[(\d+)\]", lambda m: m.group(0) if int(m.group(1)) <= 3 else "", sentence).strip()
+        out: list[Segment] = []
+        words, last = "", 0
+        for m in re.finditer(r"\[(\d+)\]", sentence):
+            words += sentence[last:m.start()]
+            last = m.end()
+            if int(m.group(1)) <= 3:
+                out.append(Segment(words, int(m.group(1))))
+                words = ""
+        return segments_stripped([*out, Segment(words + sentence[last:])])
 
 
 _PIECES = ["Fact one about the centers.", "U.S. programs differ.", "[1]", "[2]", "[99]", " ", " ", "\n\n", "\n- ",
@@ -479,7 +487,7 @@ def test_sentence_gate_streams_exactly_the_checked_text(parts, cuts):
     text = "".join(parts)
     whole = SentenceGate(_MarkerCheck())
     whole.feed(text)
-    expected = whole.close()
+    expected = render(whole.close())
     shown: list[str] = []
     gate = SentenceGate(_MarkerCheck(), shown.append)
     pos = 0
@@ -487,7 +495,7 @@ def test_sentence_gate_streams_exactly_the_checked_text(parts, cuts):
         gate.feed(text[pos:pos + c])
         pos += c
     gate.feed(text[pos:])
-    assert gate.close() == expected
+    assert render(gate.close()) == expected
     assert "".join(shown) == (expected if gate.check.citations else "")
     assert "[99]" not in "".join(shown)
 

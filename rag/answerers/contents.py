@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from rag.answerers.base import AnswerJob
 from rag.citations import make_citation
-from rag.records import Chunk, Citation
+from rag.records import Chunk, Citation, Segment, render
 from rag.units import unit_spans
 from rag.vocab import STRUCTURE_SHAPE
 
@@ -40,22 +40,23 @@ class ContentsAnswerer:
         if len(tops) < 2:
             return None  # a document without numbered parts has no outline to give
         firsts = self._first_chunks(doc_id)
-        items: list[str] = []
+        segments: list[Segment] = []
+        words = f"The report is organised in {len(tops)} numbered parts: "  # since the last citation marker
         cits: list[Citation] = []
-        for s in tops:
+        for i, s in enumerate(tops):
             ch = firsts.get(s.title)
             quote = _first_sentence(ch) if ch is not None else None
             cit = make_citation(len(cits) + 1, ch, quote, self.g.references) if ch is not None and quote else None
             page = f", p. {s.page}" if s.page is not None else ""
-            if cit is None:
-                items.append(f"{s.title}{page}")
-                continue
-            cits.append(cit)
-            items.append(f"{s.title}{page} [{cit.n}]")
+            words += f"{'; ' if i else ''}{s.title}{page}"
+            if cit is not None:  # a part with no sentence to cite is named without a marker
+                cits.append(cit)
+                segments.append(Segment(words + " ", cit.n))
+                words = ""
         if not cits:
             return None
-        text = f"The report is organised in {len(tops)} numbered parts: " + "; ".join(items) + "."
-        return Drafted(text, text, cits, False, [])
+        segments.append(Segment(words + "."))
+        return Drafted(segments, render(segments), cits, False, [])
 
     def _first_chunks(self, doc_id: str | None) -> dict[str, Chunk]:
         """The first text passage under each top-level section (its own, or its first subsection's)."""

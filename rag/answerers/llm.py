@@ -83,8 +83,7 @@ class LLMAnswerer:
         def refused(raw: str, related: list[ScoredChunk], warnings: list[str] | None = None) -> Drafted:
             if job.on_token:
                 job.on_token(CANNOT_ANSWER)
-            return Drafted(CANNOT_ANSWER, raw, [], True, related, list(contexts), warnings=warnings or [],
-                           standalone=rewritten)
+            return Drafted.refusal(related, list(contexts), raw=raw, warnings=warnings, standalone=rewritten)
 
         # the grounded answerer's refusal decision: nothing relevant -> no model call at all
         gate = engine.answerer.answer(standalone, contexts, table, engine.tables.row_chunk)
@@ -113,7 +112,7 @@ class LLMAnswerer:
             raw = generate(model, body, backend, settings)
             cleaned = sanitize_output(raw, allowed)
             gate_out.feed(cleaned)
-        text = gate_out.close()
+        segments = gate_out.close()
         log.info("LLM answerer %s answered in %.0f ms (%d passages, %d chars out)", backend,
                  (time.perf_counter() - t0) * 1000, len(pcs), len(raw))
         warnings = check.finish()
@@ -123,4 +122,4 @@ class LLMAnswerer:
             return refused(raw, contexts[:3], [NOTHING_CITED, *warnings])
         seen = {sc.chunk.id for sc in contexts}
         shown = list(contexts) + [ScoredChunk(pc.chunk, 0.0) for pc in pcs if pc.chunk.id not in seen]
-        return Drafted(text, raw, check.citations, False, [], shown, warnings=warnings, standalone=rewritten)
+        return Drafted(segments, raw, check.citations, False, [], shown, warnings=warnings, standalone=rewritten)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from rag.answerers.base import AnswerJob
 from rag.citations import make_citation, strip_report_markers
-from rag.records import Table
+from rag.records import Segment, Table
 from rag.table_names import find_table, table_label
 from rag.text import tokens
 from rag.vocab import TABLE_REF, TABLE_WHOLE_WORDS
@@ -67,8 +67,7 @@ class TableSummaryAnswerer:
             shown = names[:MAX_ROWS_NAMED]
             more = f", and {len(names) - len(shown)} more" if len(names) > len(shown) else ""
             parts.append(f"Its rows: {'; '.join(shown)}{more}.")
-        text = " ".join(parts).rstrip(".") + " [1]."
-        return Drafted(text, caption, [cit], False, [])
+        return Drafted([Segment(" ".join(parts).rstrip(".") + " ", cit.n), Segment(".")], caption, [cit], False, [])
 
 
 def _about_whole_table(query) -> bool:
