@@ -44,6 +44,7 @@ SYNTHESIS_INTENTS: frozenset[str] = frozenset({"explain", "compare", "list", "su
 _PREFIX_RE = re.compile(r"^\s*(?:" + "|".join(POLITE_PREFIXES) + r")\s*", re.I)
 _SUFFIX_RE = re.compile(r"(?:" + "|".join(POLITE_SUFFIXES) + r")\s*[?.!]*\s*$", re.I)
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_FRAME_TOKENS = frozenset(x for w in TOPIC_FRAME_WORDS for x in tokens(w))  # once, not per question
 _WH_START = re.compile(r"^(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|"
                        r"has|have|had|will|would|should)\b", re.I)
 _JOINERS = frozenset({"of", "and", "for", "the", "&", "in", "on", "de"})
@@ -289,6 +290,6 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
         parts = []
     intent = classify(text)
     sections = [m.group(1) for m in _SECTION_REF.finditer(text)]
-    topic = [t for t in tokens(text) if t not in {x for w in TOPIC_FRAME_WORDS for x in tokens(w)}]
+    topic = [t for t in tokens(text) if t not in _FRAME_TOKENS]
     return Query(original=question, text=text, intent=intent, parts=parts, corrections=corrections,
                  section_numbers=sections, topic_terms=topic)

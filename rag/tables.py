@@ -44,6 +44,8 @@ _FUTURE = re.compile(r"\b(plan(?:s|ned)? to|will|would|goal|target(?:ed|s)?|aim(
 _PLACE_STEMS = {stem(w) for w in ("city", "province", "location", "country", "region")}
 # "which year / where ...": nouns that ask a year or place column by kind, as written and stemmed
 _KIND_WORDS = TABLE_YEAR_WORDS | TABLE_PLACE_WORDS | {stem(w) for w in TABLE_YEAR_WORDS | TABLE_PLACE_WORDS}
+# words every table question may use (operations, years, places), with their stems: built once
+_ALWAYS_KNOWN = frozenset(TABLE_OP_WORDS | {stem(w) for w in TABLE_OP_WORDS} | TABLE_YEAR_WORDS | TABLE_PLACE_WORDS)
 _COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b|^\s*(?:number|count) of\b")
 _LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b"
                    r"|^\s*what\s+(?!does\b|is\b|was\b|has\b|address\b|process\b)\w+s\b")
@@ -444,7 +446,7 @@ class TableQA:
             context_words = set()
             for title in t.section_path:
                 context_words |= set(_norm_words(title))
-            known = caption_words | context_words | acr_words | TABLE_OP_WORDS | {stem(w) for w in TABLE_OP_WORDS} | TABLE_YEAR_WORDS | TABLE_PLACE_WORDS
+            known = caption_words | context_words | acr_words | _ALWAYS_KNOWN
             for _c, v in filters:
                 known |= set(_norm_words(v))
             if row is not None:
