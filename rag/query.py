@@ -84,11 +84,14 @@ class Lexicon:
     # A single word takes the report's capitals only when the report also uses it as a name on its own
     # (not just inside longer names: "center" stays lower case, "china" becomes "China").
     SOLO_SHARE = 0.25
+    # ... or when it is never written in lower case and occurs at least this often
+    CASE_NEVER_LOWER_MIN = 5
 
     def __init__(self, texts: Iterable[str], english: Iterable[str] = (), case_texts: Iterable[str] | None = None) -> None:
         """``texts``: every passage (which words the report uses); ``case_texts``: running prose only (how it
         writes them; table cells and headings capitalise common nouns). Defaults to ``texts``."""
         texts = list(texts)
+        self.english = frozenset(w for w in english if w.isalpha())  # "construction" is a word, "fraunhofer" a name
         vocab: Counter[str] = Counter(w.strip("'’-").lower() for t in texts for w in _WORD_RE.findall(t))
         counts: Counter[str] = Counter()
         forms: dict[str, Counter[str]] = defaultdict(Counter)
@@ -125,15 +128,17 @@ class Lexicon:
             form, n = c.most_common(1)[0]
             total = sum(c.values())
             acronym = sum(ch.isupper() for ch in form) >= 2
+            # a word the report never writes in lower case inside a sentence and English does not know
+            # ("Fraunhofer") is a name, even when it mostly stands inside longer names ("Fraunhofer Society")
+            never_lower = c[low] == 0 and total >= self.CASE_NEVER_LOWER_MIN and low not in self.english
             if len(low) >= 2 and (form != low and n >= self.CASE_MIN_COUNT and n / total >= self.CASE_SHARE
-                    and (acronym or solo[form] / total >= self.SOLO_SHARE)):
+                    and (acronym or solo[form] / total >= self.SOLO_SHARE or never_lower)):
                 self.case[low] = form
         # names of several words, as the report writes them ("china development bank" -> "China Development Bank")
         self.phrases = {low: c.most_common(1)[0][0] for low, c in phrases.items()}
         self._phrase_re = re.compile(r"\b(" + "|".join(re.escape(p) for p in sorted(self.phrases, key=len,
                                                                                  reverse=True)) + r")\b") \
             if self.phrases else None
-        self.english = frozenset(w for w in english if w.isalpha())
         self._eng_by_len: dict[int, list[str]] | None = None  # built on the first word only English can mend
         self._by_len: dict[int, list[str]] = defaultdict(list)
         for w in vocab:

@@ -32,3 +32,14 @@ def test_known_words_and_ambiguous_typos_stay_as_typed():
     lx = Lexicon(TEXTS, [*ENGLISH, "pint", "pins"])
     assert parse_query("staffing", lx).corrections == []  # an English base with a regular ending
     assert lx.mend("pinx") is None  # "pint" and "pins" are equally close: no guess
+
+
+def test_a_name_the_report_never_writes_in_lower_case_gets_its_capital():
+    texts = ["The Fraunhofer Society leads. Germany funds the Fraunhofer Institutes. A Fraunhofer group met. "
+             "We met the Fraunhofer Society again. The Fraunhofer Institutes grew. The construction of centers began. "
+             "The Center Construction Project ran. A Construction Bank lent. The Construction Bank lent again. "
+             "The Construction Project ended."]
+    lx = Lexicon(texts, ["the", "construction", "compare", "with", "centers"])
+    assert parse_query("compare centers with fraunhofer", lx).text == "Compare centers with Fraunhofer"
+    # an English word stays as typed even where the report capitalises it inside names
+    assert "construction" in parse_query("what about construction", lx).text

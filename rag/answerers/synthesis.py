@@ -258,7 +258,7 @@ class SynthesisAnswerer:
         if not scored or scored[0][0] < self.s.synth_min_relevance:
             return None
         # a comparison starts from a sentence naming each side, then adds what is most relevant and new
-        seeds = self._side_seeds(job, scored) if job.query.intent == "compare" else []
+        seeds = self._side_seeds(job, scored, focus) if job.query.intent == "compare" else []
         chosen = self._mmr(scored, self.s.synth_max_sentences, chosen=seeds)
         if not self._grounded(job, [c[1] for c in chosen]):
             return None
@@ -282,7 +282,7 @@ class SynthesisAnswerer:
                                                                                 job.query_vec))
         return drafted
 
-    def _side_seeds(self, job: AnswerJob, scored) -> list:
+    def _side_seeds(self, job: AnswerJob, scored, focus: set[tuple[str, ...]] | None = None) -> list:
         """The best sentence naming each side of a comparison, searched for that side when none does."""
         sides = self._sides(job)
         chosen: list = []
@@ -291,7 +291,9 @@ class SynthesisAnswerer:
         for side in sides:
             if any(side <= c[3] for c in chosen):
                 continue
-            cands = [c for c in scored if side <= c[3]]
+            # a sentence of the section that makes the comparison first; a lead-in would bring its whole list
+            cands = sorted((c for c in scored if side <= c[3] and not ends_with_colon(c[1].text)),
+                           key=lambda c: tuple(c[1].chunk.section_path) not in (focus or set()))
             if not cands and self.retriever is not None and self.embedder is not None:
                 topic = " ".join(t for t in job.query.topic_terms if t not in side)
                 side_q = " ".join(sorted(side)) + " " + topic
