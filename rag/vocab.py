@@ -70,7 +70,8 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
                 r"\b(?:alike|unlike)\b|\bmeasure up\b|\bin common\b|\bshare with\b"),
     ("summary", r"(?<!executive )\bsummar(?:y|ize|ise|ized|ised|izes|ises|izing|ising)\b|\boverview\b|\bgist\b|\brecap\b|\bbrief (?:me|summary)\b|"
                 r"\bwhat\s+(?:does|did|do)\s+(?:the|this)\s+(?:report|document|paper|section|chapter|appendix)"
-                r"\s+(?:say|says|state|tell|cover|discuss|note|mention)\b|\b(?:tell|teach)\s+me\s+(?:about|more)\b|"
+                r"\s+(?:say|says|state|tell|cover|discuss|note|mention)\b|\bwhat\s+(?:does|did|do)\s+(?:section|chapter|appendix|part)\s+"
+                r"[\w.]+\s+(?:say|cover|discuss|describe|contain|tell|address)\b|\b(?:tell|teach)\s+me\s+(?:about|more)\b|"
                 r"\bwhat(?:'s| is)\s+(?:said|written)\s+(?:about|on)\b|\bdescribe\b|\bwhat\s+(?:is|are)\s+"
                 r"(?:in\s+)?(?:section|chapter|appendix)\b|\bwalk me through\b|\bexplain\s+(?:section|chapter)\b"),
     ("explain", r"^\W*(?:why|how come)\b|\bwhat\s+(?:is|are|was|were)\s+the\s+(?:main\s+)?(?:reasons?|motivations?|"

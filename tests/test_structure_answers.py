@@ -90,3 +90,13 @@ def test_when_inside_a_clause_does_not_ask_for_a_date(real):
     # "... when a company uses its facilities" is a condition, not a question about a date or a figure
     ans = ask(real, "who owns IP at fraunhofer when a company uses its facilities")
     assert not ans.refused and "Fraunhofer Society owns IP" in ans.text
+
+
+@pytest.mark.parametrize(("q", "parts"), [("summarize section 4", ("4.1.", "4.2.", "4.3.")),
+                                          ("what does section 3.2 say?", ("3.2.1.", "3.2.2.", "3.2.3.", "3.2.4."))])
+def test_a_section_summary_spans_its_subsections(real, q, parts):
+    ans = ask(real, q)
+    assert ans.intent == "summary" and ans.answerer == "synthesis"
+    cited = {p for c in ans.citations for p in parts if p in c.section}
+    assert cited == set(parts), (cited, ans.text)
+    assert not any(c.quote.startswith(("*", "^{")) for c in ans.citations)  # footnotes are not findings

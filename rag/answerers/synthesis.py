@@ -41,6 +41,8 @@ _STATEMENT = re.compile(r"[.!?:;][\"”')\]]*\s*(?:\[\d+(?:[,\s–-]+\d+)*\])?\s
 _CREDIT = re.compile(r"^(?:excerpt|data|image|photo|figure)?\s*(?:source|credit)s?\s*:", re.I)
 _BULLET_AFTER = re.compile(r"\s*\n\s*(?:[-•*]|o\s|\d+[.)])")
 _NUM = re.compile(r"\b\d[\d.,]*(?:st|nd|rd|th)?\b")
+# a sentence whose subject is a pronoun: it leans on the sentence before it ("This is one of ...")
+_PRONOUN_SUBJECT = re.compile(r"^\W*(?:this|these|it|they|such)\s+(?:is|are|was|were|has|have|had)\b", re.I)
 # a figure that carries a finding: a share, an amount, a count of things ("5.3 %", "300 billion", "9 of 11")
 _FIGURE = re.compile(r"\b\d[\d.,]*\s*(?:%|percent|billion|million|trillion|times|of\s+\d)|\b(?:twice|five times|"
                      r"one and a half times)\b", re.I)
@@ -169,7 +171,8 @@ class SynthesisAnswerer:
         for rank, sc in enumerate(pool):
             for u in units_of(sc, rank):
                 text = u.text.strip()
-                if len(text) < self.s.synth_min_chars or text.startswith("^{") or not _STATEMENT.search(text):
+                # a footnote set in the text flow starts with its mark ("*GDP numbers ...", "^{**}2023 ...")
+                if len(text) < self.s.synth_min_chars or text.startswith(("^{", "*")) or not _STATEMENT.search(text):
                     continue  # headings, titles and footnotes are not statements
                 if SOURCE_LINE.match(text) or _CREDIT.match(text):
                     continue  # "Data Source: ..." says where a figure comes from, not what the report finds
@@ -259,6 +262,8 @@ class SynthesisAnswerer:
             return None
         # a comparison starts from a sentence naming each side, then adds what is most relevant and new
         seeds = self._side_seeds(job, scored, focus) if job.query.intent == "compare" else []
+        if job.query.intent == "summary" and named:
+            seeds = self._part_seeds(scored, named)
         chosen = self._mmr(scored, self.s.synth_max_sentences, chosen=seeds)
         if not self._grounded(job, [c[1] for c in chosen]):
             return None
@@ -281,6 +286,27 @@ class SynthesisAnswerer:
         drafted.contexts = self.g.rerank(job.contexts or pool, self.g.score_units(job.query.text, job.contexts or pool,
                                                                                 job.query_vec))
         return drafted
+
+    def _part_seeds(self, scored, named: set[tuple[str, ...]]) -> list:
+        """A section summarised with its subsections: the best sentence of each subsection, in the report's
+        order, so the summary spans the section rather than its most central part."""
+        if not scored:
+            return []
+        paths = sorted(named)
+        depth = 0  # the named section's own depth: what all its paths share ("3.2" has only subsections)
+        while all(len(p) > depth for p in paths) and len({p[depth] for p in paths}) == 1:
+            depth += 1
+        parts = list(dict.fromkeys(p[:depth + 1] for p in paths if len(p) > depth))
+        if len(parts) < 2:
+            return []
+        seeds = []
+        for part in parts:
+            # neither a lead-in (it brings its whole list) nor a sentence whose subject is in the one before it
+            best = next((c for c in scored if tuple(c[1].chunk.section_path[:len(part)]) == part
+                         and not ends_with_colon(c[1].text) and not _PRONOUN_SUBJECT.match(c[1].text)), None)
+            if best is not None:
+                seeds.append(best)
+        return sorted(seeds, key=lambda c: (c[1].chunk.doc_id, c[1].chunk.start + c[1].start))
 
     def _side_seeds(self, job: AnswerJob, scored, focus: set[tuple[str, ...]] | None = None) -> list:
         """The best sentence naming each side of a comparison, searched for that side when none does."""
