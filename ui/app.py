@@ -263,7 +263,7 @@ def render_answer(index: int, turn: dict[str, Any], answer: Answer, engine: Any)
         return
     pages = {c.n: citation_page(engine, c) for c in answer.citations}
     parts = components.answer_parts(
-        answer.text, answer.citations, lambda c: f"{c.section} · {views.page_label(pages[c.n])}"
+        answer.segments, answer.citations, lambda c: f"{c.section} · {views.page_label(pages[c.n])}"
     )
     with st.container(key=f"answer-{index}"):
         components.marked_text(parts, key=f"answer-text-{index}", on_cite=functools.partial(on_select, index))
