@@ -318,6 +318,14 @@ def test_a_bracketed_number_in_the_words_is_not_a_marker(fake: FakeApi) -> None:
     assert "Reference [7] of the report says " in [p["text"] for p in _marked(at) if p["kind"] == "text"]
 
 
+def test_an_answer_without_segments_shows_its_words_and_no_guessed_markers(fake: FakeApi) -> None:
+    bare = _answer("Bare?")
+    bare.segments = []
+    fake.answers["Bare?"] = bare
+    at = _ask(_app(), "Bare?")
+    assert [p for p in _marked(at) if p["kind"] == "cite"] == [] and _marked_text(at) == bare.text
+
+
 def test_clicking_chip_shows_highlighted_passage(fake: FakeApi) -> None:
     at = _ask(_app(), "How are MICs funded?")
     at.button(key="chip-0-0").click().run()
