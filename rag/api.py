@@ -321,7 +321,7 @@ def ask(
         ans = Answer(question=q, standalone_question=d.standalone or shown, text=d.text, raw_text=d.raw_text,
                      citations=d.citations, contexts=d.contexts or contexts, refused=d.refused, backend=llm.strip(),
                      latency_ms=0.0, related=d.related, warnings=d.warnings, intent=query.intent,
-                     answerer=routed.answerer)
+                     answerer=routed.answerer, segments=list(d.segments))
     else:
         whole = eng.router.run(AnswerJob(query, contexts, table, query_vec, filters=filters))
         d, routed_by = whole.drafted, [whole.answerer]
@@ -353,6 +353,7 @@ def ask(
             intent=query.intent,
             answerer="+".join(routed_by),
             entities=entities,
+            segments=list(d.segments),
         )
         if on_token:
             on_token(ans.text)

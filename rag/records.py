@@ -246,6 +246,9 @@ class Answer:
     entities: list[str] = field(default_factory=list)  # the things the answer is about, in order
     intent: str = "lookup"  # what the question asked for (rag/query.py): lookup, explain, compare, ...
     answerer: str = ""  # which answerer answered (rag/route.py)
+    # ``text`` piece by piece, each with the marker after it (``render(segments) == text``): faces draw the
+    # markers from here, so a "[7]" among an answer's words is never mistaken for a citation
+    segments: list[Segment] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The ``micqa ask --json`` shape (read by the evaluation and other tools)."""
@@ -253,6 +256,7 @@ class Answer:
             "question": self.question,
             "standalone_question": self.standalone_question,
             "answer": self.text,
+            "segments": [{"text": s.text, "n": s.n} for s in self.segments],
             "refused": self.refused,
             "citations": [
                 {

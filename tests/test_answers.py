@@ -12,7 +12,7 @@ from rag import api
 from rag.citations import make_citation, report_marker_numbers, strip_report_markers
 from rag.conversation import condense, names_in
 from rag.errors import BadQuestion, MicqaError
-from rag.records import CANNOT_ANSWER, Turn
+from rag.records import CANNOT_ANSWER, Segment, Turn, render
 from rag.settings import AnswerSettings
 from rag.tables import RowCite
 
@@ -170,6 +170,9 @@ def test_report_markers_resolve_to_reference_entries(fake_engine):
 def test_reference_questions(fake_engine):
     ans = ask(fake_engine, "What is reference [20]?")
     assert "Guiding Opinions" in ans.text and ans.citations[0].references[0].number == 20
+    # the report's "[20]" is words of the answer; its one marker is the citation's, typed in its segments
+    assert render(ans.segments) == ans.text and [s.n for s in ans.segments if s.n is not None] == [1]
+    assert "Reference [20]" in ans.segments[0].text
 
 
 # ------------------------------------------------------------------ refusal
@@ -178,6 +181,7 @@ def test_out_of_scope_is_refused_with_related_passages(real_index):
     eng = api.get_engine(real_index)
     ans = ask(eng, "Who won the 2018 FIFA World Cup?")
     assert ans.refused and ans.text == CANNOT_ANSWER and not ans.citations
+    assert ans.segments == [Segment(CANNOT_ANSWER)] and ans.to_json()["segments"] == [{"text": CANNOT_ANSWER, "n": None}]
     near = ask(eng, "Who is the director of the National Intelligent Voice Innovation Center?")
     assert near.refused and near.related
 
@@ -336,8 +340,10 @@ def test_lookup_kinds(fake_index, monkeypatch):
 
 def test_json_shape(fake_engine):
     out = ask(fake_engine, "How many MICs are in Hefei?").to_json()
-    assert list(out) == ["question", "standalone_question", "answer", "refused", "citations", "contexts", "backend",
-                         "intent", "entities", "answerer", "warnings", "latency_ms"]
+    assert list(out) == ["question", "standalone_question", "answer", "segments", "refused", "citations", "contexts",
+                         "backend", "intent", "entities", "answerer", "warnings", "latency_ms"]
+    assert "".join(s["text"] + ("" if s["n"] is None else f"[{s['n']}]") for s in out["segments"]) == out["answer"]
+    assert {s["n"] for s in out["segments"]} - {None} == {c["n"] for c in out["citations"]}
     assert out["intent"] == "lookup" and out["answerer"] == "table" and out["warnings"] == []
     assert list(out["citations"][0]) == ["n", "chunk_id", "doc", "doc_id", "doc_short", "section", "page", "quote",
                                          "references"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,14 @@ from rag.records import (
     ReportReference,
     ScoredChunk,
     Section,
+    Segment,
     Table,
     TableRow,
     Turn,
+    render,
 )
+from ui.components import answer_parts
+from ui.conversations import DB_NAME
 
 APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
 DOC_TITLE = "China's Manufacturing Innovation Centers"
@@ -154,6 +159,7 @@ def _answer(question: str, *, refused: bool = False) -> Answer:
             backend="embedded",
             latency_ms=5.0,
             related=[ScoredChunk(OTHER, 0.2)],
+            segments=[Segment(CANNOT_ANSWER)],
         )
     citation = Citation(
         n=1,
@@ -164,7 +170,8 @@ def _answer(question: str, *, refused: bool = False) -> Answer:
         quote=QUOTE,
         references=[REF20],
     )
-    text = f"The MICs are {QUOTE} [1]."
+    segments = [Segment(f"The MICs are {QUOTE} ", 1), Segment(".")]
+    text = render(segments)
     return Answer(
         question=question,
         standalone_question=question,
@@ -175,6 +182,7 @@ def _answer(question: str, *, refused: bool = False) -> Answer:
         refused=False,
         backend="embedded",
         latency_ms=12.0,
+        segments=segments,
     )
 
 
@@ -184,6 +192,7 @@ class FakeApi:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
         self.engine = FakeEngine()
+        self.answers: dict[str, Answer] = {}  # a question's own answer, when a test gives one
 
     def ask(
         self,
@@ -199,7 +208,7 @@ class FakeApi:
         self.calls.append({"question": question, "history": list(history or []), "k": k, "backend": backend})
         if "explode" in question:
             raise BackendError("The language model did not answer in time; try again or use the embedded backend.")
-        answer = _answer(question, refused="weather" in question)
+        answer = self.answers.get(question) or _answer(question, refused="weather" in question)
         if on_token:
             for word in answer.text.split(" "):
                 on_token(word + " ")
@@ -277,6 +286,44 @@ def test_ask_shows_answer_and_citation_chips(fake: FakeApi) -> None:
     assert [b.label for b in at.button if b.key and b.key.startswith("chip-")] == ["[1] · p. 12"]
     turns = at.session_state["turns"]
     assert len(turns) == 1 and turns[0]["status"] == "done"
+
+
+def _naming_answer(question: str) -> Answer:
+    """An answer whose words name the report's "[7]" and whose one citation is also numbered 7."""
+    segments = [Segment("Reference [7] of the report says ", 7), Segment(" it, as [3] does", 3), Segment(".")]
+    cits = [Citation(n=n, chunk_id=CHUNK.id, doc=DOC_TITLE, section=CHUNK.section, page=12, quote=QUOTE)
+            for n in (7, 3)]
+    return Answer(question=question, standalone_question=question, text=render(segments), raw_text="",
+                  citations=cits, contexts=[ScoredChunk(CHUNK, 0.9)], refused=False, backend="default",
+                  latency_ms=1.0, segments=segments)
+
+
+def test_answer_parts_come_from_the_segments_not_the_text() -> None:
+    answer = _naming_answer("q")
+    parts = answer_parts(answer.segments, answer.citations, lambda c: c.section)
+    assert [(p["kind"], p["text"]) for p in parts] == [
+        ("text", "Reference [7] of the report says "), ("cite", "[7]"), ("text", " it, as [3] does"), ("cite", "[3]"),
+        ("text", "."),
+    ]
+    assert "".join(p["text"] for p in parts) == answer.text
+    # a number no citation has is drawn as words, not as a button that opens nothing
+    assert answer_parts([Segment("x ", 5)], answer.citations, str) == [{"kind": "text", "text": "x [5]"}]
+
+
+def test_a_bracketed_number_in_the_words_is_not_a_marker(fake: FakeApi) -> None:
+    fake.answers["Which reference?"] = _naming_answer("Which reference?")
+    at = _ask(_app(), "Which reference?")
+    cite = [p for p in _marked(at) if p["kind"] == "cite"]
+    assert [p["n"] for p in cite] == [7, 3]
+    assert "Reference [7] of the report says " in [p["text"] for p in _marked(at) if p["kind"] == "text"]
+
+
+def test_an_answer_without_segments_shows_its_words_and_no_guessed_markers(fake: FakeApi) -> None:
+    bare = _answer("Bare?")
+    bare.segments = []
+    fake.answers["Bare?"] = bare
+    at = _ask(_app(), "Bare?")
+    assert [p for p in _marked(at) if p["kind"] == "cite"] == [] and _marked_text(at) == bare.text
 
 
 def test_clicking_chip_shows_highlighted_passage(fake: FakeApi) -> None:
@@ -511,6 +558,43 @@ def test_evaluation_rerun_calls_runner(fake: FakeApi, monkeypatch: pytest.Monkey
 # ------------------------------------------------------------- conversations, follow-ups, table rows
 
 
+def _reload(cid: str) -> AppTest:
+    again = AppTest.from_file(APP, default_timeout=30)
+    again.query_params["c"] = cid
+    again.run()
+    assert not again.exception, again.exception
+    return again
+
+
+def test_a_conversation_saved_before_segments_reloads_with_the_same_markers(fake: FakeApi, tmp_path: Path) -> None:
+    two = [Segment("Banks lend ", 1), Segment(" ", 2), Segment(".")]
+    cits = [Citation(n=n, chunk_id=CHUNK.id, doc=DOC_TITLE, section=CHUNK.section, page=12, quote=QUOTE) for n in (1, 2)]
+    fake.answers["Who lends?"] = Answer(question="Who lends?", standalone_question="Who lends?", text=render(two),
+                                        raw_text="", citations=cits, contexts=[ScoredChunk(CHUNK, 0.9)],
+                                        refused=False, backend="default", latency_ms=1.0, segments=two)
+    fake.answers["Which reference?"] = _naming_answer("Which reference?")
+    at = _ask(_app(), "How are MICs funded?")
+    _ask(at, "Who lends?")
+    _ask(at, "Which reference?")
+    shown = _marked(at)
+    assert [p["n"] for p in shown if p["kind"] == "cite"] == [1, 1, 2, 7, 3]
+    cid = at.session_state["conversation"]
+    assert _marked(_reload(cid)) == shown  # stored segments: the same markers, "[7]" among the words stays words
+    # as the app stored answers before they carried segments: the same JSON without the key
+    with sqlite3.connect(tmp_path / "data" / DB_NAME) as con:
+        for rowid, blob in con.execute("SELECT rowid, answer FROM turns").fetchall():
+            old = json.loads(blob)
+            del old["segments"]
+            con.execute("UPDATE turns SET answer = ? WHERE rowid = ?", (json.dumps(old), rowid))
+    again = _reload(cid)
+    turns = again.session_state["turns"]
+    assert [t["answer"].segments for t in turns[:2]] == [_answer("How are MICs funded?").segments, two]
+    n_first_two = len(answer_parts(two, cits, str)) + len(answer_parts(turns[0]["answer"].segments, cits, str))
+    assert _marked(again)[:n_first_two] == shown[:n_first_two]
+    # an old row holds only text: a cited number among its words is drawn as a marker, as the chat drew it then
+    assert [p["n"] for p in _marked(again) if p["kind"] == "cite"] == [1, 1, 2, 7, 7, 3, 3]
+
+
 def test_conversation_is_saved_listed_and_restored_after_reload(fake: FakeApi) -> None:
     at = _ask(_app(), "How are MICs funded?")
     _ask(at, "What is the weather in Wuxi?")
@@ -526,6 +610,7 @@ def test_conversation_is_saved_listed_and_restored_after_reload(fake: FakeApi) -
     assert turns[0]["answer"].citations[0].quote == QUOTE and turns[1]["answer"].refused
     assert "funded by central" in _marked_text(again)
     assert len(fake.calls) == 2  # restored, not asked again
+    assert _marked(again) == _marked(at)  # the same markers, from the stored segments
     listed = [b for b in again.button if b.key == f"conv-{cid}"]
     assert listed and listed[0].label.startswith("How are MICs funded?")
 
@@ -577,9 +662,10 @@ def test_table_row_citation_is_drawn_as_the_table_with_used_cells_marked(fake: F
     fake.engine.index.chunk_by_id[chunk.id] = chunk
     citation = Citation(n=1, chunk_id=chunk.id, doc=DOC_TITLE, section=chunk.section, page=23, quote=chunk.text,
                         cells=["City", "Manufacturing Innovation Center"])
-    answer = Answer(question="q", standalone_question="q", text="National Graphene Innovation Center: Ningbo [1].",
-                    raw_text="", citations=[citation], contexts=[ScoredChunk(chunk, 1.0)], refused=False,
-                    backend="default", latency_ms=1.0)
+    segments = [Segment("National Graphene Innovation Center: Ningbo ", 1), Segment(".")]
+    answer = Answer(question="q", standalone_question="q", text=render(segments), raw_text="", citations=[citation],
+                    contexts=[ScoredChunk(chunk, 1.0)], refused=False, backend="default", latency_ms=1.0,
+                    segments=segments)
     at = _app()
     at.session_state["turns"] = [{"question": "q", "status": "done", "answer": answer, "error": None}]
     at.run()

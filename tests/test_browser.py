@@ -8,11 +8,13 @@ also copied to docs/screenshot-chat.png for the README.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -433,9 +435,18 @@ def test_same_page_in_chip_panel_and_contents(page_factory) -> None:
     assert "includes p. 13" in financing.inner_text()
 
 
-def test_reload_restores_the_conversation_and_the_sidebar_lists_it(page_factory) -> None:
+def _answer_marks(page) -> list[tuple[str, str]]:
+    """The first answer's inline markers as drawn: (number, quote shown on hover)."""
+    marks = page.locator(".st-key-answer-0 .micqa-mark")
+    marks.first.wait_for(timeout=30_000)
+    return [(m.get_attribute("data-n") or "", m.locator(".micqa-tip").text_content() or "") for m in marks.all()]
+
+
+def test_reload_restores_the_conversation_and_the_sidebar_lists_it(page_factory, data_dir: Path) -> None:
     page = page_factory()
     _ask(page, FOLLOW_UP[0])
+    marks = _answer_marks(page)
+    assert marks and all(n.isdigit() and len(tip) > 20 for n, tip in marks)
     page.wait_for_function("() => new URL(location.href).searchParams.get('c')", timeout=30_000)
     cid = page.evaluate("() => new URL(location.href).searchParams.get('c')")
     page.reload()
@@ -443,6 +454,17 @@ def test_reload_restores_the_conversation_and_the_sidebar_lists_it(page_factory)
     _idle(page)
     msgs = _messages(page)
     assert msgs and FOLLOW_UP[0] in msgs[0] and "2022" in msgs[1]
+    assert _answer_marks(page) == marks  # drawn from the stored segments
+    # the same conversation as saved before answers carried segments: split once at load, the same markers
+    with sqlite3.connect(data_dir / "conversations.sqlite3") as con:
+        for rowid, blob in con.execute("SELECT rowid, answer FROM turns WHERE conversation_id = ?", (cid,)).fetchall():
+            old = json.loads(blob)
+            del old["segments"]
+            con.execute("UPDATE turns SET answer = ? WHERE rowid = ?", (json.dumps(old), rowid))
+    page.reload()
+    page.locator('[data-testid="stChatInputTextArea"]').wait_for(timeout=ANSWER_TIMEOUT_MS)
+    _idle(page)
+    assert _answer_marks(page) == marks
     listed = page.locator(f".st-key-conv-{cid}")
     assert FOLLOW_UP[0][:40] in listed.inner_text()
     _doc_shot(page, "conversations", page.locator('[data-testid="stSidebar"]'))

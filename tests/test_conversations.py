@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from rag.errors import MicqaError
-from rag.records import Answer, Chunk, Citation, ReportReference, ScoredChunk
+from rag.records import CANNOT_ANSWER, Answer, Chunk, Citation, ReportReference, ScoredChunk, Segment, render
 from rag.settings import Settings
-from ui.conversations import DB_NAME, ConversationStore, answer_from_json, answer_to_json
+from ui.conversations import DB_NAME, ConversationStore, answer_from_json, answer_to_json, legacy_segments
 from ui.uploads import safe_name, save_upload, uploaded_files
 
 REF = ReportReference(20, "Smith (2020) Title.", "Smith", "2020", "Title", "https://example.org", 0, 5)
@@ -20,12 +21,60 @@ CHUNK = Chunk("c1", "doc", "Doc", "3.1", ("3.", "3.1. X"), 10, 0, 5, "prose", "H
 def _answer() -> Answer:
     return Answer("q", "q read", "Hello [1].", "Hello [1].",
                   [Citation(1, "c1", "Doc", "3. > 3.1. X", 10, "Hello", [REF], cells=["City"])],
-                  [ScoredChunk(CHUNK, 0.5, 1, 2, 0.3)], False, "default", 12.5, related=[ScoredChunk(CHUNK, 0.1)])
+                  [ScoredChunk(CHUNK, 0.5, 1, 2, 0.3)], False, "default", 12.5, related=[ScoredChunk(CHUNK, 0.1)],
+                  segments=[Segment("Hello ", 1), Segment(".")])
+
+
+def _cited_words() -> Answer:
+    """An answer whose words name the report's reference "[20]" before its own two markers."""
+    segs = [Segment("Reference [20] says Hello ", 1), Segment(" ", 2), Segment(".")]
+    cits = [Citation(n, "c1", "Doc", "3. > 3.1. X", 10, "Hello") for n in (1, 2)]
+    return Answer("q", "q", render(segs), render(segs), cits, [], False, "default", 1.0, segments=segs)
+
+
+def _as_saved_before_segments(store: ConversationStore) -> None:
+    """Rewrite every stored answer as the app saved it before answers carried segments (no such key)."""
+    with sqlite3.connect(store.path) as con:
+        for rowid, blob in con.execute("SELECT rowid, answer FROM turns WHERE answer IS NOT NULL").fetchall():
+            d = json.loads(blob)
+            del d["segments"]
+            con.execute("UPDATE turns SET answer = ? WHERE rowid = ?", (json.dumps(d), rowid))
 
 
 def test_answers_round_trip_as_the_same_records() -> None:
     a = _answer()
     assert answer_from_json(answer_to_json(a)) == a
+
+
+def test_segments_are_stored_and_come_back_typed(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path)
+    cid = store.create("q")
+    store.save_turn(cid, 0, {"question": "q", "status": "done", "answer": _cited_words(), "error": None})
+    with sqlite3.connect(store.path) as con:
+        (blob,) = con.execute("SELECT answer FROM turns").fetchone()
+    assert json.loads(blob)["segments"][0] == {"text": "Reference [20] says Hello ", "n": 1}
+    (turn,) = store.load(cid)
+    assert turn["answer"] == _cited_words() and all(isinstance(s, Segment) for s in turn["answer"].segments)
+
+
+def test_an_answer_saved_before_segments_is_split_once_at_load(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path)
+    cid = store.create("q")
+    refusal = Answer("r", "r", CANNOT_ANSWER, CANNOT_ANSWER, [], [], True, "default", 1.0, segments=[Segment(CANNOT_ANSWER)])
+    for i, a in enumerate([_answer(), _cited_words(), refusal]):
+        store.save_turn(cid, i, {"question": "q", "status": "done", "answer": a, "error": None})
+    _as_saved_before_segments(store)
+    old, words, refused = (t["answer"] for t in store.load(cid))
+    # the old rows get the segments the answerer made: markers where they were, the text unchanged
+    assert old == _answer() and refused == refusal
+    # an uncited number stays words (as the chat drew it then); the cited ones are markers
+    assert words.segments == _cited_words().segments and words.text == _cited_words().text
+
+
+def test_legacy_segments_split_a_joint_marker_and_keep_unknown_numbers_as_words() -> None:
+    segs = legacy_segments("A [1, 2] and B [3]; see [9].", {1, 2, 3})
+    assert segs == [Segment("A ", 1), Segment("", 2), Segment(" and B ", 3), Segment("; see [9].")]
+    assert legacy_segments("", set()) == [] and legacy_segments(CANNOT_ANSWER, set()) == [Segment(CANNOT_ANSWER)]
 
 
 def test_store_saves_lists_renames_and_deletes(tmp_path: Path) -> None:

@@ -341,6 +341,7 @@ def test_answer_citing_nothing_is_refused_and_never_streamed(srv, fake_engine, l
     tokens: list[str] = []
     ans = ask(ANSWERABLE_2, fake_engine, llm_settings, on_token=tokens.append)
     assert ans.refused and ans.text == CANNOT_ANSWER and not ans.citations
+    assert ans.segments == [Segment(CANNOT_ANSWER)]
     assert tokens == [CANNOT_ANSWER]
     assert ans.warnings[0] == NOTHING_CITED and any(w.startswith("Dropped sentence 1") for w in ans.warnings)
 
@@ -363,6 +364,9 @@ def test_end_to_end_answer_json(srv, fake_engine, llm_settings):
     assert out["citations"] and out["citations"][0]["quote"]
     assert re.search(r"\[1\]", out["answer"])
     assert ans.raw_text != "" and ans.latency_ms > 0
+    # the LLM answer's checked segments travel with it: they draw exactly the text, markers included
+    assert render(ans.segments) == ans.text and out["segments"] == [{"text": s.text, "n": s.n} for s in ans.segments]
+    assert 1 in [s.n for s in ans.segments]
 
 
 # ---------------------------------------------------------------------------- injection

@@ -31,7 +31,7 @@ if str(_ROOT) not in sys.path:
 from rag import api  # noqa: E402  (module import on purpose: tests monkeypatch api.ask etc.)
 from rag.errors import IndexMissing, IndexNeedsRebuild, MicqaError  # noqa: E402
 from rag.export import conversation_to_markdown  # noqa: E402
-from rag.records import Answer, Chunk, Citation, Section, Turn  # noqa: E402
+from rag.records import Answer, Chunk, Citation, Section, Segment, Turn  # noqa: E402
 from rag.settings import PROJECT_ROOT, Settings  # noqa: E402
 from rag.store import current_build_dir  # noqa: E402
 from ui import components, uploads, views  # noqa: E402
@@ -262,8 +262,10 @@ def render_answer(index: int, turn: dict[str, Any], answer: Answer, engine: Any)
         views.render_related(answer.related, key=f"related-{index}", page_of=lambda ch: chunk_page(engine, ch))
         return
     pages = {c.n: citation_page(engine, c) for c in answer.citations}
+    # an answer built without segments (none comes from rag.api.ask or the store) still shows its words
+    segments = answer.segments or [Segment(answer.text)]
     parts = components.answer_parts(
-        answer.text, answer.citations, lambda c: f"{c.section} · {views.page_label(pages[c.n])}"
+        segments, answer.citations, lambda c: f"{c.section} · {views.page_label(pages[c.n])}"
     )
     with st.container(key=f"answer-{index}"):
         components.marked_text(parts, key=f"answer-text-{index}", on_cite=functools.partial(on_select, index))

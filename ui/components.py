@@ -17,7 +17,7 @@ import streamlit as st
 
 from rag.citations import report_marker_numbers
 from rag.export import highlight_segments
-from rag.records import Citation
+from rag.records import Citation, Segment
 
 _CSS = """
 .micqa-text { white-space: pre-wrap; line-height: 1.6; font-size: 1rem; overflow-wrap: anywhere; }
@@ -92,30 +92,37 @@ export default function (component) {
 # In the page, not a shadow root: the text is then found by find-in-page, copied and read like any other.
 _marked_text = st.components.v2.component("micqa_marked_text", css=_CSS, js=_JS, isolate_styles=False)
 
-# "[3]" or "[1, 2]" as the answerers write them.
-_CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # The report's own markers in a passage: "[24]", "[24, 25]", "[24-26]".
 _REPORT_REF = re.compile(r"\[(\d+(?:\s*[,\u2013-]\s*\d+)*)\]")
 
 
-def answer_parts(text: str, citations: Sequence[Citation], where: Callable[[Citation], str]) -> list[dict[str, Any]]:
-    """The answer split into text and one clickable marker per cited number (unknown numbers stay text)."""
+def answer_parts(segments: Sequence[Segment], citations: Sequence[Citation],
+                 where: Callable[[Citation], str]) -> list[dict[str, Any]]:
+    """The answer as text and one clickable marker per citation, from its typed segments (``Answer.segments``).
+
+    The markers are the segments' numbers, never found by reading the text: a "[7]" among the words (a
+    report reference named in an answer) stays words. A number no citation has is drawn as plain text."""
     by_n = {c.n: c for c in citations}
     parts: list[dict[str, Any]] = []
-    pos = 0
-    for m in _CITE.finditer(text):
-        nums = [int(x) for x in re.findall(r"\d+", m.group(1))]
-        if not all(n in by_n for n in nums):
+
+    def words(text: str) -> None:
+        if not text:
+            return
+        if parts and parts[-1]["kind"] == "text":
+            parts[-1]["text"] += text
+        else:
+            parts.append({"kind": "text", "text": text})
+
+    for seg in segments:
+        words(seg.text)
+        if seg.n is None:
             continue
-        if m.start() > pos:
-            parts.append({"kind": "text", "text": text[pos : m.start()]})
-        for n in nums:
-            c = by_n[n]
-            parts.append({"kind": "cite", "n": n, "text": f"[{n}]", "label": f"Source {n}: show the passage",
-                          "tip": f"\u201c{c.quote}\u201d", "where": where(c)})
-        pos = m.end()
-    if pos < len(text):
-        parts.append({"kind": "text", "text": text[pos:]})
+        c = by_n.get(seg.n)
+        if c is None:
+            words(f"[{seg.n}]")
+            continue
+        parts.append({"kind": "cite", "n": seg.n, "text": f"[{seg.n}]", "label": f"Source {seg.n}: show the passage",
+                      "tip": f"\u201c{c.quote}\u201d", "where": where(c)})
     return parts
 
 

@@ -3,7 +3,8 @@
 The app writes a turn as soon as it is asked and again when it is answered, so a reload, a
 crash or a closed tab loses nothing. Answers are stored as JSON of the typed records
 (``dataclasses.asdict``) and rebuilt into the same records on reading; a field a newer or
-older version does not know is dropped rather than failing the whole conversation.
+older version does not know is dropped rather than failing the whole conversation. An answer
+saved before answers carried their segments is given them once, as it is read (``legacy_segments``).
 
 Only the stdlib ``sqlite3``: one short-lived connection per call, so Streamlit's script
 threads never share a connection.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 import time
 import uuid
@@ -22,7 +24,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from rag.records import Answer, Chunk, Citation, ReportReference, ScoredChunk
+from rag.records import Answer, Chunk, Citation, ReportReference, ScoredChunk, Segment
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,33 @@ def _citation(d: dict[str, Any]) -> Citation:
     return Citation(**{**_only(Citation, d), "references": refs})
 
 
+# "[3]" or "[1, 2]": the markers answers were drawn with before they carried segments.
+_LEGACY_MARK = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def legacy_segments(text: str, cited: set[int]) -> list[Segment]:
+    """Segments for an answer saved before answers carried them (its row has text and citations only).
+
+    This is the one place an answer's markers are read back from its text, and it exists only because
+    those rows hold nothing else to draw their markers from: they are split once, as they are loaded, the
+    way the chat drew them then (a "[n]" or "[1, 2]" whose numbers are all cited is a marker, anything
+    else stays words), so a reopened old conversation shows the markers it showed before. Every answer
+    saved since stores the segments its answerer made, and this is not used for it.
+    """
+    out: list[Segment] = []
+    pos = 0
+    for m in _LEGACY_MARK.finditer(text):
+        nums = [int(x) for x in re.findall(r"\d+", m.group(1))]
+        if not all(n in cited for n in nums):
+            continue
+        out.append(Segment(text[pos:m.start()], nums[0]))
+        out += [Segment("", n) for n in nums[1:]]
+        pos = m.end()
+    if pos < len(text):
+        out.append(Segment(text[pos:]))
+    return out
+
+
 def answer_to_json(answer: Answer) -> str:
     return json.dumps(asdict(answer), ensure_ascii=False)
 
@@ -94,6 +123,10 @@ def answer_from_json(blob: str) -> Answer:
     d["citations"] = [_citation(c) for c in d.get("citations") or []]
     d["contexts"] = [_scored(s) for s in d.get("contexts") or []]
     d["related"] = [_scored(s) for s in d.get("related") or []]
+    if "segments" in d:
+        d["segments"] = [Segment(**_only(Segment, s)) for s in d["segments"] or []]
+    else:  # saved before answers carried segments
+        d["segments"] = legacy_segments(str(d.get("text") or ""), {c.n for c in d["citations"]})
     return Answer(**_only(Answer, d))
 
 
