@@ -326,8 +326,8 @@ class GroundedAnswerer:
         return bool(rest) and all(w.isupper() for w in rest)
 
     def coverage(self, weights: dict[str, float], toks: set[str]) -> float:
-        total = sum(weights.values()) or 1.0
-        return sum(w for t, w in weights.items() if t in toks) / total
+        total = math.fsum(weights.values()) or 1.0
+        return math.fsum(w for t, w in weights.items() if t in toks) / total
 
     def _extra(self, chunk: Chunk) -> set[str]:
         """Tokens of the acronyms a chunk uses, written out: "U.S." in a passage meets "United States"."""
@@ -451,8 +451,8 @@ class GroundedAnswerer:
                 continue
             if len(chosen) >= self.s.max_sentences:
                 break
-            gain = sum(w for t, w in weights.items() if t in u.toks and t not in covered)
-            total = sum(weights.values()) or 1.0
+            gain = math.fsum(w for t, w in weights.items() if t in u.toks and t not in covered)
+            total = math.fsum(weights.values()) or 1.0
             # a runner-up almost as good as the lead is shown too: the reader sees both candidates, cited
             # (a sentence that scored higher but failed the grounding checks is no candidate)
             close = len(chosen) == 1 and self.s.close_second * best_s <= s <= best_s

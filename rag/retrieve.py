@@ -11,6 +11,7 @@ on the topic.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -238,8 +239,8 @@ class HybridRetriever:
             # a third list: the candidates ordered by their best sentence's share of the question's terms,
             # so a passage with one sentence that says it all is not outranked by long passages on the topic
             weights = self.sentence_weights(question)
-            total = sum(weights.values()) or 1.0
-            best = {cid: max((sum(w for t, w in weights.items() if t in toks) / total
+            total = math.fsum(weights.values()) or 1.0
+            best = {cid: max((math.fsum(w for t, w in weights.items() if t in toks) / total
                               for toks in self._sentence_tokens(cid)), default=0.0) for cid in fused}
             for r, (cid, _v) in enumerate(sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))):
                 fused[cid] += SENTENCE_LIST_WEIGHT / (RRF_K + r + 1)

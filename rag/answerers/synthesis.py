@@ -18,6 +18,7 @@ or number the question asks about is in none of the chosen passages.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import TYPE_CHECKING
 
@@ -129,7 +130,7 @@ class SynthesisAnswerer:
             aspects = [w for w in ({t: self.g.idf(t) for t in topic}, {t: self.g.idf(t) for t in topic - names}) if w]
             for p in paths:
                 title_toks = set(tokens(_title(p[-1])))
-                if title_toks and any(sum(v for t, v in w.items() if t in title_toks) / (sum(w.values()) or 1.0) >= 0.5
+                if title_toks and any(math.fsum(v for t, v in w.items() if t in title_toks) / (math.fsum(w.values()) or 1.0) >= 0.5
                                       for w in aspects):
                     out.add(p)
         return out
@@ -165,7 +166,7 @@ class SynthesisAnswerer:
         from rag.answer import units_of
 
         weights = {t: min(self.g.idf(t), self.g.max_idf) for t in set(job.query.topic_terms)}
-        total = sum(weights.values()) or 1.0
+        total = math.fsum(weights.values()) or 1.0
         out = []
         units = []
         for rank, sc in enumerate(pool):
@@ -197,7 +198,7 @@ class SynthesisAnswerer:
             toks = set(u.toks) | extra
             v = self._vec(u)
             sim = float(np.dot(v, target)) if v is not None and target is not None else 0.0
-            cov = sum(w for t, w in weights.items() if t in toks) / total
+            cov = math.fsum(w for t, w in weights.items() if t in toks) / total
             path = tuple(u.chunk.section_path)
             sec = max((section_sims or {}).get(path, 0.0), 0.0)
             rel = (self.s.synth_sim_weight * max(sim, 0.0) + self.s.synth_cov_weight * cov
