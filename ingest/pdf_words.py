@@ -37,6 +37,8 @@ class Line:
     size: float = 0.0
     bold: bool = False
     bullet: int | None = None  # list depth when a drawn bullet (a small disc or square) precedes the line
+    column: int = 0  # 0 full width (or the page's only column), 1 left, 2 right (ingest.pdf_columns)
+    band: int = 0  # how many full-width lines or tables of a two-column page start at or above it
 
     def finish(self, tab_gap: float) -> Line:
         self.words.sort(key=lambda w: w.x0)
