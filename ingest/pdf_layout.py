@@ -171,24 +171,30 @@ def _mark_drawn_bullets(page, lines: list[Line], cols: Columns | None) -> None:
     """List items: a line whose first word is a bullet character, or one with a bullet drawn as a shape
     (Chromium's list discs: a small disc or square just left of its first word); the depth is the rank
     of the bullet's x among the bullets of the page's column."""
-    def side(x: float) -> int:
-        return column_of(x, x, cols)
+    # on a two-column page, x is measured from the left edge of the bullet's column (where most lines start)
+    starts: dict[int, Counter[int]] = {}
+    for ln in lines:
+        starts.setdefault(ln.column, Counter())[round(ln.x0)] += 1
+    left = {c: float(n.most_common(1)[0][0]) for c, n in starts.items()}
+
+    def indent(x: float) -> int:
+        side = column_of(x, x, cols)
+        return round(x - left.get(side, 0.0)) if side else round(x)
 
     glyphs = [ln for ln in lines if len(ln.words) > 1 and ln.words[0].text in _BULLETS and ln.words[0].text not in "-o"]
+    xs = sorted({indent(ln.words[0].x0) for ln in glyphs})
     for ln in glyphs:  # a bullet character: same depth rule, the glyph itself left out of the text
-        xs = sorted({round(g.words[0].x0) for g in glyphs if side(g.words[0].x0) == side(ln.words[0].x0)})
-        ln.bullet = min(1, xs.index(round(ln.words[0].x0)))
+        ln.bullet = min(1, xs.index(indent(ln.words[0].x0)))
         ln.text = ln.text[len(ln.words[0].text):].lstrip()
     marks = [o for o in (*page.curves, *page.rects) if 0.5 < o["width"] <= 8 and 0.5 < o["height"] <= 8]
     if not marks:
         return
+    columns = sorted({indent(float(o["x0"])) for o in marks})
     for ln in lines:
         for o in marks:
             mid = (float(o["top"]) + float(o["bottom"])) / 2
             if 0 <= ln.x0 - float(o["x1"]) < 15 and ln.top - 1 <= mid <= ln.bottom + 1:
-                x = float(o["x0"])
-                columns = sorted({round(float(m["x0"])) for m in marks if side(float(m["x0"])) == side(x)})
-                ln.bullet = min(1, columns.index(round(x)))
+                ln.bullet = min(1, columns.index(indent(float(o["x0"]))))
                 break
 
 
@@ -350,7 +356,12 @@ def _item_text(text: str) -> str:
 def _blocks(body: list[list[Line]], page_tables: list[list[PdfTable]], heads: dict[int, tuple[int, int]]) -> list[_Block]:
     blocks: list[_Block] = []
     leading = _leading(body)
+    last_full = False  # the last line read filled its column (on a two-column page): its paragraph runs on
     for p, (lines, tables) in enumerate(zip(body, page_tables, strict=True)):
+        edges: dict[int, tuple[float, float]] = {}
+        for ln in lines:
+            a, b = edges.get(ln.column, (ln.x0, ln.x1))
+            edges[ln.column] = (min(a, ln.x0), max(b, ln.x1))
         # column-major: a two-column page's bands in order, each band's left column, then its right one
         items: list[tuple[tuple[int, int, float], object]] = [(_reading_key(ln), ln) for ln in lines]
         items += [(_reading_key(t), t) for t in tables]
@@ -393,10 +404,14 @@ def _blocks(body: list[list[Line]], page_tables: list[list[PdfTable]], heads: di
             if ln.bullet is not None and not text.startswith(("- ", " - ")):
                 text = (" - " if ln.bullet else "- ") + text
             last = blocks[-1] if blocks else None
-            starts_new = text.startswith(("- ", " - ")) or bool(_REF_START_RE.match(text)) or "\t" in text
+            # a "[n] " that starts a line of a narrow column is often a citation, not a reference entry:
+            # only a reference list's entry starts a new one there
+            ref_start = bool(_REF_START_RE.match(text)) and (
+                ln.column == 0 or last is None or bool(_REF_START_RE.match(last.lines[0].lstrip("- "))))
+            starts_new = text.startswith(("- ", " - ")) or ref_start or "\t" in text
             if first_on_page and last is not None and last.kind == "para" and last.open_end and not starts_new \
-                    and text[:1].islower():
-                last.lines.append(text)  # a sentence running over the page break
+                    and (text[:1].islower() or last_full):
+                last.lines.append(text)  # a sentence running over the page or column break
             elif last is not None and last.kind == "para" and prev_line is not None and not starts_new \
                     and "\t" not in last.lines[-1] \
                     and ln.top - prev_line.bottom <= leading + 0.4 * ln.size:
@@ -404,6 +419,8 @@ def _blocks(body: list[list[Line]], page_tables: list[list[PdfTable]], heads: di
             else:
                 blocks.append(_Block("para", p, [text]))
             blocks[-1].open_end = not text.rstrip().endswith((".", ":", "?", "!", '"', "\u201d"))
+            a, b = edges[ln.column]
+            last_full = ln.column != 0 and ln.x1 >= b - 0.12 * (b - a)
             prev_line = ln
             first_on_page = False
     return blocks

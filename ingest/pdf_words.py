@@ -33,6 +33,7 @@ class Line:
     top: float = 0.0
     bottom: float = 0.0
     x0: float = 0.0
+    x1: float = 0.0
     text: str = ""
     size: float = 0.0
     bold: bool = False
@@ -45,6 +46,7 @@ class Line:
         self.top = min(w.top for w in self.words)
         self.bottom = max(w.bottom for w in self.words)
         self.x0 = self.words[0].x0
+        self.x1 = max(w.x1 for w in self.words)
         sizes = Counter()
         for w in self.words:
             sizes[round(w.size, 1)] += len(w.text)
