@@ -70,7 +70,8 @@ def find_gutter(words: list[Word], page: int, tables: Sequence[Box] = ()) -> Col
     cover = np.zeros((len(rows), len(xs)), dtype=bool)
     for r, row in enumerate(rows):
         for w in row:
-            cover[r] |= (xs > w.x0 - half) & (xs < w.x1 + half)
+            if not _unbreakable(w):
+                cover[r] |= (xs > w.x0 - half) & (xs < w.x1 + half)
     crossed = cover.sum(axis=0)
     inside = [t for t in tables if not (t.x0 < xs[0] and t.x1 > xs[-1])]  # the others span the middle
     for t in inside:
@@ -117,6 +118,12 @@ def find_gutter(words: list[Word], page: int, tables: Sequence[Box] = ()) -> Col
             return None
     crossing = frozenset(id(w) for r, row in enumerate(rows) if cover[r, col] for w in row)
     return Columns(gutter, crossing)
+
+
+def _unbreakable(w: Word) -> bool:
+    """A link or a word too long to break: it may overflow its column into the gutter (and the next
+    column's text on its baseline), so it neither closes a gutter nor makes its line full width."""
+    return len(w.text) >= 25 or "://" in w.text
 
 
 def _prose(rows: list[list[Word]]) -> bool:

@@ -107,3 +107,14 @@ def test_two_prose_columns_have_a_gutter() -> None:
     rows = [_prose(50, 235, k) + _prose(310, 235, k + 5) for k in range(40)]
     cols = find_gutter(_words(rows), 0)
     assert cols is not None and 285 < cols.gutter < 310
+
+
+def test_a_link_overflowing_into_the_gutter_is_no_full_width_line(tmp_path) -> None:
+    """A long link set in the left column runs over the gutter under the right column's text: it stays in
+    its column, and the right column's line on its baseline stays in the right column."""
+    link = "https://www.example.org/assets/documents/final_made_in_china_2025_report_full.pdf"
+    left = _column_lines("L", 15) + [link] + _column_lines("M", 14)
+    right = _column_lines("R", 30)
+    text = load(_two_column_pdf(tmp_path / "two.pdf", left, right), MAX).text
+    pos = [text.index(line) for line in left + right]
+    assert pos == sorted(pos)
