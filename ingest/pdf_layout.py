@@ -14,6 +14,9 @@ tables; pypdf gives the outline (bookmarks) and page labels. From those:
 * **Tables** (``ingest.pdf_tables``): ruled grids, tables with horizontal rules only, and unruled aligned
   text; a row that wraps over several lines stays one row. A table continued on the next page is one
   table, its repeated header dropped.
+* **Columns** (``ingest.pdf_columns``): a page set in two columns is read left column, then right
+  column (full-width titles and spanning tables in place between them); a paragraph whose last line
+  fills the left column runs on at the head of the right one.
 * **Paragraphs** are separated by a vertical gap larger than the page's usual line spacing; a line
   starting with a bullet or a ``[n]`` marker starts a new block (list items, reference entries).
 
