@@ -1,4 +1,4 @@
-"""Render the report's text to PDF with two engines and two layouts (test and evaluation inputs).
+"""Render the report's text to PDF with two engines and four layouts (test and evaluation inputs).
 
 * ``chromium``: HTML printed by headless Chromium (Playwright, Debian's /usr/bin/chromium): A4, serif,
   tables as real ruled ``<table>`` grids, PDF outline (bookmarks) from the headings, a running header
@@ -8,6 +8,9 @@
 * ``fpdf2``: drawn with fpdf2: US Letter, DejaVu Sans (the copy shipped inside matplotlib), tables with
   horizontal rules only, bookmarks via ``start_section``, a running header, and "Page N" in the
   footer after roman-numbered front pages (PDF page labels "i, ii, ... 1, 2, ...").
+* ``chromium-2col``: HTML printed by Chromium in two columns: A4, Liberation Serif, narrow tables inside
+  a column and wide ones spanning both, all with horizontal rules only, no bookmarks, a running header
+  on the left and a bare page number on the right of the footer.
 
 The structure to render (headings, tables, references) is read from the text with the ingest parsers;
 the printed text is the cleaned text (no Markdown escapes). Output is deterministic: same input, same
@@ -34,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REPORT_TEXT = ROOT / "corpus" / "NIST.AMS.600-17.txt"
 RUNNING_HEADER = "NIST AMS 600-17 - China's Manufacturing Innovation Centers"
 PLAIN_HEADER = "China's Manufacturing Innovation Centers (NIST AMS 600-17)"
-ENGINES = ("chromium", "fpdf2", "chromium-plain")
+ENGINES = ("chromium", "fpdf2", "chromium-plain", "chromium-2col")
 FIXED_DATE = datetime(2025, 5, 1, tzinfo=UTC)
 
 
@@ -157,7 +160,28 @@ th { font-weight: bold; }
 """
 
 
-def render_html(blocks: list[Block], css: str = _CSS) -> str:
+# A third Chromium layout: two columns (a journal's layout), tables with horizontal rules only; a table of
+# more than four columns spans both columns. A row is never split over a column break.
+_TWOCOL_CSS = """
+@page { size: A4; margin: 18mm 15mm 20mm 15mm; }
+body { font-family: 'Liberation Serif', serif; font-size: 10pt; line-height: 1.25;
+       column-count: 2; column-gap: 8mm; overflow-wrap: break-word; }
+h1 { font-size: 14pt; margin: 12pt 0 5pt; } h2 { font-size: 12pt; margin: 10pt 0 4pt; }
+h3 { font-size: 10.5pt; font-weight: bold; margin: 8pt 0 3pt; }
+p { margin: 0 0 6pt; text-align: left; }
+ul { margin: 0 0 6pt 0; padding-left: 14pt; } ul ul { margin-bottom: 0; }
+table { border-collapse: collapse; margin: 5pt 0 8pt; font-size: 7.5pt; width: 100%; }
+table.wide { column-span: all; font-size: 7pt; }
+th, td { border-top: 0.6pt solid #222; border-bottom: 0.6pt solid #222; padding: 1.5pt 3pt;
+         vertical-align: top; text-align: left; }
+tr { break-inside: avoid; }
+.toc { display: flex; justify-content: space-between; margin: 0 0 1pt; }
+.toc span.p { padding-left: 12pt; }
+"""
+
+
+def render_html(blocks: list[Block], css: str = _CSS, span_wide: bool = False) -> str:
+    """``span_wide``: a table of more than four columns is marked to span the page's columns."""
     out = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(RUNNING_HEADER)}</title>",
            f"<style>{css}</style></head><body>"]
     open_lists = 0
@@ -182,7 +206,8 @@ def render_html(blocks: list[Block], css: str = _CSS) -> str:
                 open_lists -= 1
             out.append(f"<li>{e}</li>")
         elif b.kind == "table":
-            out.append("<table>")
+            wide = span_wide and len(b.header or (b.rows[0] if b.rows else ())) > 4
+            out.append("<table class='wide'>" if wide else "<table>")
             if b.header:
                 out.append("<thead><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in b.header) + "</tr></thead>")
             out.append("<tbody>")
@@ -193,18 +218,20 @@ def render_html(blocks: list[Block], css: str = _CSS) -> str:
     return "\n".join(out)
 
 
-def render_chromium(blocks: list[Block], out: Path, executable: str = "/usr/bin/chromium", plain: bool = False) -> Path:
-    """``plain``: the Letter/sans-serif layout with unruled tables, "Page N of M" and no bookmarks.
+def render_chromium(blocks: list[Block], out: Path, executable: str = "/usr/bin/chromium", plain: bool = False,
+                    two_columns: bool = False) -> Path:
+    """``plain``: the Letter/sans-serif layout with unruled tables, "Page N of M" and no bookmarks;
+    ``two_columns``: the two-column A4 layout without bookmarks.
 
     Runs in a thread of its own: Playwright's sync API refuses a thread whose asyncio loop is already
     running (a caller that drives another browser, a test session with one open)."""
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_render_chromium, blocks, out, executable, plain).result()
+        return pool.submit(_render_chromium, blocks, out, executable, plain, two_columns).result()
 
 
-def _render_chromium(blocks: list[Block], out: Path, executable: str, plain: bool) -> Path:
+def _render_chromium(blocks: list[Block], out: Path, executable: str, plain: bool, two_columns: bool) -> Path:
     from playwright.sync_api import sync_playwright
 
     header = (f"<div style='font-size:7.5pt;width:100%;text-align:right;margin:0 18mm;color:#444'>"
@@ -216,15 +243,23 @@ def _render_chromium(blocks: list[Block], out: Path, executable: str, plain: boo
                   f"{html.escape(PLAIN_HEADER)}</div>")
         footer = ("<div style='font-size:8pt;width:100%;text-align:right;margin:0 22mm;color:#444'>"
                   "Page <span class='pageNumber'></span> of <span class='totalPages'></span></div>")
+    if two_columns:
+        header = ("<div style='font-size:7pt;width:100%;text-align:left;margin:0 15mm;color:#444'>"
+                  "NIST AMS 600-17</div>")
+        footer = ("<div style='font-size:8pt;width:100%;text-align:right;margin:0 15mm;color:#444'>"
+                  "<span class='pageNumber'></span></div>")
+    html_text = render_html(blocks, _TWOCOL_CSS, span_wide=True) if two_columns else \
+        render_html(blocks, _PLAIN_CSS if plain else _CSS)
+    bookmarks = not plain and not two_columns
     args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=args)
         try:
             page = browser.new_page()
-            page.set_content(render_html(blocks, _PLAIN_CSS if plain else _CSS), wait_until="load")
+            page.set_content(html_text, wait_until="load")
             pdf = page.pdf(display_header_footer=True, header_template=header, footer_template=footer,
-                           prefer_css_page_size=True, outline=not plain, tagged=not plain, print_background=True)
+                           prefer_css_page_size=True, outline=bookmarks, tagged=bookmarks, print_background=True)
         finally:
             browser.close()
     out.write_bytes(_strip_dates(pdf))
@@ -348,6 +383,8 @@ def render_all(out_dir: Path, text_path: Path = REPORT_TEXT, engines: tuple[str,
             paths[engine] = render_chromium(blocks, target)
         elif engine == "chromium-plain":
             paths[engine] = render_chromium(blocks, target, plain=True)
+        elif engine == "chromium-2col":
+            paths[engine] = render_chromium(blocks, target, two_columns=True)
         elif engine == "fpdf2":
             paths[engine] = render_fpdf(blocks, target)
         else:

@@ -14,6 +14,9 @@ tables; pypdf gives the outline (bookmarks) and page labels. From those:
 * **Tables** (``ingest.pdf_tables``): ruled grids, tables with horizontal rules only, and unruled aligned
   text; a row that wraps over several lines stays one row. A table continued on the next page is one
   table, its repeated header dropped.
+* **Columns** (``ingest.pdf_columns``): a page set in two columns is read left column, then right
+  column (full-width titles and spanning tables in place between them); a paragraph whose last line
+  fills the left column runs on at the head of the right one.
 * **Paragraphs** are separated by a vertical gap larger than the page's usual line spacing; a line
   starting with a bullet or a ``[n]`` marker starts a new block (list items, reference entries).
 
@@ -30,8 +33,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ingest.document import Heading
+from ingest.pdf_columns import Columns, column_of, find_gutter, page_lines, set_bands
 from ingest.pdf_tables import PdfTable, aligned_tables, rule_tables, ruled_tables
-from ingest.pdf_words import Line, group_lines, page_words
+from ingest.pdf_words import Line, page_words
 from rag.records import Page
 
 log = logging.getLogger(__name__)
@@ -83,27 +87,32 @@ def read_pdf(data: bytes, doc_id: str, password: str = "") -> PdfLayout:
         title = None
 
     with pdfplumber.open(io.BytesIO(data), password=password) as pdf:
-        page_lines: list[list[Line]] = []
+        all_lines: list[list[Line]] = []
         page_tables: list[list[PdfTable]] = []
         heights: list[float] = []
         for i, page in enumerate(pdf.pages):
             words = page_words(page)
             tables = ruled_tables(page, i) or rule_tables(page, i, words)
-            inside = [w for w in words if not any(t.top - 1 <= (w.top + w.bottom) / 2 <= t.bottom + 1 for t in tables)]
-            lines = group_lines(inside, i)
-            _mark_drawn_bullets(page, lines)
-            page_lines.append(lines)
+            # a table takes the words inside its box only (beside it may be another column's text)
+            inside = [w for w in words if not any(t.top - 1 <= (w.top + w.bottom) / 2 <= t.bottom + 1
+                                                  and t.x0 - 2 <= (w.x0 + w.x1) / 2 <= t.x1 + 2 for t in tables)]
+            cols = find_gutter(inside, i, tables)
+            lines = page_lines(inside, i, cols)
+            set_bands(lines, tables, cols)
+            _mark_drawn_bullets(page, lines, cols)
+            all_lines.append(lines)
             page_tables.append(tables)
             heights.append(float(page.height))
 
-    furniture, printed = _furniture(page_lines, heights)
+    furniture, printed = _furniture(all_lines, heights)
     if labels is not None:
         printed = [_label_number(lb) for lb in labels]
-    body = [[ln for ln in lines if id(ln) not in furniture] for lines in page_lines]
+    # in reading order: a two-column page's left column, then its right one (a single column: by top)
+    body = [sorted((ln for ln in lines if id(ln) not in furniture), key=_reading_key) for lines in all_lines]
     for p, lines in enumerate(body):
         aligned, used = aligned_tables(lines, p)
         if aligned:
-            page_tables[p] = sorted(page_tables[p] + aligned, key=lambda t: t.top)
+            page_tables[p] = sorted(page_tables[p] + aligned, key=_reading_key)
             body[p] = [ln for ln in lines if id(ln) not in used]
     heading_lines = _outline_headings(body, outline) if outline else {}
     if len(heading_lines) < len(outline) / 2 or not heading_lines:
@@ -161,24 +170,34 @@ def _outline(reader) -> list[tuple[str, int, int]]:
 # --------------------------------------------------------------------------------------------
 
 
-def _mark_drawn_bullets(page, lines: list[Line]) -> None:
+def _mark_drawn_bullets(page, lines: list[Line], cols: Columns | None) -> None:
     """List items: a line whose first word is a bullet character, or one with a bullet drawn as a shape
     (Chromium's list discs: a small disc or square just left of its first word); the depth is the rank
-    of the bullet's x among the page's bullets."""
+    of the bullet's x among the bullets of the page's column."""
+    # on a two-column page, x is measured from the left edge of the bullet's column (where most lines start)
+    starts: dict[int, Counter[int]] = {}
+    for ln in lines:
+        starts.setdefault(ln.column, Counter())[round(ln.x0)] += 1
+    left = {c: float(n.most_common(1)[0][0]) for c, n in starts.items()}
+
+    def indent(x: float) -> int:
+        side = column_of(x, x, cols)
+        return round(x - left.get(side, 0.0)) if side else round(x)
+
     glyphs = [ln for ln in lines if len(ln.words) > 1 and ln.words[0].text in _BULLETS and ln.words[0].text not in "-o"]
-    xs = sorted({round(ln.words[0].x0) for ln in glyphs})
+    xs = sorted({indent(ln.words[0].x0) for ln in glyphs})
     for ln in glyphs:  # a bullet character: same depth rule, the glyph itself left out of the text
-        ln.bullet = min(1, xs.index(round(ln.words[0].x0)))
+        ln.bullet = min(1, xs.index(indent(ln.words[0].x0)))
         ln.text = ln.text[len(ln.words[0].text):].lstrip()
     marks = [o for o in (*page.curves, *page.rects) if 0.5 < o["width"] <= 8 and 0.5 < o["height"] <= 8]
     if not marks:
         return
-    columns = sorted({round(float(o["x0"])) for o in marks})
+    columns = sorted({indent(float(o["x0"])) for o in marks})
     for ln in lines:
         for o in marks:
             mid = (float(o["top"]) + float(o["bottom"])) / 2
             if 0 <= ln.x0 - float(o["x1"]) < 15 and ln.top - 1 <= mid <= ln.bottom + 1:
-                ln.bullet = min(1, columns.index(round(float(o["x0"]))))
+                ln.bullet = min(1, columns.index(indent(float(o["x0"]))))
                 break
 
 
@@ -242,6 +261,10 @@ def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip().lower()
 
 
+def _bare(s: str) -> str:
+    return s.replace(" ", "")
+
+
 def _outline_headings(body: list[list[Line]], outline: list[tuple[str, int, int]]) -> dict[int, tuple[int, int]]:
     """{id of first line: (level, number of lines)} for each outline entry found on its page."""
     found: dict[int, tuple[int, int]] = {}
@@ -256,12 +279,14 @@ def _outline_headings(body: list[list[Line]], outline: list[tuple[str, int, int]
                 continue
             got = _norm(ln.text.replace("\t", " "))
             n = 1
-            while want.startswith(got) and got != want and k + n < len(lines) and n < 4:
+            # compared without spaces: an outline may glue the words a wrapped heading breaks between
+            # ("the" / "Manufacturing" becomes "theManufacturing")
+            while _bare(want).startswith(_bare(got)) and _bare(got) != _bare(want) and k + n < len(lines) and n < 4:
                 got = f"{got} {_norm(lines[k + n].text)}"
                 n += 1
             # the outline may leave out the number the page prints ("Introduction" for "1. Introduction")
             numbered = got.endswith(want) and _NUMBER_ONLY_RE.match(got[: len(got) - len(want)].strip())
-            if got == want or numbered:
+            if _bare(got) == _bare(want) or numbered:
                 found[id(ln)] = (level, n)
                 used.update(id(x) for x in lines[k:k + n])
                 break
@@ -334,16 +359,29 @@ def _item_text(text: str) -> str:
 def _blocks(body: list[list[Line]], page_tables: list[list[PdfTable]], heads: dict[int, tuple[int, int]]) -> list[_Block]:
     blocks: list[_Block] = []
     leading = _leading(body)
+    last_full = False  # the last line read filled its column (on a two-column page): its paragraph runs on
     for p, (lines, tables) in enumerate(zip(body, page_tables, strict=True)):
-        items: list[tuple[float, object]] = [(ln.top, ln) for ln in lines] + [(t.top, t) for t in tables]
+        edges: dict[int, tuple[float, float]] = {}
+        for ln in lines:
+            a, b = edges.get(ln.column, (ln.x0, ln.x1))
+            edges[ln.column] = (min(a, ln.x0), max(b, ln.x1))
+        # column-major: a two-column page's bands in order, each band's left column, then its right one
+        items: list[tuple[tuple[int, int, float], object]] = [(_reading_key(ln), ln) for ln in lines]
+        items += [(_reading_key(t), t) for t in tables]
         items.sort(key=lambda it: it[0])
         skip = 0
         prev_line: Line | None = None
         first_on_page = True
-        for k, (_, it) in enumerate(items):
+        flow: tuple[int, int] = (0, 0)
+        for k, (key, it) in enumerate(items):
             if skip:
                 skip -= 1
                 continue
+            if key[:2] != flow:
+                # the top of the next column continues the text like the top of a new page
+                flow = key[:2]
+                first_on_page = True
+                prev_line = None
             if isinstance(it, PdfTable):
                 last = blocks[-1] if blocks else None
                 if first_on_page and last is not None and last.kind == "table" and \
@@ -369,10 +407,14 @@ def _blocks(body: list[list[Line]], page_tables: list[list[PdfTable]], heads: di
             if ln.bullet is not None and not text.startswith(("- ", " - ")):
                 text = (" - " if ln.bullet else "- ") + text
             last = blocks[-1] if blocks else None
-            starts_new = text.startswith(("- ", " - ")) or bool(_REF_START_RE.match(text)) or "\t" in text
+            # a "[n] " that starts a line of a narrow column is often a citation, not a reference entry:
+            # only a reference list's entry starts a new one there
+            ref_start = bool(_REF_START_RE.match(text)) and (
+                ln.column == 0 or last is None or bool(_REF_START_RE.match(last.lines[0].lstrip("- "))))
+            starts_new = text.startswith(("- ", " - ")) or ref_start or "\t" in text
             if first_on_page and last is not None and last.kind == "para" and last.open_end and not starts_new \
-                    and text[:1].islower():
-                last.lines.append(text)  # a sentence running over the page break
+                    and (text[:1].islower() or last_full):
+                last.lines.append(text)  # a sentence running over the page or column break
             elif last is not None and last.kind == "para" and prev_line is not None and not starts_new \
                     and "\t" not in last.lines[-1] \
                     and ln.top - prev_line.bottom <= leading + 0.4 * ln.size:
@@ -380,9 +422,15 @@ def _blocks(body: list[list[Line]], page_tables: list[list[PdfTable]], heads: di
             else:
                 blocks.append(_Block("para", p, [text]))
             blocks[-1].open_end = not text.rstrip().endswith((".", ":", "?", "!", '"', "\u201d"))
+            a, b = edges[ln.column]
+            last_full = ln.column != 0 and ln.x1 >= b - 0.12 * (b - a)
             prev_line = ln
             first_on_page = False
     return blocks
+
+
+def _reading_key(item: Line | PdfTable) -> tuple[int, int, float]:
+    return (item.band, item.column, item.top)
 
 
 def _join(lines: list[str]) -> str:
@@ -392,8 +440,8 @@ def _join(lines: list[str]) -> str:
         if _URL_RE.match(last) and not last.endswith((".", ")", ",")) and nxt[:1] not in ("", " ") \
                 and not nxt[:1].isupper():
             out = out + nxt.lstrip()  # a long link broken over two lines is one link
-        elif out.endswith("-") and nxt[:1].islower() and not out.endswith(" -"):
-            out = out + nxt  # a line broken after a hyphen: "industry-" + "leading" (the hyphen is kept)
+        elif out.endswith("-") and nxt[:1].isalnum() and not out.endswith(" -"):
+            out = out + nxt  # a line broken after a hyphen: "industry-" + "leading", "Fraunhofer-" + "Gesellschaft"
         else:
             out = f"{out} {nxt.lstrip()}"
     return out

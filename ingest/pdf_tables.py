@@ -18,6 +18,14 @@ class PdfTable:
     top: float
     bottom: float
     rows: list[list[str]]
+    x0: float = 0.0
+    x1: float = float("inf")
+    column: int = 0  # as on ``Line``: 0 full width or single column, 1 left, 2 right
+    band: int = 0
+
+    @property
+    def chars(self) -> int:
+        return sum(len(c) for r in self.rows for c in r)
 
 
 def ruled_tables(page, index: int) -> list[PdfTable]:
@@ -27,7 +35,7 @@ def ruled_tables(page, index: int) -> list[PdfTable]:
         rows = [[cell(c) for c in r] for r in t.extract()]
         rows = [r for r in rows if any(r)]
         if len(rows) >= 2 and len(rows[0]) >= 2:
-            out.append(PdfTable(index, float(t.bbox[1]), float(t.bbox[3]), rows))
+            out.append(PdfTable(index, float(t.bbox[1]), float(t.bbox[3]), rows, float(t.bbox[0]), float(t.bbox[2])))
     return out
 
 
@@ -112,7 +120,7 @@ def rule_tables(page, index: int, words: list[Word]) -> list[PdfTable]:
             if any(cells):
                 rows.append([cell(c) for c in cells])
         if len(rows) >= 2:
-            out.append(PdfTable(index, bands[0], bands[-1], rows))
+            out.append(PdfTable(index, bands[0], bands[-1], rows, x0, x1))
     return out
 
 
@@ -152,8 +160,9 @@ def aligned_tables(lines: list[Line], page: int) -> tuple[list[PdfTable], set[in
         j = k + 1
         while j < len(lines):
             nxt = lines[j]
-            if nxt.top - run[-1].bottom > 1.6 * nxt.size or abs(nxt.size - ln.size) > 0.6 * ln.size:
-                break
+            if nxt.top - run[-1].bottom > 1.6 * nxt.size or abs(nxt.size - ln.size) > 0.6 * ln.size \
+                    or (nxt.band, nxt.column) != (ln.band, ln.column):
+                break  # a table never runs on into the next column
             if _column_gaps(nxt, gap) == 0:
                 # a wrapped cell alone on its line belongs to the run only if the run goes on after it
                 after = lines[j + 1] if j + 1 < len(lines) else None
@@ -201,6 +210,7 @@ def _aligned_table(run: list[Line], page: int, gap: float) -> PdfTable | None:
         return None
     if any(len({r[i] for r in rows}) == 1 for i in range(len(edges) - 1)):
         return None  # a column holding one value on every row is a bullet or a marker, not data
-    return PdfTable(page, run[0].top, run[-1].bottom, [[cell(c) for c in r] for r in rows])
+    return PdfTable(page, run[0].top, run[-1].bottom, [[cell(c) for c in r] for r in rows], x0, x1,
+                    run[0].column, run[0].band)
 
 

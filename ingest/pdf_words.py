@@ -33,16 +33,20 @@ class Line:
     top: float = 0.0
     bottom: float = 0.0
     x0: float = 0.0
+    x1: float = 0.0
     text: str = ""
     size: float = 0.0
     bold: bool = False
     bullet: int | None = None  # list depth when a drawn bullet (a small disc or square) precedes the line
+    column: int = 0  # 0 full width (or the page's only column), 1 left, 2 right (ingest.pdf_columns)
+    band: int = 0  # how many full-width lines or tables of a two-column page start at or above it
 
     def finish(self, tab_gap: float) -> Line:
         self.words.sort(key=lambda w: w.x0)
         self.top = min(w.top for w in self.words)
         self.bottom = max(w.bottom for w in self.words)
         self.x0 = self.words[0].x0
+        self.x1 = max(w.x1 for w in self.words)
         sizes = Counter()
         for w in self.words:
             sizes[round(w.size, 1)] += len(w.text)
