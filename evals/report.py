@@ -197,8 +197,9 @@ def render_markdown(result: dict[str, Any], chart_name: str | None) -> str:
     if result.get("pdfs"):
         from evals.pdf_eval import format_table
 
+        n_pdfs = sum(1 for r in result["pdfs"] if str(r.get("name") or "").startswith("pdf"))
         lines += ["", "### The report as PDF", "",
-                  "The report rendered to PDF by two engines in three layouts (evals/render_pdfs.py), each ingested "
+                  f"The report rendered to PDF by two engines in {n_pdfs} layouts (evals/render_pdfs.py), each ingested "
                   "alone and scored on the whole gold set, beside the text (the structure counts are what ingest "
                   f"found). Largest drop in accuracy: {fmt(result.get('pdf_gap'))}.", "",
                   format_table(result["pdfs"])]
