@@ -108,8 +108,6 @@ _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:\w+\s+){0,3}?([A-Za-z][\w'-]*s)\b", r
 _HOW_MANY_IRREGULAR = re.compile(r"\bhow\s+many\s+(?:\w+\s+){0,2}?(" + "|".join(IRREGULAR_PLURALS) + r")\b", re.I)
 _NUMBER = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
                      r"hundreds?|thousands?)\b", re.I)
-# words that may stand between a number and what it counts ("1.58 million patent applications", "33 national MICs")
-_COUNT_WINDOW = 4
 
 
 def _counted_stem(question: str) -> str | None:
@@ -263,7 +261,7 @@ class GroundedAnswerer:
         """Does a number stand shortly before the counted thing (or an acronym that writes it out: "33 MICs")?"""
         plain = strip_report_markers(text)
         for m in _NUMBER.finditer(plain):
-            for word in re.findall(r"[A-Za-z][\w'-]*", plain[m.end():m.end() + 80])[:_COUNT_WINDOW]:
+            for word in re.findall(r"[A-Za-z][\w'-]*", plain[m.end():m.end() + 80])[:self.s.count_window]:
                 if tokens(word)[:1] == [counted]:
                     return True
                 if self.expander is not None and any(tokens(e)[-1:] == [counted]

@@ -144,6 +144,9 @@ class AnswerSettings:
     backref_share: float = 0.5
     # A sentence that puts a number right before what a "how many" question counts gains this much.
     count_bonus: float = 0.1
+    # How many words may stand between a number and what a "how many" question counts ("1.58 million patent
+    # applications"): wider finds more counts, and more numbers that count something else nearby.
+    count_window: int = 4
     # A table answer over up to this many rows cites each row; over more, it cites the table once (33 chips
     # under "which MICs ..." say less than one citation to the table with the rows named in the answer).
     rows_cited_each: int = 8
@@ -291,6 +294,14 @@ class AnswerSettings:
     synth_section_bonus: float = 0.15
     # MMR: 1.0 picks by relevance alone, lower values prefer sentences unlike those already chosen.
     synth_mmr_lambda: float = 0.85
+
+    # --- the table summary answerer (rag/answerers/table_summary.py): how much of a table an answer spells out
+    # Rows named in a summary without a grouping column; a longer table is named this far and counted.
+    table_summary_rows: int = 15
+    # A column with more distinct values than this does not group the rows in a way worth reading.
+    table_summary_groups: int = 12
+    # Columns named; the rest are counted ("and 5 more").
+    table_summary_columns: int = 6
     # A summary of a named section (or the whole report) measures meaning against the centre of that
     # section's sentences for this share, the rest against the question (measured on dev: 0.5 and 0.7 alike).
     synth_centre_share: float = 0.5

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from rag.answerers.base import AnswerJob
 from rag.citations import make_citation, strip_report_markers
 from rag.records import Segment, Table
+from rag.settings import AnswerSettings
 from rag.table_names import find_table, table_label
 from rag.text import tokens
 from rag.vocab import TABLE_REF, TABLE_WHOLE_WORDS
@@ -21,21 +22,18 @@ from rag.vocab import TABLE_REF, TABLE_WHOLE_WORDS
 if TYPE_CHECKING:
     from rag.answer import Drafted, GroundedAnswerer
 
-# rows named in the answer; a longer table is named up to this many and counted
-MAX_ROWS_NAMED = 15
-# a column with more distinct values than this does not group the rows in a way worth reading
-MAX_GROUPS = 12
-MAX_COLUMNS_NAMED = 6
 _TABLE_WORDS = set(tokens(" ".join(TABLE_WHOLE_WORDS)))
 
 
 class TableSummaryAnswerer:
     name = "table_summary"
 
-    def __init__(self, grounded: GroundedAnswerer, index=None, engine=None, **_: object) -> None:
+    def __init__(self, grounded: GroundedAnswerer, index=None, engine=None,
+                 answer_settings: AnswerSettings | None = None, **_: object) -> None:
         self.g = grounded
         self.index = index
         self.engine = engine
+        self.s = answer_settings or AnswerSettings()
 
     def answer(self, job: AnswerJob) -> Drafted | None:
         from rag.answer import Drafted
@@ -54,17 +52,17 @@ class TableSummaryAnswerer:
             return None
         label = table_label(table)
         title = strip_report_markers(table.caption or "").removeprefix(label).strip(" .:")
-        cols = ", ".join(table.columns[:MAX_COLUMNS_NAMED])
-        if len(table.columns) > MAX_COLUMNS_NAMED:
-            cols += f" and {len(table.columns) - MAX_COLUMNS_NAMED} more"
+        cols = ", ".join(table.columns[:self.s.table_summary_columns])
+        if len(table.columns) > self.s.table_summary_columns:
+            cols += f" and {len(table.columns) - self.s.table_summary_columns} more"
         parts = [f"{label}{f' ({title})' if title else ''} has {len(table.rows)} rows"
                  + (f" and {len(table.columns)} columns ({cols})" if table.columns else "") + "."]
-        col, groups = _grouping(table)
+        col, groups = _grouping(table, self.s.table_summary_groups)
         if col is not None:
             parts.append(f"By {col}: " + "; ".join(f"{v} ({n})" for v, n in groups) + ".")
         names = self.engine.tables_for(table.doc_id).row_names(table, table.rows)
         if names and col is None:
-            shown = names[:MAX_ROWS_NAMED]
+            shown = names[:self.s.table_summary_rows]
             more = f", and {len(names) - len(shown)} more" if len(names) > len(shown) else ""
             parts.append(f"Its rows: {'; '.join(shown)}{more}.")
         return Drafted([Segment(" ".join(parts).rstrip(".") + " ", cit.n), Segment(".")], caption, [cit], False, [])
@@ -78,7 +76,7 @@ def _about_whole_table(query) -> bool:
     return not rest
 
 
-def _grouping(table: Table) -> tuple[str | None, list[tuple[str, int]]]:
+def _grouping(table: Table, max_groups: int) -> tuple[str | None, list[tuple[str, int]]]:
     """The column that sorts the rows into a few groups (fewest distinct values, at least two), with its counts."""
     best: tuple[str | None, list[tuple[str, int]]] = (None, [])
     n = len(table.rows)
@@ -87,7 +85,7 @@ def _grouping(table: Table) -> tuple[str | None, list[tuple[str, int]]]:
         if not all(vals) or any(len(v) > 60 for v in vals):
             continue  # free text or gaps: not a grouping
         counts = Counter(vals)
-        if 2 <= len(counts) <= min(MAX_GROUPS, n // 2) and (best[0] is None or len(counts) < len(best[1])):
+        if 2 <= len(counts) <= min(max_groups, n // 2) and (best[0] is None or len(counts) < len(best[1])):
             numeric = all(v.replace(".", "", 1).isdigit() for v in counts)
             # years and other numbers read in their order, names by how many rows they hold
             order = sorted(counts.items(), key=(lambda kv: float(kv[0])) if numeric else (lambda kv: (-kv[1], kv[0])))
