@@ -35,8 +35,9 @@ def test_known_words_and_ambiguous_typos_stay_as_typed():
 
 
 def test_a_name_the_report_never_writes_in_lower_case_gets_its_capital():
+    # both words only ever appear capitalised inside longer names; only one of them is a name
     texts = ["The Fraunhofer Society leads. Germany funds the Fraunhofer Institutes. A Fraunhofer group met. "
-             "We met the Fraunhofer Society again. The Fraunhofer Institutes grew. The construction of centers began. "
+             "We met the Fraunhofer Society again. The Fraunhofer Institutes grew. The Construction Office began. "
              "The Center Construction Project ran. A Construction Bank lent. The Construction Bank lent again. "
              "The Construction Project ended."]
     lx = Lexicon(texts, ["the", "construction", "compare", "with", "centers"])

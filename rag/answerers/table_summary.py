@@ -1,9 +1,9 @@
 """A table the question names, summarised: its caption, how many rows, and what the rows are.
 
 "Summarize Table 1", "what is in table A.1?", "what does table 2 show?": the answer is built from the
-parsed table (caption, row count, each row's name or key) and cites the whole table once. It
-declines a question that names no table, or one the table reader can compute (a lookup or a count
-over the table goes to the table answerer).
+parsed table (caption, row and column counts, the column that groups the rows, else the rows' names)
+and cites the whole table once. It declines a question that names no table, and a lookup that asks
+for a value in it ("in Table 2, what is Germany's share"), which the table answerer takes first.
 """
 
 from __future__ import annotations
