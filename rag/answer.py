@@ -194,9 +194,10 @@ class Drafted:
     @classmethod
     def refusal(cls, related: list[ScoredChunk] | None = None, contexts: list[ScoredChunk] | None = None,
                 raw: str = CANNOT_ANSWER, warnings: list[str] | None = None,
-                standalone: str | None = None) -> Drafted:
-        """The one refusal sentence, with the passages offered instead."""
-        return cls([Segment(CANNOT_ANSWER)], raw, [], True, related or [], contexts, warnings or [], standalone)
+                standalone: str | None = None, why: str | None = None) -> Drafted:
+        """The one refusal sentence (with the reason after it when one is known), and the passages offered instead."""
+        text = f"{CANNOT_ANSWER[:-1]}: {why}" if why else CANNOT_ANSWER
+        return cls([Segment(text)], raw, [], True, related or [], contexts, warnings or [], standalone)
 
 
 class IDF:

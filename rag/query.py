@@ -31,6 +31,7 @@ from rag.vocab import (
     FIGURE_SHAPE,
     FILLER_ADVERBS,
     INTENT_CUES,
+    PLACE_NAMES,
     POLITE_PREFIXES,
     POLITE_SUFFIXES,
     TOPIC_FRAME_WORDS,
@@ -62,6 +63,7 @@ class Query:
     corrections: list[tuple[str, str]] = field(default_factory=list)  # (typed, read as)
     section_numbers: list[str] = field(default_factory=list)  # "section 4.2" named in the question
     topic_terms: list[str] = field(default_factory=list)  # stemmed content words, framing removed
+    absent_names: list[str] = field(default_factory=list)  # names no document mentions ("India", "Huawei")
 
     @property
     def synthesis(self) -> bool:
@@ -91,6 +93,8 @@ class Lexicon:
         """``texts``: every passage (which words the report uses); ``case_texts``: running prose only (how it
         writes them; table cells and headings capitalise common nouns). Defaults to ``texts``."""
         texts = list(texts)
+        self._texts = texts  # for acronyms' initials, read only when a question has an unknown acronym
+        self._initials: frozenset[str] | None = None
         self.english = frozenset(w for w in english if w.isalpha())  # "construction" is a word, "fraunhofer" a name
         vocab: Counter[str] = Counter(w.strip("'’-").lower() for t in texts for w in _WORD_RE.findall(t))
         counts: Counter[str] = Counter()
@@ -169,6 +173,49 @@ class Lexicon:
                                           or (len(low) - len(suf) > 3 and low[-len(suf) - 1] == low[-len(suf) - 2]
                                               and low[: -len(suf) - 1] in self.english))
                    for suf in ENGLISH_SUFFIXES if len(low) - len(suf) >= 3)
+
+    def mentions(self, low: str) -> bool:
+        """Whether the documents use this word or a form of it ("japanese" for "Japan", "mics" for "MIC")."""
+        return any(low[:n] in self.counts for n in range(max(4, len(low) - 3), len(low) + 1)) or low + "s" in self.counts
+
+    def absent_names(self, text: str) -> list[str]:
+        """Names in a question that no document mentions: a country or region (any casing), or a word capitalised
+        mid-sentence that is neither the documents' nor English nor a typo of either ("Huawei", "TSMC").
+        A question about them asks about something the documents do not cover."""
+        out: list[str] = []
+        for i, m in enumerate(_WORD_RE.finditer(text)):
+            w = m.group(0).strip("'’-")
+            w = w[:-2] if w[-2:] in ("'s", "’s") else w
+            low = w.lower()
+            if len(low) < 3 or not low.isalpha() or self.mentions(low):
+                continue
+            place = low in PLACE_NAMES
+            name = i > 0 and w[0].isupper() and not self.known(low) and not self._near(low)
+            if name and sum(ch.isupper() for ch in w) >= 2:
+                name = not self.spelled_out(w)  # "FYP", "KPIs": the report writes them in full
+            if (place or name) and w not in out:
+                out.append(w)
+        return out
+
+    MAX_ACRONYM = 6
+
+    def _near(self, low: str) -> bool:
+        """Whether a word of the documents is a typo away (then the name may be that word misspelt)."""
+        limit = 1 if len(low) <= 7 else 2
+        return any(_edit_distance(low, w, limit) <= limit for n in range(len(low) - limit, len(low) + limit + 1)
+                   for w in self._by_len.get(n, ()) if w[0] == low[0] or w[:2] == low[:2][::-1])
+
+    def spelled_out(self, acronym: str) -> bool:
+        """Whether some run of words in the documents has these initials ("FYP": "Five-Year Plan")."""
+        if self._initials is None:
+            found: set[str] = set()
+            for t in self._texts:
+                firsts = "".join(w[0] for w in re.findall(r"[A-Za-z0-9]+", t)).lower()
+                for n in range(2, self.MAX_ACRONYM + 1):
+                    found.update(firsts[i:i + n] for i in range(len(firsts) - n + 1))
+            self._initials = frozenset(found)
+        letters = acronym.rstrip("s") if acronym[-1:] == "s" and acronym[:-1].isupper() else acronym
+        return letters.lower() in self._initials
 
     def mend(self, low: str) -> str | None:
         """The report's word one edit away (a swap, a missing, extra or wrong letter), if exactly one is."""
@@ -296,5 +343,6 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
     intent = classify(text)
     sections = [m.group(1) for m in _SECTION_REF.finditer(text)]
     topic = [t for t in tokens(text) if t not in _FRAME_TOKENS]
+    absent = lexicon.absent_names(text) if lexicon is not None else []
     return Query(original=question, text=text, intent=intent, parts=parts, corrections=corrections,
-                 section_numbers=sections, topic_terms=topic)
+                 section_numbers=sections, topic_terms=topic, absent_names=absent)

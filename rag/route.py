@@ -44,6 +44,13 @@ class Router:
         self.routes = routes
 
     def run(self, job: AnswerJob) -> Routed:
+        if job.query.absent_names:
+            # grounding before any answerer: a question about a name no document mentions ("India's centers") would
+            # otherwise get the nearest passages about something else
+            from rag.answer import Drafted
+
+            names = " or ".join(job.query.absent_names)
+            return Routed(Drafted.refusal(why=f"it does not mention {names}."), "names")
         route = self.routes.get(job.query.intent, self.routes["lookup"])
         last: Drafted | None = None
         for name in route:

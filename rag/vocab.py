@@ -208,3 +208,19 @@ ROLE_WORDS = "head heads direct directs director chair chairs chairman chairwoma
 NAME_ABBREVIATIONS: dict[str, str] = {"co": "company", "ltd": "limited", "corp": "corporation", "inc": "incorporated",
                                       "univ": "university", "govt": "government", "intl": "international",
                                       "assn": "association"}
+
+# Countries and regions, by their English names and demonyms. A question naming one the document never
+# mentions ("india", "Brazil's centers") is about something the report does not cover, whatever its casing;
+# which of these a document mentions comes from the document, not from this list.
+PLACE_NAMES: frozenset[str] = frozenset("""
+afghanistan albania algeria argentina armenia australia austria azerbaijan bangladesh belarus belgium bolivia
+brazil bulgaria cambodia canada chile colombia croatia cuba czechia denmark ecuador egypt estonia ethiopia
+finland france georgia ghana greece hungary iceland india indonesia iran iraq ireland israel italy japan
+jordan kazakhstan kenya korea kuwait laos latvia lebanon libya lithuania luxembourg malaysia mexico mongolia
+morocco myanmar nepal netherlands nigeria norway pakistan peru philippines poland portugal qatar romania russia
+rwanda scotland serbia singapore slovakia slovenia spain sweden switzerland syria taiwan tanzania thailand
+tunisia turkey uganda ukraine uruguay uzbekistan venezuela vietnam yemen zambia zimbabwe
+africa antarctica asean brics britain england wales
+indian japanese korean taiwanese russian french british canadian brazilian italian spanish israeli mexican
+vietnamese indonesian australian swiss swedish dutch turkish polish
+""".split())

@@ -132,6 +132,15 @@ def test_router_returns_the_last_refusal_when_nobody_answers():
     assert router.run(_job("x?")).drafted.refused
 
 
+def test_a_question_about_a_name_no_document_mentions_is_refused_before_any_answerer():
+    answers = _Fixed("c", _drafted(Segment("Yes ", 1), "."))
+    job = _job("What about India's centers?")
+    job.query.absent_names = ["India"]
+    routed = Router({"c": answers}, {"lookup": ("c",)}).run(job)
+    assert routed.drafted.refused and answers.calls == 0
+    assert routed.drafted.text == "The report does not answer this question: it does not mention India."
+
+
 def test_router_rejects_routes_to_unknown_answerers():
     with pytest.raises(ValueError, match="unknown answerers"):
         Router({"a": _Fixed("a", None)}, {"lookup": ("a", "missing")})

@@ -44,3 +44,16 @@ def test_a_name_the_report_never_writes_in_lower_case_gets_its_capital():
     assert parse_query("compare centers with fraunhofer", lx).text == "Compare centers with Fraunhofer"
     # an English word stays as typed even where the report capitalises it inside names
     assert "construction" in parse_query("what about construction", lx).text
+
+
+def test_names_no_document_mentions_are_found_in_any_casing():
+    texts = ["China funds centers that follow the Five-Year Plan. Japan and the U.S. are compared. The Congressional "
+             "Research Service wrote on it."]
+    lx = Lexicon(texts, [*ENGLISH, "india", "japan", "does", "run", "have", "centers", "key", "takeaways"])
+    assert parse_query("what does the report say about india's centers", lx).absent_names == ["india"]
+    assert parse_query("Does Huawei run a center?", lx).absent_names == ["Huawei"]
+    assert parse_query("How does TSMC compare?", lx).absent_names == ["TSMC"]
+    # mentioned, an English word capitalised, a typo of a mentioned name, or an acronym the text spells out
+    for q in ("Does Japan have centers?", "What are the Key Takeaways?", "What about Chinna's centers?",
+              "What does the 14th FYP say?", "What did the CRS write?", "What do Japanese centers do?"):
+        assert parse_query(q, lx).absent_names == [], q
