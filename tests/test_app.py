@@ -351,6 +351,15 @@ def test_follow_up_gets_history(fake: FakeApi) -> None:
     assert len(at.session_state["turns"]) == 2
 
 
+def test_follow_up_history_carries_what_the_answer_was_about(fake: FakeApi) -> None:
+    first = _answer("Which MICs are in Wuhan?")
+    first.entities = ["National Digital Design Center", "National Optoelectronics Center"]
+    fake.answers["Which MICs are in Wuhan?"] = first
+    at = _ask(_app(), "Which MICs are in Wuhan?")
+    _ask(at, "When was the second one set up?")
+    assert fake.calls[1]["history"][1].entities == first.entities
+
+
 def test_refused_answer_shows_related_passages(fake: FakeApi) -> None:
     at = _ask(_app(), "What is the weather in Wuxi?")
     assert any("Not in the report" in i.value for i in at.info)

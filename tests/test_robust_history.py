@@ -227,3 +227,15 @@ def test_real_process_one_sentence_exit_2(which: str, tmp_path: Path) -> None:
     lines = [ln for ln in out.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and str(f) in lines[0], out.stderr
     assert "Traceback" not in out.stderr and "Error" not in out.stderr
+
+
+@pytest.mark.slow
+def test_a_history_files_entities_resolve_the_follow_up(real_env, tmp_path: Path) -> None:
+    # the assistant's text names no center: only the turn's entities say what "it" is
+    turns = [{"role": "user", "content": "Which center works on graphene?"},
+             {"role": "assistant", "content": "The one in Changzhou.", "entities": ["National Graphene Innovation Center"]}]
+    f = tmp_path / "h.json"
+    f.write_text(json.dumps(turns), encoding="utf-8")
+    res = _ask(f, "--json")
+    assert res.exit_code == 0, res.output
+    assert "National Graphene Innovation Center" in json.loads(res.stdout)["standalone_question"]

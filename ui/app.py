@@ -191,7 +191,8 @@ def history_before(turns: list[dict[str, Any]], upto: int) -> list[Turn]:
     for turn in turns[:upto]:
         if turn["status"] == "done" and turn["answer"] is not None:
             out.append(Turn("user", turn["question"]))
-            out.append(Turn("assistant", turn["answer"].text))
+            # the answer's entities let "it" and "the second one" resolve from structure, not from its prose
+            out.append(Turn("assistant", turn["answer"].text, list(turn["answer"].entities)))
     return out
 
 

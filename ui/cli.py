@@ -156,7 +156,7 @@ def _print_answer(ans, as_json: bool, streamed: str = "") -> None:
 # a JSON string (to its closing quote, or to the end when it has none) or a bracket: strings are skipped
 # whole so brackets inside them do not count, and every match moves forward, so the scan stays linear
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)|[\[\]{}]', re.S)
-_TURN_SHAPE = '{"role": "user" or "assistant", "content": text}'
+_TURN_SHAPE = '{"role": "user" or "assistant", "content": text, optionally "entities": [names]}'
 
 
 def _nests_deeper(text: str, limit: int) -> bool:
@@ -212,7 +212,8 @@ def _load_history(path: Path | None, settings: Settings):
         if len(t["content"]) > settings.max_turn_chars:
             _fail(f"Turn {i} of the history file {path} is {len(t['content']):,} characters long; the limit is "
                   f"{settings.max_turn_chars:,}, so shorten it.", 2)
-        turns.append(Turn(t["role"], t["content"]))
+        ents = t.get("entities")  # optional: what an answer was about, as `ask --json` gives it
+        turns.append(Turn(t["role"], t["content"], [e for e in ents if isinstance(e, str)] if isinstance(ents, list) else []))
     return turns
 
 
