@@ -36,6 +36,7 @@ from rag.vocab import (
     NOT_ASKED_VERBS,
     QUESTION_WORDS,
     ROLE_WORDS,
+    SHORT_FORMS,
     SOURCE_WORDS,
 )
 
@@ -90,6 +91,7 @@ def _in_bullet(u: Unit) -> bool:
 _WHO_VERB = re.compile(r"^\s*who\s+(?:(?:typically|usually|jointly|actually|currently|first)\s+)?([a-z]+(?:s|ed))\b",
                        re.I)
 _ROLE = set(tokens(ROLE_WORDS))
+_LONG_STEM = {s: ln[0] for s, ln in ((tokens(a), tokens(b)) for a, b in SHORT_FORMS.items()) for s in s[:1] if ln}
 _WHEN_Q = re.compile(r"^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:year|date|month|decade)\b|since when\b)", re.I)
 _DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d)s?\b|\b(?:January|February|March|April|May|June|July|August|September|"
                    r"October|November|December)\b|\b(?:decade|century)\b", re.I)
@@ -104,7 +106,7 @@ _REF_Q = re.compile(r"\b(?:reference|ref\.?|citation|source|footnote|entry)\s*(?
                     r"|\[(\d{1,3})\]", re.I)
 
 
-_HOW_MANY = re.compile(r"\bhow\s+many\s+(?:\w+\s+){0,3}?([A-Za-z][\w'-]*s)\b", re.I)
+_HOW_MANY = re.compile(r"\bhow\s+many\s+(?:\w+\s+){0,3}?([A-Za-z][\w-]*s)\b(?!['’])", re.I)  # "china's" is no plural
 _HOW_MANY_IRREGULAR = re.compile(r"\bhow\s+many\s+(?:\w+\s+){0,2}?(" + "|".join(IRREGULAR_PLURALS) + r")\b", re.I)
 _NUMBER = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
                      r"hundreds?|thousands?)\b", re.I)
@@ -115,7 +117,8 @@ def _counted_stem(question: str) -> str | None:
 
     A plural in "s" within the next four words, else an irregular plural ("how many people work ...");
     "how many attained ..." counts nothing named, so nothing is required."""
-    m = _HOW_MANY.search(question) or _HOW_MANY_IRREGULAR.search(question)
+    found = [m for m in (_HOW_MANY.search(question), _HOW_MANY_IRREGULAR.search(question)) if m]
+    m = min(found, key=lambda x: x.start(1)) if found else None  # the nearer plural is the thing counted
     toks = tokens(m.group(1)) if m else []
     return toks[0] if toks else None
 
@@ -326,7 +329,17 @@ class GroundedAnswerer:
 
     def coverage(self, weights: dict[str, float], toks: set[str]) -> float:
         total = math.fsum(weights.values()) or 1.0
-        return math.fsum(w for t, w in weights.items() if t in toks) / total
+        # a short form asked ("lab") is met by the word in full ("laboratory")
+        return math.fsum(w for t, w in weights.items() if t in toks or _LONG_STEM.get(t, "") in toks) / total
+
+    def _unit_extra(self, u: Unit) -> set[str]:
+        """Tokens of the acronyms a sentence uses, written out: "CDB pledged" names the China Development Bank."""
+        key = f"{u.chunk.id}:{u.start}"
+        got = self.chunk_extra.get(key)
+        if got is None:
+            got = set(tokens(" ".join(self.expander.expansions(u.text)))) if self.expander is not None else set()
+            self.chunk_extra[key] = got
+        return got
 
     def _extra(self, chunk: Chunk) -> set[str]:
         """Tokens of the acronyms a chunk uses, written out: "U.S." in a passage meets "United States"."""
@@ -590,7 +603,8 @@ class GroundedAnswerer:
                 continue
             # the names must be in the sentence itself (or be the sources its passage quotes); the attribute
             # may be anywhere in its passage
-            e_ok = not ew or self.coverage(ew, u.toks | self.chunk_sources(u.chunk)) >= self.s.min_entity_coverage
+            e_ok = not ew or self.coverage(ew, u.toks | self.chunk_sources(u.chunk) | self._unit_extra(u)) \
+                >= self.s.min_entity_coverage
             a_ok = not aw or self.coverage(aw, toks) >= self.s.min_attribute_coverage
             if e_ok and (a_ok or u.sim >= self.s.sim_grounded):
                 return u

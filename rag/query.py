@@ -34,6 +34,7 @@ from rag.vocab import (
     PLACE_NAMES,
     POLITE_PREFIXES,
     POLITE_SUFFIXES,
+    SHORT_FORMS,
     TOPIC_FRAME_WORDS,
     WHY_SHAPE,
 )
@@ -174,6 +175,11 @@ class Lexicon:
                                               and low[: -len(suf) - 1] in self.english))
                    for suf in ENGLISH_SUFFIXES if len(low) - len(suf) >= 3)
 
+    def long_form(self, low: str) -> str | None:
+        """The word in full when the user typed a short form the documents never use ("lab", "Nov")."""
+        full = SHORT_FORMS.get(low)
+        return full if full is not None and low not in self.counts and full.lower() in self.counts else None
+
     def mentions(self, low: str) -> bool:
         """Whether the documents use this word or a form of it ("japanese" for "Japan", "mics" for "MIC")."""
         return any(low[:n] in self.counts for n in range(max(4, len(low) - 3), len(low) + 1)) or low + "s" in self.counts
@@ -210,9 +216,12 @@ class Lexicon:
         if self._initials is None:
             found: set[str] = set()
             for t in self._texts:
-                firsts = "".join(w[0] for w in re.findall(r"[A-Za-z0-9]+", t)).lower()
-                for n in range(2, self.MAX_ACRONYM + 1):
-                    found.update(firsts[i:i + n] for i in range(len(firsts) - n + 1))
+                words = re.findall(r"[A-Za-z0-9]+", t)
+                # with and without the small words ("Office of Science and Technology Policy": OSTP)
+                for firsts in ("".join(w[0] for w in words).lower(),
+                               "".join(w[0] for w in words if w.lower() not in _JOINERS).lower()):
+                    for n in range(2, self.MAX_ACRONYM + 1):
+                        found.update(firsts[i:i + n] for i in range(len(firsts) - n + 1))
             self._initials = frozenset(found)
         letters = acronym.rstrip("s") if acronym[-1:] == "s" and acronym[:-1].isupper() else acronym
         return letters.lower() in self._initials
@@ -319,7 +328,7 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
         def mend(m: re.Match[str]) -> str:
             w = m.group(0)
             base, own = (w[:-2], w[-2:]) if w[-2:] in ("'s", "’s") else (w, "")  # "reprot's" is "report's"
-            mended = lexicon.mend(base.lower()) if base.islower() else None
+            mended = lexicon.long_form(base.lower()) or (lexicon.mend(base.lower()) if base.islower() else None)
             if mended:
                 corrections.append((base, mended))
                 return mended + own

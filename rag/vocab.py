@@ -200,7 +200,9 @@ FRAMING_WORDS = "compare compared comparison comparing differ differs difference
 # "Which source is cited for X": the passage says X, it need not say "source".
 SOURCE_WORDS = "source sources cite cites cited citation citations reference references"
 # Verbs of a "Who <verb>s ...?" question that do not say what the person does ("who is", "who has").
-NOT_ASKED_VERBS: frozenset[str] = frozenset("is was has does says thinks means makes gets goes uses".split())
+# "Who serves as director?" asks for the director: copular verbs are not what a sentence must say
+NOT_ASKED_VERBS: frozenset[str] = frozenset("is was has does says thinks means makes gets goes uses serves served "
+                                            "acts acted works worked".split())
 # "Who heads X?" is answered by "the director of X": verbs and nouns of leading something.
 ROLE_WORDS = "head heads direct directs director chair chairs chairman chairwoman president presides chief manage " \
              "manages manager run runs"
@@ -224,3 +226,13 @@ africa antarctica asean brics britain england wales
 indian japanese korean taiwanese russian french british canadian brazilian italian spanish israeli mexican
 vietnamese indonesian australian swiss swedish dutch turkish polish
 """.split())
+
+# Short forms users type for words a document writes in full. A short form is read as its long form only
+# when the documents use the long form and never the short one ("lab" -> "laboratory").
+SHORT_FORMS: dict[str, str] = {
+    "lab": "laboratory", "labs": "laboratories", "govt": "government", "gov": "government", "dept": "department",
+    "univ": "university", "uni": "university", "info": "information", "tech": "technology", "mfg": "manufacturing",
+    "intl": "international", "natl": "national", "approx": "approximately", "yr": "year", "yrs": "years",
+    "jan": "January", "feb": "February", "mar": "March", "apr": "April", "jun": "June", "jul": "July",
+    "aug": "August", "sep": "September", "sept": "September", "oct": "October", "nov": "November", "dec": "December",
+}

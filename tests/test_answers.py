@@ -495,3 +495,10 @@ def test_a_percent_column_answers_only_a_question_about_a_share(fake_engine):
     assert ans is None or "Percent 2023 GDP" not in ans.plain_text
     share = fake_engine.tables.answer("What share of Germany's GDP comes from manufacturing?")
     assert share is not None and "Percent 2023 GDP From Manufacturing: 19%" in share.plain_text
+
+
+def test_how_many_counts_the_plural_not_a_possessive():
+    from rag.answer import _counted_stem
+
+    assert _counted_stem("how many permanent staff did china's labs have") == "staff"
+    assert _counted_stem("How many MICs does China's plan name?") == "mic"

@@ -57,3 +57,15 @@ def test_names_no_document_mentions_are_found_in_any_casing():
     for q in ("Does Japan have centers?", "What are the Key Takeaways?", "What about Chinna's centers?",
               "What does the 14th FYP say?", "What did the CRS write?", "What do Japanese centers do?"):
         assert parse_query(q, lx).absent_names == [], q
+
+
+def test_short_forms_are_read_in_full_when_the_documents_only_write_them_in_full():
+    lx = Lexicon(["The bank pledged funds in November 2016 to each laboratory and the lab."], ENGLISH)
+    q = parse_query("What did the bank pledge in Nov 2016?", lx)
+    assert "in November 2016" in q.text and ("Nov", "November") in q.corrections
+    assert "lab" in parse_query("Which lab got funds?", lx).text.split()  # the documents use "lab" too: kept
+
+
+def test_an_acronym_spelled_out_with_small_words_is_mentioned():
+    lx = Lexicon(["The White House Office of Science and Technology Policy listed them."], ENGLISH)
+    assert parse_query("When did the White House OSTP list them?", lx).absent_names == []
