@@ -91,7 +91,8 @@ def _in_bullet(u: Unit) -> bool:
 _WHO_VERB = re.compile(r"^\s*who\s+(?:(?:typically|usually|jointly|actually|currently|first)\s+)?([a-z]+(?:s|ed))\b",
                        re.I)
 _ROLE = set(tokens(ROLE_WORDS))
-_LONG_STEM = {s: ln[0] for s, ln in ((tokens(a), tokens(b)) for a, b in SHORT_FORMS.items()) for s in s[:1] if ln}
+_LONG_STEM: dict[str, str] = {short[0]: full[0] for short, full in ((tokens(a), tokens(b)) for a, b in SHORT_FORMS.items())
+                               if short and full}
 _WHEN_Q = re.compile(r"^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:year|date|month|decade)\b|since when\b)", re.I)
 _DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d)s?\b|\b(?:January|February|March|April|May|June|July|August|September|"
                    r"October|November|December)\b|\b(?:decade|century)\b", re.I)
