@@ -35,6 +35,7 @@ from rag.vocab import (
     NAME_ABBREVIATIONS,
     NOT_ASKED_VERBS,
     QUESTION_WORDS,
+    REFERENCE_FIELD_WORDS,
     ROLE_WORDS,
     SHORT_FORMS,
     SOURCE_WORDS,
@@ -91,6 +92,7 @@ def _in_bullet(u: Unit) -> bool:
 _WHO_VERB = re.compile(r"^\s*who\s+(?:(?:typically|usually|jointly|actually|currently|first)\s+)?([a-z]+(?:s|ed))\b",
                        re.I)
 _ROLE = set(tokens(ROLE_WORDS))
+_REFERENCE_FIELDS = frozenset(tokens(REFERENCE_FIELD_WORDS))
 _LONG_STEM: dict[str, str] = {short[0]: full[0] for short, full in ((tokens(a), tokens(b)) for a, b in SHORT_FORMS.items())
                                if short and full}
 _WHEN_Q = re.compile(r"^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:year|date|month|decade)\b|since when\b)", re.I)
@@ -338,7 +340,9 @@ class GroundedAnswerer:
         key = f"{u.chunk.id}:{u.start}"
         got = self.chunk_extra.get(key)
         if got is None:
-            got = set(tokens(" ".join(self.expander.expansions(u.text)))) if self.expander is not None else set()
+            # and the other way: "manufacturing innovation centers" in a sentence meets "MICs" in the question
+            got = set(tokens(" ".join(self.expander.expansions(u.text) + self.expander.acronyms_written(u.text)))) \
+                if self.expander is not None else set()
             self.chunk_extra[key] = got
         return got
 
@@ -585,7 +589,8 @@ class GroundedAnswerer:
         verb = self.asked_verb(question)
         wants_date = bool(_WHEN_Q.match(question))
         wants_money = bool(_QUANTITY_Q.search(question) and _MONEY_Q.search(question))
-        phrases = [{t: self.idf(t) for t in p} for p in self.entity_phrases(question)]
+        phrases = [{t: self.idf(t) for t in p} for p in self.entity_phrases(question)
+                   if not all(self.idf.df.get(t, 0) >= self.s.subject_name_share * self.idf.n for t in p)]
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
             if numbers - toks:
@@ -600,13 +605,15 @@ class GroundedAnswerer:
                 continue  # "How many people work there?" is not answered by "30 percent of manufacturing"
             # every name asked about must be in the passage: "institutes in California" is not answered by
             # a passage that only names the University of California
-            if any(self.coverage(p, toks) < self.s.min_phrase_coverage for p in phrases):
+            if any(self.coverage(p, toks | self._unit_extra(u)) < self.s.min_phrase_coverage for p in phrases):
                 continue
             # the names must be in the sentence itself (or be the sources its passage quotes); the attribute
             # may be anywhere in its passage
             e_ok = not ew or self.coverage(ew, u.toks | self.chunk_sources(u.chunk) | self._unit_extra(u)) \
                 >= self.s.min_entity_coverage
             a_ok = not aw or self.coverage(aw, toks) >= self.s.min_attribute_coverage
+            # an entry of the reference list is its authors, year and title: "who wrote <its title>" asks its fields
+            a_ok = a_ok or (u.chunk.kind == "reference" and bool(attr & _REFERENCE_FIELDS))
             if e_ok and (a_ok or u.sim >= self.s.sim_grounded):
                 return u
         return None

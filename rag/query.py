@@ -50,6 +50,7 @@ _FRAME_TOKENS = frozenset(x for w in TOPIC_FRAME_WORDS for x in tokens(w))  # on
 _WH_START = re.compile(r"^(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|"
                        r"has|have|had|will|would|should)\b", re.I)
 _JOINERS = frozenset({"of", "and", "for", "the", "&", "in", "on", "de"})
+_QUOTED = re.compile(r"(?:^|(?<=\s))['‘\"“][^'’\"”]+\s[^'’\"”]+['’\"”](?=[\s?.!,:;]|$)")
 _SECTION_REF = re.compile(r"\b(?:section|chapter|appendix|part)\s+([A-Z]?\d+(?:\.\d+)*|[A-D])\b", re.I)
 
 
@@ -349,7 +350,7 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
         parts = [p[0].upper() + p[1:] for p in parts]
     else:
         parts = []
-    intent = classify(text)
+    intent = classify(_QUOTED.sub(" ", text))  # a quoted title's words ("Different Approaches") are no cue
     sections = [m.group(1) for m in _SECTION_REF.finditer(text)]
     topic = [t for t in tokens(text) if t not in _FRAME_TOKENS]
     absent = lexicon.absent_names(text) if lexicon is not None else []

@@ -75,11 +75,13 @@ class AcronymExpander:
         # the other way: a question that writes a name out also searches for its acronym ("manufacturing
         # innovation centers" meets "MICs"), when every word of the expansion is in the question
         self.reverse: list[tuple[frozenset[str], str]] = []
+        self.written_out: list[tuple[tuple[str, ...], str]] = []  # the expansion's words in order, its acronym
         for a in acronyms:
             toks = frozenset(tokens(strip_parenthetical(a.expansion)))
             keys = [k for k in acronym_keys(a.acronym) if len(k) >= 2 and any(ch.isupper() for ch in k)]
             if len(toks) >= 2 and keys:
                 self.reverse.append((toks, " ".join(dict.fromkeys(keys))))
+                self.written_out.append((tuple(tokens(strip_parenthetical(a.expansion))), " ".join(dict.fromkeys(keys))))
             for key in acronym_keys(a.acronym):
                 if len(key) < 2 or not any(ch.isupper() for ch in key):
                     continue  # "nm" and the like would match ordinary words
@@ -95,6 +97,18 @@ class AcronymExpander:
     def acronyms_of(self, question: str) -> list[str]:
         qt = set(tokens(question))
         return list(dict.fromkeys(acr for toks, acr in self.reverse if toks <= qt and acr not in question))
+
+    def acronyms_written(self, text: str) -> list[str]:
+        """Acronyms whose expansion a text writes out word for word ("manufacturing innovation centers": MIC)."""
+        toks = tokens(text)
+        out: list[str] = []
+        for full, acr in self.written_out:
+            # a long expansion's head word may be left out ("China's Manufacturing Innovation Center": MIC)
+            for seq in (full, full[1:]) if len(full) >= 4 else (full,):
+                n = len(seq)
+                if any(tuple(toks[i:i + n]) == seq for i in range(len(toks) - n + 1)) and acr not in out:
+                    out.append(acr)
+        return out
 
     def expand(self, question: str) -> str:
         extra = self.expansions(question) + self.acronyms_of(question)

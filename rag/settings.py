@@ -136,6 +136,10 @@ class AnswerSettings:
     min_entity_coverage: float = 0.34
     # Each name (run of capitalised words) of the question must be this much present in the passage.
     min_phrase_coverage: float = 0.5
+    # ... unless the name is in at least this share of all passages: it is what the documents are about ("China"
+    # in a report on China), implied where a passage does not repeat it. Lower exempts real names a passage must
+    # hold; 1.0 requires every name everywhere.
+    subject_name_share: float = 0.4
     # A sentence this close in meaning passes the attribute check even when it words things differently.
     sim_grounded: float = 0.75
     # Share of a sentence's score from meaning (cosine to the question) rather than shared words.

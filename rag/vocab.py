@@ -236,3 +236,7 @@ SHORT_FORMS: dict[str, str] = {
     "jan": "January", "feb": "February", "mar": "March", "apr": "April", "jun": "June", "jul": "July",
     "aug": "August", "sep": "September", "sept": "September", "oct": "October", "nov": "November", "dec": "December",
 }
+
+# What a reference-list entry holds besides its title: a question asking these of a title it names is answered
+# by the entry ("Who wrote <title>?", "When was <title> published?").
+REFERENCE_FIELD_WORDS = "wrote write written author authors authored published publish publication year date"

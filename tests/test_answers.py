@@ -502,3 +502,21 @@ def test_how_many_counts_the_plural_not_a_possessive():
 
     assert _counted_stem("how many permanent staff did china's labs have") == "staff"
     assert _counted_stem("How many MICs does China's plan name?") == "mic"
+
+
+def test_acronyms_written_out_are_found_word_for_word():
+    from rag.records import Acronym
+    from rag.retrieve import AcronymExpander
+
+    ex = AcronymExpander([Acronym("MIC(s)", "China's Manufacturing Innovation Center(s)"),
+                          Acronym("CDB", "China Development Bank")])
+    assert ex.acronyms_written("provinces also established manufacturing innovation centers.") == ["MIC MICs"]
+    # the words of an expansion scattered over a sentence are not the name
+    assert ex.acronyms_written("China's bank and its development were slow.") == []
+    assert ex.acronyms_written("The China Development Bank lent.") == ["CDB"]
+
+
+def test_who_wrote_a_title_is_answered_by_its_reference_entry(fake_engine):
+    ans = api.ask("Who wrote 'U.S.-China Trade Relations'?", None, fake_engine.settings, engine=fake_engine)
+    assert not ans.refused and "Sutter" in ans.text, ans.text
+

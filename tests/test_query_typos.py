@@ -69,3 +69,8 @@ def test_short_forms_are_read_in_full_when_the_documents_only_write_them_in_full
 def test_an_acronym_spelled_out_with_small_words_is_mentioned():
     lx = Lexicon(["The White House Office of Science and Technology Policy listed them."], ENGLISH)
     assert parse_query("When did the White House OSTP list them?", lx).absent_names == []
+
+
+def test_a_quoted_titles_words_are_no_intent_cue():
+    assert parse_query("Who wrote 'Different Approaches, One Goal'?").intent == "lookup"
+    assert parse_query("How do the approaches differ?").intent == "compare"
