@@ -120,3 +120,16 @@ def test_rankings_do_not_depend_on_the_process_hash_seed(real_index):
         out = subprocess.run([sys.executable, "-c", code, q], env=env, capture_output=True, text=True, check=True)
         runs.add(tuple(json.loads(out.stdout.strip().splitlines()[-1])))
     assert len(runs) == 1
+
+
+def test_a_section_titled_with_a_framing_word_is_summarized_from_itself(fake_engine):
+    # "summary" frames the question and also titles the section: the section is still the one named
+    ans = api.ask("Can you summarize the executive summary?", None, fake_engine.settings, engine=fake_engine)
+    assert not ans.refused and ans.citations
+    assert all(c.section.endswith("Executive Summary") for c in ans.citations), [c.section for c in ans.citations]
+
+
+def test_a_comparison_the_table_holds_no_column_for_is_answered_from_the_sentences(fake_engine):
+    ans = api.ask("compare how the three programs link up with other govt entities", None, fake_engine.settings,
+                  engine=fake_engine)
+    assert not ans.refused and "Base Funding" not in ans.text, ans.text

@@ -29,7 +29,10 @@ class CompareAnswerer:
     def answer(self, job: AnswerJob) -> Drafted | None:
         from rag.route import merge_parts
 
-        table = self.table.answer(job)
+        # a table that leaves words of the question the report uses unaccounted for ("link up" with other
+        # entities) compares something else (its funding column): the sentences alone answer
+        aside = job.table is not None and any(self.synthesis.g.idf.df.get(t, 0) for t in job.table.unexplained)
+        table = None if aside else self.table.answer(job)
         room = self.synthesis._limit(job) - (len(table.text) if table is not None else 0)
         prose = self.synthesis.answer(replace(job, max_chars=room)) if room >= 200 else None
         found = [d for d in (table, prose) if d is not None and not d.refused]

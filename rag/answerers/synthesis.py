@@ -105,8 +105,10 @@ class SynthesisAnswerer:
         if q.intent == "summary" and q.topic_terms:
             # "summarize the introduction": a section named by its title (all of the title's words asked), with
             # the sections under it
+            # (a title may hold a framing word: "summarize the executive summary"; one topic word must be in it)
             topic = set(q.topic_terms)
-            titled = {p for p in paths if (tt := set(tokens(_title(p[-1])))) and tt <= topic}
+            asked = set(tokens(q.text))
+            titled = {p for p in paths if (tt := set(tokens(_title(p[-1])))) and tt <= asked and tt & topic}
             out |= {p for p in paths if any(p[:len(t)] == t for t in titled)}
         if q.intent == "whole_report":
             out |= {p for p in paths if _title(p[0]) in WHOLE_REPORT_SECTIONS}
