@@ -132,8 +132,12 @@ class Engine:
             tok = getattr(self.embedder, "tokenizer", None)
             english = tok.get_vocab().keys() if tok is not None and hasattr(tok, "get_vocab") else ()
             chunks = self.index.chunks[:LEXICON_MAX_CHUNKS]  # the vocabulary saturates long before
+            # names that stand only in a table ("National Graphene Innovation Center") are names too; a cell is
+            # read after a lead word so that its first word is not taken for a sentence's capital
+            cells = [f"The {v}." for t in self.index.table_list for r in t.rows for v in r.raw_cells.values()
+                     if isinstance(v, str) and len(v.split()) >= 2 and v[:1].isupper()]
             self._lexicon = Lexicon([c.text for c in chunks], english,
-                                    case_texts=[c.text for c in chunks if c.kind == "prose"])
+                                    case_texts=[c.text for c in chunks if c.kind == "prose"] + cells)
         return self._lexicon
 
     def parse(self, question: str) -> Query:

@@ -133,3 +133,11 @@ def test_a_comparison_the_table_holds_no_column_for_is_answered_from_the_sentenc
     ans = api.ask("compare how the three programs link up with other govt entities", None, fake_engine.settings,
                   engine=fake_engine)
     assert not ans.refused and "Base Funding" not in ans.text, ans.text
+
+
+def test_a_name_only_a_table_holds_gets_its_capitals_and_an_unasked_attribute_is_not_answered(fake_engine):
+    q = fake_engine.parse("who is the director of the national graphene innovation center")
+    assert "the National Graphene Innovation Center" in q.text
+    # the table row names the center but holds no director
+    ans = api.ask(q.original, None, fake_engine.settings, engine=fake_engine)
+    assert ans.refused, ans.text
