@@ -50,6 +50,8 @@ _FRAME_TOKENS = frozenset(x for w in TOPIC_FRAME_WORDS for x in tokens(w))  # on
 _WH_START = re.compile(r"^(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|"
                        r"has|have|had|will|would|should)\b", re.I)
 _JOINERS = frozenset({"of", "and", "for", "the", "&", "in", "on", "de"})
+_QUESTION_OPENERS = frozenset("what which who whom whose when where why how is are was were do does did can could has "
+                              "have had will would should tell list name give".split())
 _QUOTED = re.compile(r"(?:^|(?<=\s))['‘\"“][^'’\"”]+\s[^'’\"”]+['’\"”](?=[\s?.!,:;]|$)")
 _SECTION_REF = re.compile(r"\b(?:section|chapter|appendix|part)\s+([A-Z]?\d+(?:\.\d+)*|[A-D])\b", re.I)
 
@@ -200,8 +202,21 @@ class Lexicon:
             name = i > 0 and w[0].isupper() and not self.known(low) and not self._near(low)
             if name and sum(ch.isupper() for ch in w) >= 2:
                 name = not self.spelled_out(w)  # "FYP", "KPIs": the report writes them in full
-            if (place or name) and w not in out:
-                out.append(w)
+            if place or name:
+                # the whole name it stands in ("the World Cup"), when it is written in capitals
+                run = re.search(rf"(?:\b[A-Z][\w'’.-]*\s+)*{re.escape(m.group(0))}(?:\s+[A-Z][\w'’.-]*)*", text)
+                full = run.group(0).strip() if (run and w[0].isupper()) else w
+                full = " ".join(t for t in full.split() if t.lower() not in STOPWORDS or t[0].isupper())
+                first = full.split()[0] if full.split() else ""
+                if first.lower() in _QUESTION_OPENERS and len(full.split()) > 1:
+                    full = full.split(" ", 1)[1]  # "Does Huawei": the question's first word is no part of the name
+                words = full.split()
+                owner = max((i for i, t in enumerate(words[:-1]) if t.endswith(("'s", "’s"))), default=-1)
+                full = " ".join(words[owner + 1:])  # "the UK's Catapult": the name is "Catapult"
+                if full.endswith(("'s", "’s")):
+                    full = full[:-2]
+                if full not in out:
+                    out.append(full)
         return out
 
     MAX_ACRONYM = 6

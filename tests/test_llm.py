@@ -161,7 +161,7 @@ def test_quote_is_the_best_supporting_passage_sentence(srv, fake_engine, llm_set
 # ---------------------------------------------------------------------------- refusals
 def test_out_of_scope_refused_without_a_model_call(srv, fake_engine, llm_settings):
     ans = ask("Who won the 2018 World Cup?", fake_engine, llm_settings)
-    assert ans.refused and ans.text == CANNOT_ANSWER
+    assert ans.refused and ans.text.startswith(CANNOT_ANSWER[:-1])  # with the reason, when one is known
     assert srv.requests == []
     assert ans.backend == BACKEND
 
