@@ -296,6 +296,14 @@ class AnswerSettings:
     synth_cause_bonus: float = 0.08
     # A sentence in a section the question names (or whose title holds the topic) gains this much.
     synth_section_bonus: float = 0.15
+    # What an explain / compare / list question asks about its names ("how are they *funded*", "how do they
+    # *link up* with other entities") is matched in meaning against the section titles: a title at least this
+    # close makes its section one the question is about. Lower adds loosely related sections; higher needs
+    # the title's own words.
+    synth_aspect_title_sim: float = 0.6
+    # ... the aspect's words exclude the documents' everyday words (in at least this share of passages:
+    # "center", "program", "technology"), which would pull in any title that holds them.
+    synth_aspect_common_share: float = 0.1
     # MMR: 1.0 picks by relevance alone, lower values prefer sentences unlike those already chosen.
     synth_mmr_lambda: float = 0.85
 

@@ -141,3 +141,10 @@ def test_a_name_only_a_table_holds_gets_its_capitals_and_an_unasked_attribute_is
     # the table row names the center but holds no director
     ans = api.ask(q.original, None, fake_engine.settings, engine=fake_engine)
     assert ans.refused, ans.text
+
+
+def test_what_a_comparison_asks_about_finds_the_section_titled_by_it_in_meaning(real):
+    # "how they are organized" shares no word with the section title "Structure": its meaning does
+    ans = ask(real, "how do china's mics and manufacturing usa differ in how they are organized")
+    assert not ans.refused and any(c.section.endswith("3.2.1. Structure") for c in ans.citations), \
+        [c.section for c in ans.citations]

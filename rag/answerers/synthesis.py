@@ -31,7 +31,7 @@ from rag.records import Chunk, ScoredChunk
 from rag.settings import AnswerSettings
 from rag.text import tokens
 from rag.units import SOURCE_LINE, sentence_key
-from rag.vocab import CAUSE_MARKERS, METADISCOURSE, WHOLE_REPORT_SECTIONS, WHY_SHAPE
+from rag.vocab import CAUSE_MARKERS, METADISCOURSE, NUMBER_WORDS, WHOLE_REPORT_SECTIONS, WHY_SHAPE
 
 if TYPE_CHECKING:
     from rag.answer import Drafted, GroundedAnswerer, Unit
@@ -61,6 +61,7 @@ class SynthesisAnswerer:
         self.s = answer_settings or AnswerSettings()
         self._section_chunks: dict[tuple[str, ...], list[Chunk]] | None = None
         self._centroids: tuple[list[tuple[str, ...]], np.ndarray] | None = None
+        self._titles: tuple[list[tuple[str, ...]], np.ndarray] | None = None
 
     # ------------------------------------------------------------ candidates
     def _chunks_by_section(self) -> dict[tuple[str, ...], list[Chunk]]:
@@ -136,6 +137,36 @@ class SynthesisAnswerer:
                                       for w in aspects):
                     out.add(p)
         return out
+
+    def _aspect_sections(self, job: AnswerJob) -> set[tuple[str, ...]]:
+        """Sections whose title means what the question asks about its names ("how they're organized":
+        "Structure"; "funded": "Financing"), for explain, compare and list questions."""
+        q = job.query
+        if q.intent not in ("explain", "compare", "list") or self.embedder is None or not q.text:
+            return set()
+        # the names as the user wrote them: a lower-case "intellectual property" is the aspect, even though the
+        # report capitalises it in a title
+        names = set().union(*self.g.entity_phrases(q.original))
+        topic = set(q.topic_terms)
+        common = self.s.synth_aspect_common_share * self.g.idf.n
+        aspect = [w for w in re.findall(r"[A-Za-z][\w-]*", q.text)
+                  if (t := tokens(w)) and t[0] in topic and t[0] not in names and w.lower() not in NUMBER_WORDS
+                  and self.g.idf.df.get(t[0], 0) < common]
+        if not aspect:
+            return set()
+        paths, titles = self._title_matrix()
+        if not paths:
+            return set()
+        sims = titles @ self.embedder.embed_query(" ".join(aspect))
+        return {p for p, v in zip(paths, sims.tolist(), strict=True) if v >= self.s.synth_aspect_title_sim}
+
+    def _title_matrix(self) -> tuple[list[tuple[str, ...]], np.ndarray]:
+        """Every section's title in meaning (embedded on the first question that needs it, then kept)."""
+        if self._titles is None:
+            paths = [p for p in self._chunks_by_section() if _title(p[-1])]
+            vecs = [self.embedder.embed_query(_title(p[-1])) for p in paths] if self.embedder is not None else []
+            self._titles = (paths, np.stack(vecs) if vecs else np.zeros((0, 1), dtype=np.float32))
+        return self._titles
 
     def _pool(self, job: AnswerJob, focus: set[tuple[str, ...]]) -> list[ScoredChunk]:
         pool = [sc for sc in job.contexts if sc.chunk.kind in _TEXT_KINDS]
@@ -251,7 +282,7 @@ class SynthesisAnswerer:
         named = self._named_sections(job)
         sims = self._section_sims(job.query_vec)
         closest = {p for p, _v in sorted(sims.items(), key=lambda kv: -kv[1])[: self.s.synth_top_sections]}
-        focus = named | self._focus_sections(job)
+        focus = named | self._focus_sections(job) | self._aspect_sections(job)
         pool = self._pool(job, focus | closest)
         if named:  # "summarize section 4.2": the answer comes from that section
             inside = [sc for sc in pool if tuple(sc.chunk.section_path) in named]
