@@ -203,18 +203,7 @@ class Lexicon:
             if name and sum(ch.isupper() for ch in w) >= 2:
                 name = not self.spelled_out(w)  # "FYP", "KPIs": the report writes them in full
             if place or name:
-                # the whole name it stands in ("the World Cup"), when it is written in capitals
-                run = re.search(rf"(?:\b[A-Z][\w'’.-]*\s+)*{re.escape(m.group(0))}(?:\s+[A-Z][\w'’.-]*)*", text)
-                full = run.group(0).strip() if (run and w[0].isupper()) else w
-                full = " ".join(t for t in full.split() if t.lower() not in STOPWORDS or t[0].isupper())
-                first = full.split()[0] if full.split() else ""
-                if first.lower() in _QUESTION_OPENERS and len(full.split()) > 1:
-                    full = full.split(" ", 1)[1]  # "Does Huawei": the question's first word is no part of the name
-                words = full.split()
-                owner = max((i for i, t in enumerate(words[:-1]) if t.endswith(("'s", "’s"))), default=-1)
-                full = " ".join(words[owner + 1:])  # "the UK's Catapult": the name is "Catapult"
-                if full.endswith(("'s", "’s")):
-                    full = full[:-2]
+                full = _whole_name(text, m.group(0)) if w[0].isupper() else w
                 if full not in out:
                     out.append(full)
         return out
@@ -285,6 +274,18 @@ class Lexicon:
                  if (w[0] == low[0] or w[:2] == low[:2][::-1]) and _edit_distance(low, w, 1) <= 1
                  and not (w.startswith(low[:-1]) or low.startswith(w[:-1]))}
         return found.pop() if len(found) == 1 else None
+
+
+def _whole_name(text: str, word: str) -> str:
+    """The run of capitalised words ``word`` stands in ("Huawei Technologies Co"), without the question's first
+    word ("Does") or an owner before it ("the UK's Catapult": "Catapult")."""
+    run = re.search(rf"(?:\b[A-Z][\w'’.-]*\s+)*{re.escape(word)}(?:\s+[A-Z][\w'’.-]*)*", text)
+    words = (run.group(0) if run else word).split()
+    if len(words) > 1 and words[0].lower() in _QUESTION_OPENERS:
+        words = words[1:]
+    owner = max((i for i, t in enumerate(words[:-1]) if t.endswith(("'s", "’s"))), default=-1)
+    full = " ".join(words[owner + 1:])
+    return full[:-2] if full.endswith(("'s", "’s")) else full
 
 
 def _edit_distance(a: str, b: str, limit: int) -> int:
