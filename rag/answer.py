@@ -93,6 +93,7 @@ _WHO_VERB = re.compile(r"^\s*who\s+(?:(?:typically|usually|jointly|actually|curr
                        re.I)
 _ROLE = set(tokens(ROLE_WORDS))
 _REFERENCE_FIELDS = frozenset(tokens(REFERENCE_FIELD_WORDS))
+_DIGIT_WORDS = {str(i): w for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 _LONG_STEM: dict[str, str] = {short[0]: full[0] for short, full in ((tokens(a), tokens(b)) for a, b in SHORT_FORMS.items())
                                if short and full}
 _WHEN_Q = re.compile(r"^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:year|date|month|decade)\b|since when\b)", re.I)
@@ -593,8 +594,8 @@ class GroundedAnswerer:
                    if not all(self.idf.df.get(t, 0) >= self.s.subject_name_share * self.idf.n for t in p)]
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
-            if numbers - toks:
-                continue
+            if {n for n in numbers - toks if _DIGIT_WORDS.get(n) not in toks}:
+                continue  # "9 months" is met by "nine months"
             if verb and verb not in u.toks and u.sim < self.s.sim_grounded and not (verb in _ROLE and u.toks & _ROLE):
                 continue  # "Who chairs the Senate?" is not answered by a sentence that does not say who chairs
             if wants_date and not _DATE.search(strip_report_markers(u.text)):

@@ -53,6 +53,7 @@ _JOINERS = frozenset({"of", "and", "for", "the", "&", "in", "on", "de"})
 _QUESTION_OPENERS = frozenset("what which who whom whose when where why how is are was were do does did can could has "
                               "have had will would should tell list name give".split())
 _QUOTED = re.compile(r"(?:^|(?<=\s))['‘\"“][^'’\"”]+\s[^'’\"”]+['’\"”](?=[\s?.!,:;]|$)")
+_GLUED_UNIT = re.compile(r"\b(\d+(?:[.,]\d+)?)(?!st\b|nd\b|rd\b|th\b|s\b)([A-Za-z]{2,})\b")
 _SECTION_REF = re.compile(r"\b(?:section|chapter|appendix|part)\s+([A-Z]?\d+(?:\.\d+)*|[A-D])\b", re.I)
 
 
@@ -356,6 +357,9 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
             return lexicon.case.get(w, w) if w.islower() else w
 
         text = _WORD_RE.sub(case, lexicon.restore_names(_WORD_RE.sub(mend, text)))
+        # a figure glued to its unit ("22nm", "5bn") the documents write apart ("22 nm"); "5G" stays as written
+        text = _GLUED_UNIT.sub(lambda m: m.group(0) if m.group(0).lower() in lexicon.counts
+                               else f"{m.group(1)} {m.group(2)}", text)
     if text and text[0].islower():
         text = text[0].upper() + text[1:]
     if text and _WH_START.match(text) and not text.rstrip().endswith("?"):

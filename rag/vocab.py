@@ -139,7 +139,8 @@ ANSWER_FRAME_WORDS: frozenset[str] = frozenset(
 # Phrasal verbs that only say "do" or "create" ("set up", "carry out"): the report words it otherwise
 # ("established", "conducted"), so they are not terms an answer must share.
 LIGHT_VERB_PHRASES = re.compile(r"\b(?:set|sets|setting|put|puts|carry|carries|carried|bring|brings|brought|come|comes|"
-                                r"came|take|takes|took)\s+(?:up|out|about|forward)\b", re.I)
+                                r"came|take|takes|took|kick|kicks|kicked|start|starts|started|get|gets|got|"
+                                r"stand|stands|stood)\s+(?:\w+\s+){0,2}?(?:up|out|about|forward|off|together)\b", re.I)
 # Plurals without an "s" that a "how many" question may count ("how many people work there").
 IRREGULAR_PLURALS: tuple[str, ...] = ("people", "staff", "personnel", "children", "men", "women", "workforce",
                                       "faculty", "data", "criteria", "media")
@@ -235,6 +236,7 @@ SHORT_FORMS: dict[str, str] = {
     "intl": "international", "natl": "national", "approx": "approximately", "yr": "year", "yrs": "years",
     "jan": "January", "feb": "February", "mar": "March", "apr": "April", "jun": "June", "jul": "July",
     "aug": "August", "sep": "September", "sept": "September", "oct": "October", "nov": "November", "dec": "December",
+    "fig": "figure", "figs": "figures", "doc": "document", "docs": "documents", "exec": "executive",
 }
 
 # What a reference-list entry holds besides its title: a question asking these of a title it names is answered

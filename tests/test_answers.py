@@ -520,3 +520,11 @@ def test_who_wrote_a_title_is_answered_by_its_reference_entry(fake_engine):
     ans = api.ask("Who wrote 'U.S.-China Trade Relations'?", None, fake_engine.settings, engine=fake_engine)
     assert not ans.refused and "Sutter" in ans.text, ans.text
 
+
+
+def test_phrasal_verbs_are_not_terms_and_a_digit_meets_its_word(fake_engine):
+    # "put ... together" and "kicked off" are no words the answer must hold; "9 months" is the report's "nine months"
+    for q, want in (("which nist office put this report together", "Office of Advanced Manufacturing"),
+                    ("net lending to industrial companies in the first 9 months of 2023?", "680")):
+        ans = api.ask(q, None, fake_engine.settings, engine=fake_engine)
+        assert not ans.refused and want in ans.text, (q, ans.text)

@@ -74,3 +74,9 @@ def test_an_acronym_spelled_out_with_small_words_is_mentioned():
 def test_a_quoted_titles_words_are_no_intent_cue():
     assert parse_query("Who wrote 'Different Approaches, One Goal'?").intent == "lookup"
     assert parse_query("How do the approaches differ?").intent == "compare"
+
+
+def test_a_figure_glued_to_its_unit_is_read_apart_unless_the_documents_write_it_glued():
+    lx = Lexicon(["China had 3 % at the 10-22 nm level and leads in 5G."], ENGLISH)
+    assert "10-22 nm level" in parse_query("how much of the 10-22nm level", lx).text
+    assert "5G" in parse_query("what about 5G", lx).text and "14th" in parse_query("the 14th plan", lx).text
