@@ -441,7 +441,9 @@ class TableQA:
                 score += s.table_names_table_bonus
             # the question is about this table's entities ("MICs" for a table of innovation centers)
             name_words = set(_norm_words(prof.name_col or "")) - STOPWORDS
-            if name_words and name_words <= qw:
+            # "centers" names what a table of "... Center"s lists ("Program Name": "programs")
+            head = [w for w in _norm_words(prof.name_col or "") if w not in ("name", "title")][-1:]
+            if (name_words and name_words <= qw) or (head and head[0] in qw):
                 score += s.table_entity_bonus
             context_words = set()
             for title in t.section_path:
@@ -520,7 +522,7 @@ class TableQA:
         if (is_most or is_least) and not self._groups_by_known(ql, prof):
             return None  # "which state has the most ...": the table has no such column to group by
 
-        qset = set(words(question)) | set(_norm_words(question))
+        qset = set(words(question)) | set(_norm_words(question)) | ({"%"} if "%" in question else set())
         if rq.row is not None:
             # words of the row's own name ("Silicon-Based ...") do not say which column is asked for
             qset -= {w for col in prof.key_cols if isinstance(rq.row.cells.get(col), str)

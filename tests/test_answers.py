@@ -528,3 +528,11 @@ def test_phrasal_verbs_are_not_terms_and_a_digit_meets_its_word(fake_engine):
                     ("net lending to industrial companies in the first 9 months of 2023?", "680")):
         ans = api.ask(q, None, fake_engine.settings, engine=fake_engine)
         assert not ans.refused and want in ans.text, (q, ans.text)
+
+
+def test_a_tables_rows_named_by_their_head_noun_and_a_percent_sign_asks_the_percent_column(fake_engine):
+    ans = api.ask("which centers were established in 2024", None, fake_engine.settings, engine=fake_engine)
+    assert not ans.refused and "Table A.1" in ans.text and "Humanoid Robotics" in ans.text, ans.text
+    ans = api.ask("table 2 - what % of germany's gdp comes from manufacturing", None, fake_engine.settings,
+                  engine=fake_engine)
+    assert "19%" in ans.text, ans.text
