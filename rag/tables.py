@@ -34,6 +34,7 @@ from rag.vocab import (
     TABLE_OP_WORDS,
     TABLE_PERCENT_WORDS,
     TABLE_PLACE_WORDS,
+    TABLE_RATE_PHRASES,
     TABLE_YEAR_WORDS,
 )
 
@@ -503,6 +504,7 @@ class TableQA:
         acr = self.answer_acronym(question)
         if acr:
             return acr
+        question = TABLE_RATE_PHRASES.sub("annual", question)
         rq = self.read(question) if not _FUTURE.search(question) else None
         ans = self._answer(question, rq)
         if ans is not None and rq is not None and ans.table is rq.table:

@@ -155,6 +155,8 @@ TABLE_YEAR_WORDS: frozenset[str] = frozenset(
     "year when established establish founded found launched launch created create start started began begin set "
     "opened awarded formed date".split()
 )
+# "Yearly", "each year": a rate, not a year column; the table reader reads them as "annual" (a budget's word).
+TABLE_RATE_PHRASES = re.compile(r"\b(?:yearly|annually|per year|each year|every year|a year|per annum)\b", re.I)
 # ... and its place columns (city, province) by these.
 TABLE_PLACE_WORDS: frozenset[str] = frozenset(
     "where located location headquartered headquarters hq based city province home host hosts hosted housed region "

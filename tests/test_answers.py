@@ -536,3 +536,8 @@ def test_a_tables_rows_named_by_their_head_noun_and_a_percent_sign_asks_the_perc
     ans = api.ask("table 2 - what % of germany's gdp comes from manufacturing", None, fake_engine.settings,
                   engine=fake_engine)
     assert "19%" in ans.text, ans.text
+
+
+def test_yearly_is_a_rate_not_the_year_column(fake_engine):
+    ans = api.ask("what is the yearly budget of manufacturing usa", None, fake_engine.settings, engine=fake_engine)
+    assert "$540" in ans.text and "Year Started" not in ans.text, ans.text
