@@ -96,9 +96,11 @@ _REFERENCE_FIELDS = frozenset(tokens(REFERENCE_FIELD_WORDS))
 _DIGIT_WORDS = {str(i): w for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 _LONG_STEM: dict[str, str] = {short[0]: full[0] for short, full in ((tokens(a), tokens(b)) for a, b in SHORT_FORMS.items())
                                if short and full}
-_WHEN_Q = re.compile(r"^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:year|date|month|decade)\b|since when\b)", re.I)
+_WHEN_Q = re.compile(r"^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:(?:were|was|is|are)\s+the\s+)?(?:exact\s+|precise\s+)?"
+                     r"(?:years?|dates?|months?|decades?|day)\b|since when\b|(?:the\s+)?(?:date|year)\s+of\b)", re.I)
+# month names as names (capitalised): the modal "may" is no date
 _DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d)s?\b|\b(?:January|February|March|April|May|June|July|August|September|"
-                   r"October|November|December)\b|\b(?:decade|century)\b", re.I)
+                   r"October|November|December)\b|\b(?i:decade|century)\b")
 _INTRODUCES_LIST = re.compile(r"\b(?:the following|as follows)\b", re.I)
 _ABBREV_RE = re.compile(r"\b(" + "|".join(NAME_ABBREVIATIONS) + r")\.", re.I)
 # A sentence that refers back ("this MIC", "It") is about what the sentence before it names.

@@ -541,3 +541,11 @@ def test_a_tables_rows_named_by_their_head_noun_and_a_percent_sign_asks_the_perc
 def test_yearly_is_a_rate_not_the_year_column(fake_engine):
     ans = api.ask("what is the yearly budget of manufacturing usa", None, fake_engine.settings, engine=fake_engine)
     assert "$540" in ans.text and "Year Started" not in ans.text, ans.text
+
+
+def test_a_date_question_needs_a_date_and_the_modal_may_is_none():
+    from rag.answer import _DATE, _WHEN_Q
+
+    assert _WHEN_Q.match("What were the exact dates of the two trips?") and _WHEN_Q.match("date of the CRS report")
+    assert not _DATE.search("the findings may not be common to all MICs")
+    assert _DATE.search("published in May 2025") and _DATE.search("over the last decade")
