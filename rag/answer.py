@@ -107,7 +107,8 @@ _ABBREV_RE = re.compile(r"\b(" + "|".join(NAME_ABBREVIATIONS) + r")\.", re.I)
 _BACKREF = re.compile(r"\b(?:this|these|such|the same)\s+(?:\w+\s+)?(?:mics?|centers?|centres?|institutes?|"
                       r"programs?|plans?|initiatives?|funds?|cit(?:y|ies)|compan(?:y|ies)|entit(?:y|ies)|models?|"
                       r"groups?|networks?|hubs?|regions?|provinces?|sectors?|laborator(?:y|ies))\b"
-                      r"|^\W*(?:it|they|this|these)\b", re.I)
+                      r"|^\W*(?:it|they|this|these)\b"
+                      r"|\bthe\s+(?:mic|center|centre|institute|lab|laboratory)\b(?!\s+(?:of|for|in)\b)", re.I)
 _REF_Q = re.compile(r"\b(?:reference|ref\.?|citation|source|footnote|entry)\s*(?:no\.?|number|#)?\s*\[?(\d{1,3})\]?"
                     r"|\[(\d{1,3})\]", re.I)
 
@@ -175,6 +176,8 @@ class Unit:
     end: int
     toks: set[str]
     sim: float = 0.0  # cosine of the question and this unit (0 when no vector)
+    # the words of the sentence before, when this one refers back to it ("... jointly initiated the MIC")
+    borrowed: set[str] = field(default_factory=set)
 
     @property
     def text(self) -> str:
@@ -254,6 +257,8 @@ class GroundedAnswerer:
         # the prose passage that continues each one (same document and section), for lists split between passages
         prose = sorted((c for c in chunks if c.kind == "prose"), key=lambda c: (c.doc_id, c.start))
         self.next_prose = {a.id: b for a, b in zip(prose, prose[1:], strict=False)
+                           if a.doc_id == b.doc_id and a.section_path == b.section_path}
+        self.prev_prose = {b.id: a for a, b in zip(prose, prose[1:], strict=False)
                            if a.doc_id == b.doc_id and a.section_path == b.section_path}
 
     # ------------------------------------------------------------------ scoring
@@ -402,7 +407,9 @@ class GroundedAnswerer:
         for rank, sc in enumerate(contexts):
             extra = self._extra(sc.chunk)
             chunk_toks = self.passage_tokens(sc.chunk)
-            prev: Unit | None = None
+            # a passage's first sentence may refer back to the last one of the passage before it
+            before = self.prev_prose.get(sc.chunk.id)
+            prev: Unit | None = (units_of(ScoredChunk(before, 0.0), rank) or [None])[-1] if before is not None else None
             for u in units_of(sc, rank):
                 u.toks |= extra
                 if sc.chunk.kind != "reference":
@@ -411,7 +418,8 @@ class GroundedAnswerer:
                 u.sim = self.unit_sim(u, query_vec)
                 cov_s = self.coverage(weights, u.toks)
                 if prev is not None and _BACKREF.search(u.text):
-                    cov_s += self.s.backref_share * self.coverage(weights, prev.toks - u.toks)
+                    u.borrowed = prev.toks - u.toks
+                    cov_s += self.s.backref_share * self.coverage(weights, u.borrowed)
                 # a footnote set in the text flow ("*GDP numbers ...", "^{*}" before cleaning) is not what "this"
                 # refers to
                 if not u.text.startswith(("^{", "*")):
@@ -608,11 +616,12 @@ class GroundedAnswerer:
                 continue  # "How many people work there?" is not answered by "30 percent of manufacturing"
             # every name asked about must be in the passage: "institutes in California" is not answered by
             # a passage that only names the University of California
-            if any(self.coverage(p, toks | self._unit_extra(u)) < self.s.min_phrase_coverage for p in phrases):
+            if any(self.coverage(p, toks | self._unit_extra(u) | u.borrowed) < self.s.min_phrase_coverage
+                   for p in phrases):
                 continue
             # the names must be in the sentence itself (or be the sources its passage quotes); the attribute
             # may be anywhere in its passage
-            e_ok = not ew or self.coverage(ew, u.toks | self.chunk_sources(u.chunk) | self._unit_extra(u)) \
+            e_ok = not ew or self.coverage(ew, u.toks | self.chunk_sources(u.chunk) | self._unit_extra(u) | u.borrowed) \
                 >= self.s.min_entity_coverage
             a_ok = not aw or self.coverage(aw, toks) >= self.s.min_attribute_coverage
             # an entry of the reference list is its authors, year and title: "who wrote <its title>" asks its fields

@@ -549,3 +549,10 @@ def test_a_date_question_needs_a_date_and_the_modal_may_is_none():
     assert _WHEN_Q.match("What were the exact dates of the two trips?") and _WHEN_Q.match("date of the CRS report")
     assert not _DATE.search("the findings may not be common to all MICs")
     assert _DATE.search("published in May 2025") and _DATE.search("over the last decade")
+
+
+def test_a_sentence_referring_back_to_the_center_before_it_holds_its_name(fake_engine):
+    # the bullet that names who initiated the center says "the MIC"; the bullet before it names the center
+    ans = api.ask("who jointly initiated the wuhan digital design and manufacturing institute", None,
+                  fake_engine.settings, engine=fake_engine)
+    assert "FAW Group jointly initiated" in ans.text, ans.text
