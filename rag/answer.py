@@ -409,7 +409,8 @@ class GroundedAnswerer:
             chunk_toks = self.passage_tokens(sc.chunk)
             # a passage's first sentence may refer back to the last one of the passage before it
             before = self.prev_prose.get(sc.chunk.id)
-            prev: Unit | None = (units_of(ScoredChunk(before, 0.0), rank) or [None])[-1] if before is not None else None
+            last = units_of(ScoredChunk(before, 0.0), rank)[-1:] if before is not None else []
+            prev: Unit | None = last[0] if last else None
             for u in units_of(sc, rank):
                 u.toks |= extra
                 if sc.chunk.kind != "reference":
