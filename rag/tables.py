@@ -827,8 +827,11 @@ class TableQA:
         label, noun = _table_label(t)
         scope = f"the {len(t.rows)} {noun} in {label}" if noun else f"the {len(t.rows)} entries in {where}"
         head = f"{len(rows)} of {scope}" + (f" have {_with(what)}" if what else "")
+        whole = not what and len(rows) == len(t.rows)
+        if whole:  # no filter: the table's size, not "33 of the 33"
+            head = f"{label if noun else where} lists {len(rows)} {noun or 'entries'}"
         if count and len(rows) > self.s.table_count_names_max:
-            segments = _cited(f"{head}:", rows)  # a long count cites its rows, names stay in them
+            segments = _cited(head if whole else f"{head}:", rows)  # a long count cites its rows, names stay in them
         else:
             segments = [f"{head}: ", *_joined((_cited(self._label(prof, r), [r]) for r in rows), "; ")]
         facts = [f"{head}: " + "; ".join(self._label(prof, r) for r in rows)]

@@ -556,3 +556,9 @@ def test_a_sentence_referring_back_to_the_center_before_it_holds_its_name(fake_e
     ans = api.ask("who jointly initiated the wuhan digital design and manufacturing institute", None,
                   fake_engine.settings, engine=fake_engine)
     assert "FAW Group jointly initiated" in ans.text, ans.text
+
+
+def test_a_count_of_the_whole_table_says_its_size(fake_engine):
+    ans = api.ask("how many MICs are in table A.1", None, fake_engine.settings, engine=fake_engine)
+    assert ans.text.startswith("Table A.1 lists 33 Manufacturing Innovation Centers"), ans.text
+    assert "33 of the 33" not in ans.text and ": [" not in ans.text
