@@ -69,6 +69,7 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
                 r"\bcontrast\b|\bsimilar(?:ity|ities)?\b|\bstack up\b|\brelative to\b|\bsets? (?:\w+ )?apart\b|"
                 r"\b(?:alike|unlike)\b|\bmeasure up\b|\bin common\b|\bshare with\b"),
     ("summary", r"(?<!executive )\bsummar(?:y|ize|ise|ized|ised|izes|ises|izing|ising)\b|\boverview\b|\bgist\b|\brecap\b|\bbrief (?:me|summary)\b|"
+                r"\bsum(?:s|med|ming)? (?:\w+ )?up\b|\brun-?down\b|\bwrap(?:s)? up\b|\bsynopsis\b|\bhighlights of\b|"
                 r"\bwhat\s+(?:does|did|do)\s+(?:the|this)\s+(?:report|document|paper|section|chapter|appendix)"
                 r"\s+(?:say|says|state|tell|cover|discuss|note|mention)\b|\bwhat\s+(?:does|did|do)\s+(?:section|chapter|appendix|part)\s+"
                 r"[\w.]+\s+(?:say|cover|discuss|describe|contain|tell|address)\b|\b(?:tell|teach)\s+me\s+(?:about|more)\b|"

@@ -80,3 +80,9 @@ def test_a_figure_glued_to_its_unit_is_read_apart_unless_the_documents_write_it_
     lx = Lexicon(["China had 3 % at the 10-22 nm level and leads in 5G."], ENGLISH)
     assert "10-22 nm level" in parse_query("how much of the 10-22nm level", lx).text
     assert "5G" in parse_query("what about 5G", lx).text and "14th" in parse_query("the 14th plan", lx).text
+
+
+def test_casual_ways_to_ask_for_a_summary_are_summaries():
+    for q in ("sum up the innovation leadership chapter", "give me a rundown of section 4", "can you sum it up"):
+        assert parse_query(q).intent == "summary", q
+    assert parse_query("what is the sum of funding").intent == "lookup"
