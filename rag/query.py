@@ -53,6 +53,7 @@ _JOINERS = frozenset({"of", "and", "for", "the", "&", "in", "on", "de"})
 _QUESTION_OPENERS = frozenset("what which who whom whose when where why how is are was were do does did can could has "
                               "have had will would should tell list name give".split())
 _QUOTED = re.compile(r"(?:^|(?<=\s))['‘\"“][^'’\"”]+\s[^'’\"”]+['’\"”](?=[\s?.!,:;]|$)")
+_US_COUNTRY = re.compile(r"\b((?:the|vs\.?|versus|and|or|between)\s+)us\b(?!\s+(?:to|with)\b)")
 _GLUED_UNIT = re.compile(r"\b(\d+(?:[.,]\d+)?)(?!st\b|nd\b|rd\b|th\b|s\b)([A-Za-z]{2,})\b")
 _SECTION_REF = re.compile(r"\b(?:section|chapter|appendix|part)\s+([A-Z]?\d+(?:\.\d+)*|[A-D])\b", re.I)
 
@@ -357,6 +358,8 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
             return lexicon.case.get(w, w) if w.islower() else w
 
         text = _WORD_RE.sub(case, lexicon.restore_names(_WORD_RE.sub(mend, text)))
+        # "the us", "germany vs us": the country, not the pronoun
+        text = _US_COUNTRY.sub(lambda m: m.group(1) + "US", text)
         # a figure glued to its unit ("22nm", "5bn") the documents write apart ("22 nm"); "5G" stays as written
         text = _GLUED_UNIT.sub(lambda m: m.group(0) if m.group(0).lower() in lexicon.counts
                                else f"{m.group(1)} {m.group(2)}", text)

@@ -200,7 +200,8 @@ QUESTION_WORDS: frozenset[str] = frozenset(
     "fig page document".split()
 )
 # "How does X differ from Y": the answer states X and Y, it need not say "differ".
-FRAMING_WORDS = "compare compared comparison comparing differ differs difference differences versus vs contrast contrasted"
+FRAMING_WORDS = "compare compared comparison comparing differ differs difference differences versus vs contrast contrasted " \
+                "relative relatively"
 # "Which source is cited for X": the passage says X, it need not say "source".
 SOURCE_WORDS = "source sources cite cites cited citation citations reference references"
 # Verbs of a "Who <verb>s ...?" question that do not say what the person does ("who is", "who has").

@@ -86,3 +86,8 @@ def test_casual_ways_to_ask_for_a_summary_are_summaries():
     for q in ("sum up the innovation leadership chapter", "give me a rundown of section 4", "can you sum it up"):
         assert parse_query(q).intent == "summary", q
     assert parse_query("what is the sum of funding").intent == "lookup"
+
+
+def test_the_us_after_an_article_or_versus_is_the_country():
+    assert "the US" in parse_query("germany vs the us - who invests more").text
+    assert "tell us about" in parse_query("what does this tell us about china").text
