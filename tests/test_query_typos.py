@@ -89,5 +89,5 @@ def test_casual_ways_to_ask_for_a_summary_are_summaries():
 
 
 def test_the_us_after_an_article_or_versus_is_the_country():
-    assert "the US" in parse_query("germany vs the us - who invests more").text
-    assert "tell us about" in parse_query("what does this tell us about china").text
+    assert "the US" in parse_query("germany vs the us - who invests more", lex()).text
+    assert "tell us about" in parse_query("what does this tell us about china", lex()).text
