@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -244,6 +244,11 @@ class TableQA:
         self._unique_cache: dict[tuple[int, str], bool] = {}
         # acronyms the question may use ("MICs"): their expansions, not the letters, are what a table holds
         self.acronym_stems = {stem(k.lower()) for a in acronyms for k in acronym_keys_simple(a.acronym)}
+        # ... and the words of each one's expansion, to tell whether a table holds what the acronym names
+        self.acronym_meaning: dict[str, set[str]] = defaultdict(set)
+        for a in acronyms:
+            for k in acronym_keys_simple(a.acronym):
+                self.acronym_meaning[stem(k.lower())] |= set(_norm_words(re.sub(r"\(.*?\)", "", a.expansion))) - STOPWORDS
         self.entity_types = [set(_norm_words(p.name_col)) for p in self.profiles.values() if p.name_col]
         self.acronym_spellings: dict[str, list[set[str]]] = {}
         for a in acronyms:
@@ -465,7 +470,7 @@ class TableQA:
             known |= row_name_words | _initialisms(named_rows, prof, s.table_initialism_sizes)
             content = [w for w in tokens(question) if not re.fullmatch(r"(19|20)\d\d", w)
                        and w not in row_name_words
-                       and w not in self.acronym_stems]
+                       and not (w in self.acronym_stems and self._acronym_held(w, caption_words | context_words))]
             unknown = {w for w in content if not _known(w, known, s)}  # _known may run difflib: once per word
             explained = sum(1 for w in content if w not in unknown) / len(content) if content else 1.0
             # a name the table does not know ("California", "NSF Engines") means the question is about something else
@@ -597,6 +602,12 @@ class TableQA:
             if col:
                 return self._values_answer(t, prof, col, rq)
         return None
+
+    def _acronym_held(self, w: str, known: set[str]) -> bool:
+        """An acronym names what the table holds ("MICs" in a table of innovation centers), or something it does
+        not ("IP" in a table with an "Owner" column): then it is a word of the question left unexplained."""
+        meaning = self.acronym_meaning.get(w)
+        return not meaning or len(meaning & known) * 2 >= len(meaning)
 
     def _groups_by_known(self, ql: str, prof: TableProfile) -> bool:
         """"Which sector has the most": the noun asked for is a column, the rows' kind, or a year/place word."""

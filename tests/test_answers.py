@@ -562,3 +562,9 @@ def test_a_count_of_the_whole_table_says_its_size(fake_engine):
     ans = api.ask("how many MICs are in table A.1", None, fake_engine.settings, engine=fake_engine)
     assert ans.text.startswith("Table A.1 lists 33 Manufacturing Innovation Centers"), ans.text
     assert "33 of the 33" not in ans.text and ": [" not in ans.text
+
+
+def test_an_acronym_for_something_the_table_does_not_hold_is_no_column_of_it(fake_engine):
+    # "IP" is intellectual property, not the program's "Owner" column; "MICs" is what Table A.1 lists
+    assert fake_engine.table_answer("Who owns the IP in Manufacturing USA?") is None
+    assert fake_engine.table_answer("How many MICs are in Beijing?") is not None
