@@ -97,6 +97,10 @@ CAUSE_MARKERS = re.compile(r"\b(?:because|since|due to|owing to|in response to|a
                            r"in order to|aims? to|aimed|goals?|purpose|objectives?|motivat\w*|seeks? to|intended to|"
                            r"to become|to ensure|to reach|to achieve|drive[ns]?|prompted|spurred|stimulated|inspir\w*|"
                            r"concerns? (?:about|over)|reasons?|rationale|end goal)\b", re.I)
+# A sentence that opens with a consequence ("Hence, Wuhan is home to two MICs") states a result; its reasons are in
+# the sentence before it, which a why-answer brings along.
+CONSEQUENCE_OPENERS = re.compile(r"^\W*(?:hence|therefore|thus|consequently|as a result|accordingly|for this reason|"
+                                 r"that is why|this is why|for these reasons)\b", re.I)
 # A question that opens with "why" asks for reasons, whatever figure it mentions later.
 WHY_SHAPE = re.compile(r"^\W*(?:why|how come)\b", re.I)
 # Sentences about the document itself ("This report summarizes ...", "This review discusses ..."): they echo

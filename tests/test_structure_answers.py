@@ -148,3 +148,9 @@ def test_what_a_comparison_asks_about_finds_the_section_titled_by_it_in_meaning(
     ans = ask(real, "how do china's mics and manufacturing usa differ in how they are organized")
     assert not ans.refused and any(c.section.endswith("3.2.1. Structure") for c in ans.citations), \
         [c.section for c in ans.citations]
+
+
+def test_a_why_answer_brings_the_reasons_before_a_consequence(real):
+    # "Hence, Wuhan is home to two MICs ..." states the result; the sentence before it gives the reasons
+    ans = ask(real, "why does wuhan have two MICs")
+    assert "largest cluster of optoelectronics" in ans.text, ans.text

@@ -31,7 +31,7 @@ from rag.records import Chunk, ScoredChunk
 from rag.settings import AnswerSettings
 from rag.text import tokens
 from rag.units import SOURCE_LINE, sentence_key
-from rag.vocab import CAUSE_MARKERS, METADISCOURSE, NUMBER_WORDS, WHOLE_REPORT_SECTIONS, WHY_SHAPE
+from rag.vocab import CAUSE_MARKERS, CONSEQUENCE_OPENERS, METADISCOURSE, NUMBER_WORDS, WHOLE_REPORT_SECTIONS, WHY_SHAPE
 
 if TYPE_CHECKING:
     from rag.answer import Drafted, GroundedAnswerer, Unit
@@ -302,6 +302,8 @@ class SynthesisAnswerer:
         if not self._grounded(job, [c[1] for c in chosen]):
             return None
         units = [c[1] for c in chosen]
+        if WHY_SHAPE.search(job.query.text):
+            units = self._with_reasons(units)
         ctx = pool
         units = self.g._with_list_items(units, ctx)
         units = self.g._with_attribution(units, ctx)
@@ -320,6 +322,23 @@ class SynthesisAnswerer:
         drafted.contexts = self.g.rerank(job.contexts or pool, self.g.score_units(job.query.text, job.contexts or pool,
                                                                                 job.query_vec))
         return drafted
+
+    def _with_reasons(self, units: list[Unit]) -> list[Unit]:
+        """A chosen sentence that states a consequence ("Hence, ...") comes after the sentence that gives its
+        reasons, in the same paragraph or at the end of the passage before."""
+        from rag.answer import units_of
+
+        out: list[Unit] = []
+        for u in units:
+            if CONSEQUENCE_OPENERS.match(u.text):
+                same = [v for v in units_of(ScoredChunk(u.chunk, 0.0), u.rank) if v.end <= u.start]
+                before = self.g.prev_prose.get(u.chunk.id)
+                if not same and before is not None:
+                    same = units_of(ScoredChunk(before, 0.0), u.rank)
+                if same and not any(v.chunk.id == same[-1].chunk.id and v.start == same[-1].start for v in units + out):
+                    out.append(same[-1])
+            out.append(u)
+        return out
 
     def _part_seeds(self, scored, named: set[tuple[str, ...]]) -> list:
         """A section summarised with its subsections: the best sentence of each subsection, in the report's
