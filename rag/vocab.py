@@ -101,6 +101,9 @@ CAUSE_MARKERS = re.compile(r"\b(?:because|since|due to|owing to|in response to|a
 # the sentence before it, which a why-answer brings along.
 CONSEQUENCE_OPENERS = re.compile(r"^\W*(?:hence|therefore|thus|consequently|as a result|accordingly|for this reason|"
                                  r"that is why|this is why|for these reasons)\b", re.I)
+# ... and a sentence that opens by explaining the one before ("This is due in part to ...") gives its reasons.
+REASON_OPENERS = re.compile(r"^\W*(?:(?:this|that|it)\s+(?:is|was)\s+(?:due|because|owing|explained|driven|largely due|"
+                            r"partly due|in part due)\b|the reasons?\s+(?:is|are|was|were|being)\b|this stems from\b)", re.I)
 # A question that opens with "why" asks for reasons, whatever figure it mentions later.
 WHY_SHAPE = re.compile(r"^\W*(?:why|how come)\b", re.I)
 # Sentences about the document itself ("This report summarizes ...", "This review discusses ..."): they echo

@@ -154,3 +154,8 @@ def test_a_why_answer_brings_the_reasons_before_a_consequence(real):
     # "Hence, Wuhan is home to two MICs ..." states the result; the sentence before it gives the reasons
     ans = ask(real, "why does wuhan have two MICs")
     assert "largest cluster of optoelectronics" in ans.text, ans.text
+
+
+def test_a_why_answer_brings_the_sentence_that_explains_a_chosen_one(real):
+    ans = ask(real, "why does the US lag behind China in turning inventions into products")
+    assert "inadequate development of manufacturing technology" in ans.text, ans.text

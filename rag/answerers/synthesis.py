@@ -31,7 +31,15 @@ from rag.records import Chunk, ScoredChunk
 from rag.settings import AnswerSettings
 from rag.text import tokens
 from rag.units import SOURCE_LINE, sentence_key
-from rag.vocab import CAUSE_MARKERS, CONSEQUENCE_OPENERS, METADISCOURSE, NUMBER_WORDS, WHOLE_REPORT_SECTIONS, WHY_SHAPE
+from rag.vocab import (
+    CAUSE_MARKERS,
+    CONSEQUENCE_OPENERS,
+    METADISCOURSE,
+    NUMBER_WORDS,
+    REASON_OPENERS,
+    WHOLE_REPORT_SECTIONS,
+    WHY_SHAPE,
+)
 
 if TYPE_CHECKING:
     from rag.answer import Drafted, GroundedAnswerer, Unit
@@ -325,19 +333,30 @@ class SynthesisAnswerer:
 
     def _with_reasons(self, units: list[Unit]) -> list[Unit]:
         """A chosen sentence that states a consequence ("Hence, ...") comes after the sentence that gives its
-        reasons, in the same paragraph or at the end of the passage before."""
+        reasons (in the same paragraph or at the end of the passage before), and one whose next sentence explains
+        it ("This is due in part to ...") comes with that sentence."""
         from rag.answer import units_of
 
         out: list[Unit] = []
+
+        def have(x: Unit) -> bool:
+            return any(v.chunk.id == x.chunk.id and v.start == x.start for v in units + out)
+
         for u in units:
             if CONSEQUENCE_OPENERS.match(u.text):
                 same = [v for v in units_of(ScoredChunk(u.chunk, 0.0), u.rank) if v.end <= u.start]
                 before = self.g.prev_prose.get(u.chunk.id)
                 if not same and before is not None:
                     same = units_of(ScoredChunk(before, 0.0), u.rank)
-                if same and not any(v.chunk.id == same[-1].chunk.id and v.start == same[-1].start for v in units + out):
+                if same and not have(same[-1]):
                     out.append(same[-1])
             out.append(u)
+            after = [v for v in units_of(ScoredChunk(u.chunk, 0.0), u.rank) if v.start >= u.end]
+            nxt = self.g.next_prose.get(u.chunk.id)
+            if not after and nxt is not None:
+                after = units_of(ScoredChunk(nxt, 0.0), u.rank)
+            if after and REASON_OPENERS.match(after[0].text) and not have(after[0]):
+                out.append(after[0])  # "... is lagging behind China. This is due in part to ..."
         return out
 
     def _part_seeds(self, scored, named: set[tuple[str, ...]]) -> list:
