@@ -338,7 +338,11 @@ def ask(
             quotes = [" ".join(c.quote.split()) for r in parts for c in r.drafted.citations
                       if eng.index.chunk_by_id[c.chunk_id].kind != "table_row"]
             overlap = len(quotes) != len(set(quotes)) and not d.refused
-            if all(not r.drafted.refused for r in parts) and not overlap:
+            # a table that computes the whole question (each program's year and count) answers it at once, rather
+            # than a part read without the rest ("how many institutes does each have?") going to the text
+            whole_table = whole.answerer == "table" and table is not None and not table.unexplained and \
+                len(table.columns) >= len(parts) and any(r.answerer != "table" for r in parts)
+            if all(not r.drafted.refused for r in parts) and not overlap and not whole_table:
                 d = merge_parts([r.drafted for r in parts])
                 routed_by = [r.answerer for r in parts]
         contexts = _evidence_first(d.citations, d.contexts or contexts, eng)[:k]

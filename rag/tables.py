@@ -92,6 +92,7 @@ class TableAnswer:
     facts: list[str] = field(default_factory=list)  # plain statements, for the LLM prompt
     # question words the table could not account for ("overtake", "company"): the text may answer better
     unexplained: set[str] = field(default_factory=set)
+    columns: list[str] = field(default_factory=list)  # the columns whose cells a cell answer gives
 
     @property
     def plain_text(self) -> str:
@@ -722,7 +723,7 @@ class TableQA:
             vals = "; ".join(f"{c}: {r.raw_cells.get(c) or 'not given'}" for c in cols)
             parts.append(f"{who} — {vals}")
         segments = _joined((_cited(p, [r]) for p, r in zip(parts, rows, strict=True)), "; ") + ["."]
-        return TableAnswer(segments, rows, t, parts)
+        return TableAnswer(segments, rows, t, parts, columns=list(cols))
 
     @staticmethod
     def _having(ql: str) -> tuple[str, int] | None:
@@ -893,7 +894,7 @@ class TableQA:
             shown = raw if raw else "not given"
             parts.append(f"{c}: {shown}")
         said = f"{label} — " + "; ".join(parts)
-        return TableAnswer(_cited(said, [row]) + ["."], [row], t, [f"{said}."])
+        return TableAnswer(_cited(said, [row]) + ["."], [row], t, [f"{said}."], columns=list(cols))
 
     # ------------------------------------------------------------------ acronyms
     def answer_acronym(self, question: str) -> TableAnswer | None:

@@ -568,3 +568,9 @@ def test_an_acronym_for_something_the_table_does_not_hold_is_no_column_of_it(fak
     # "IP" is intellectual property, not the program's "Owner" column; "MICs" is what Table A.1 lists
     assert fake_engine.table_answer("Who owns the IP in Manufacturing USA?") is None
     assert fake_engine.table_answer("How many MICs are in Beijing?") is not None
+
+
+def test_a_compound_question_one_table_computes_whole_is_answered_at_once(fake_engine):
+    ans = api.ask("In which year did each of the three programs begin, and how many institutes does each have?", None,
+                  fake_engine.settings, engine=fake_engine)
+    assert ans.answerer == "table" and all(x in ans.text for x in ("1949", "76", "2014", "18")), ans.text
