@@ -29,6 +29,7 @@ from rag.text import tokens
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
 from rag.vocab import (
     ANSWER_FRAME_WORDS,
+    EXCLUSION_PHRASE,
     FRAMING_WORDS,
     IRREGULAR_PLURALS,
     LIGHT_VERB_PHRASES,
@@ -93,6 +94,7 @@ _WHO_VERB = re.compile(r"^\s*who\s+(?:(?:typically|usually|jointly|actually|curr
                        re.I)
 _ROLE = set(tokens(ROLE_WORDS))
 _REFERENCE_FIELDS = frozenset(tokens(REFERENCE_FIELD_WORDS))
+_CAPITAL_RUN = re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:\s+(?:of|and|for|the|on)?\s*[A-Z][a-z]+)+")
 _DIGIT_WORDS = {str(i): w for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 _LONG_STEM: dict[str, str] = {short[0]: full[0] for short, full in ((tokens(a), tokens(b)) for a, b in SHORT_FORMS.items())
                                if short and full}
@@ -266,7 +268,7 @@ class GroundedAnswerer:
     def content_tokens(question: str) -> set[str]:
         """The question's terms a passage should hold: without the words that only frame the question."""
         # "how fast", "so far", "besides" shape the question; the passage will not repeat them
-        toks = set(tokens(LIGHT_VERB_PHRASES.sub(" ", _PHRASING.sub(" ", question))))
+        toks = set(tokens(LIGHT_VERB_PHRASES.sub(" ", _PHRASING.sub(" ", EXCLUSION_PHRASE.sub(" ", question)))))
         if _ASKS_SOURCE.search(question):
             toks -= _SOURCE_WORDS  # "which source is cited for X": the passage says X, not "source"
         # "how does X differ from Y": the answer states X and Y, not "differ"; nor "named on the title page"
@@ -351,6 +353,11 @@ class GroundedAnswerer:
             # and the other way: "manufacturing innovation centers" in a sentence meets "MICs" in the question
             got = set(tokens(" ".join(self.expander.expansions(u.text) + self.expander.acronyms_written(u.text)))) \
                 if self.expander is not None else set()
+            # a name the acronym list lacks stands for its initials too ("Congressional Research Service": CRS)
+            for m in _CAPITAL_RUN.finditer(u.text):
+                words = m.group(0).split()
+                got |= {"".join(w[0] for w in ws).lower() for ws in (words, [w for w in words if w[0].isupper()])
+                        if len(ws) >= 2}
             self.chunk_extra[key] = got
         return got
 
@@ -412,7 +419,7 @@ class GroundedAnswerer:
             last = units_of(ScoredChunk(before, 0.0), rank)[-1:] if before is not None else []
             prev: Unit | None = last[0] if last else None
             for u in units_of(sc, rank):
-                u.toks |= extra
+                u.toks |= extra | self._unit_extra(u)  # "Congressional Research Service" is the question's "CRS"
                 if sc.chunk.kind != "reference":
                     u.toks |= self.source_tokens(u.text, u.chunk.doc_id)
                 u.toks |= {NAME_ABBREVIATIONS[m.lower()] for m in _ABBREV_RE.findall(u.text)}
@@ -601,7 +608,7 @@ class GroundedAnswerer:
         verb = self.asked_verb(question)
         wants_date = bool(_WHEN_Q.match(question))
         wants_money = bool(_QUANTITY_Q.search(question) and _MONEY_Q.search(question))
-        phrases = [{t: self.idf(t) for t in p} for p in self.entity_phrases(question)
+        phrases = [{t: self.idf(t) for t in p} for p in self.entity_phrases(EXCLUSION_PHRASE.sub(" ", question))
                    if not all(self.idf.df.get(t, 0) >= self.s.subject_name_share * self.idf.n for t in p)]
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())

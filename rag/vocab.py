@@ -142,8 +142,12 @@ TOPIC_FRAME_WORDS: frozenset[str] = frozenset(
 # it is about ("named on the title page", "what position does X hold"): the answer need not repeat them.
 ANSWER_FRAME_WORDS: frozenset[str] = frozenset(
     "title page cover named listed mentioned noted acknowledgments acknowledgements foreword preface "
-    "position role job post hold holds held".split()
+    "position role job post hold holds held get gets got getting".split()
 )
+# Names after these words are what a question sets aside ("Besides the MICs, what other tactics ..."): the answer
+# need not name them.
+EXCLUSION_PHRASE = re.compile(r"\b(?:besides|other than|apart from|aside from|except(?: for)?|excluding|beyond)\s+"
+                              r"(?:the\s+)?[\w'’&.-]+(?:\s+[A-Z][\w'’&.-]*)*", re.I)
 # Phrasal verbs that only say "do" or "create" ("set up", "carry out"): the report words it otherwise
 # ("established", "conducted"), so they are not terms an answer must share.
 LIGHT_VERB_PHRASES = re.compile(r"\b(?:set|sets|setting|put|puts|carry|carries|carried|bring|brings|brought|come|comes|"

@@ -159,3 +159,15 @@ def test_a_why_answer_brings_the_reasons_before_a_consequence(real):
 def test_a_why_answer_brings_the_sentence_that_explains_a_chosen_one(real):
     ans = ask(real, "why does the US lag behind China in turning inventions into products")
     assert "inadequate development of manufacturing technology" in ans.text, ans.text
+
+
+def test_a_name_set_aside_is_not_required_and_a_written_out_name_meets_its_initials(real):
+    # "apart from the MICs" sets the MICs aside; "CRS" is the sentence's "Congressional Research Service"
+    ans = ask(real, "apart from the MICs, which industrial policy tactics does China use according to the CRS?")
+    assert not ans.refused and "forced joint ventures" in ans.text, ans.text
+
+
+
+def test_get_is_no_term_an_answer_must_hold(real):
+    ans = ask(real, "How much money did the National Power Battery MIC reportedly get when it was created?")
+    assert "400 million" in ans.text, ans.text
