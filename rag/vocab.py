@@ -65,7 +65,7 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
                      r"(?:report|document)\s+(?:organi[sz]ed|structured|laid out|arranged)\b|\b(?:structure|outline|"
                      r"organi[sz]ation|contents|chapters|sections|parts)\s+(?:of|in)\s+(?:the|this)\s+(?:report|document)\b|\bsum\s+up\s+(?:the|this)"
                      r"\s+(?:report|document)\b"),
-    ("compare", r"\bcompar(?:e|es|ed|ing|ison|isons)\b|\bdiffer(?:s|ed|ent|ence|ences)?\b|\bversus\b|\bvs\.?\b|"
+    ("compare", r"\bcompar(?:e|es|ed|ing|ison|isons)\b|\bdiffer(?:s|ed|ent|ently|ence|ences)?\b|\bversus\b|\bvs\.?\b|"
                 r"\bcontrast\b|\bsimilar(?:ity|ities)?\b|\bstack up\b|\brelative to\b|\bsets? (?:\w+ )?apart\b|"
                 r"\b(?:alike|unlike)\b|\bmeasure up\b|\bin common\b|\bshare with\b"),
     ("summary", r"(?<!executive )\bsummar(?:y|ize|ise|ized|ised|izes|ises|izing|ising)\b|\boverview\b|\bgist\b|\brecap\b|\bbrief (?:me|summary)\b|"
@@ -77,7 +77,7 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
                 r"(?:in\s+)?(?:section|chapter|appendix)\b|\bwalk me through\b|\bexplain\s+(?:section|chapter)\b"),
     ("explain", r"^\W*(?:why|how come)\b|\bwhat\s+(?:is|are|was|were)\s+the\s+(?:main\s+)?(?:reasons?|motivations?|"
                 r"rationale|drivers?|purpose|goals?|aims?|role)\b|\bfor what reason\b|\bwhat\s+(?:motivated|drove|"
-                r"prompted|led)\b|^\W*how\s+(?:do|does|did|are|is|was|were|can|could|will|would|should|has|have)\b|"
+                r"prompted|led|explains|accounts\s+for|drives|is\s+behind|lies\s+behind|caused|causes)\b|^\W*how\s+(?:do|does|did|are|is|was|were|can|could|will|would|should|has|have)\b|"
                 r"^\W*in what ways?\b|^\W*explain\b|\bwhat\s+role\b|\bhow\s+(?:exactly\s+)?(?:do|does|did)\b"),
     ("list", r"^\W*(?:list|enumerate|name)\b|\bwhat\s+(?:are|were)\s+(?:the\s+|some\s+(?:of\s+the\s+)?)?"
              r"(?:\w+\s+){0,3}(?:challenges|tasks|goals|problems|issues|obstacles|barriers|weaknesses|strengths|"

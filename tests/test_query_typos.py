@@ -91,3 +91,9 @@ def test_casual_ways_to_ask_for_a_summary_are_summaries():
 def test_the_us_after_an_article_or_versus_is_the_country():
     assert "the US" in parse_query("germany vs the us - who invests more", lex()).text
     assert "tell us about" in parse_query("what does this tell us about china", lex()).text
+
+
+def test_what_explains_asks_why_and_differently_compares():
+    assert parse_query("what explains how fast the program has grown").intent == "explain"
+    assert parse_query("what accounts for the lead in batteries").intent == "explain"
+    assert parse_query("how is IP handled differently in the three programs").intent == "compare"
