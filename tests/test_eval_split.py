@@ -128,3 +128,17 @@ def test_eval_of_another_gold_file_leaves_the_committed_report_alone(tmp_path, m
     assert committed.read_bytes() == before
     written = list((tmp_path / "evals").glob("REPORT-*.md"))
     assert len(written) == 1 and "test questions" in written[0].read_text()
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "evals" / "fresh").glob("*.jsonl")), ids=lambda p: p.name)
+def test_the_fresh_sets_load_and_their_answers_are_in_the_report(path):
+    # the three sets written without seeing the gold set (README: "What the evaluation shows")
+    report = normalize(REPORT.read_text(encoding="utf-8"))
+    fresh = load_gold(path)
+    assert len(fresh) >= 80 and len({i["id"] for i in fresh}) == len(fresh)
+    for item in fresh:
+        for alt in [a for fact in item.get("key_facts", []) for a in fact] + \
+                   [a for point in item.get("key_points", []) for a in point]:
+            assert normalize(alt) in report, (item["id"], alt)
+        if item.get("key_points"):
+            assert 0 < item["need"] <= 1, item["id"]
