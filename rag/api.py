@@ -339,7 +339,7 @@ def ask(
                       if eng.index.chunk_by_id[c.chunk_id].kind != "table_row"]
             overlap = len(quotes) != len(set(quotes)) and not d.refused
             # a table that computes the whole question (each program's year and count) answers it at once, rather
-            # than a part read without the rest ("how many institutes does each have?") going to the text
+            # than a part that, read without the rest, goes to the text
             whole_table = whole.answerer == "table" and table is not None and not table.unexplained and \
                 len(table.columns) >= len(parts) and any(r.answerer != "table" for r in parts)
             if all(not r.drafted.refused for r in parts) and not overlap and not whole_table:

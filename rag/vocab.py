@@ -144,8 +144,8 @@ ANSWER_FRAME_WORDS: frozenset[str] = frozenset(
     "title page cover named listed mentioned noted acknowledgments acknowledgements foreword preface "
     "position role job post hold holds held get gets got getting".split()
 )
-# Names after these words are what a question sets aside ("Besides the MICs, what other tactics ..."): the answer
-# need not name them.
+# Names after these words are what a question sets aside ("apart from X, which other ..."): the answer need not
+# name them.
 EXCLUSION_PHRASE = re.compile(r"\b(?:besides|other than|apart from|aside from|except(?: for)?|excluding|beyond)\s+"
                               r"(?:the\s+)?[\w'’&.-]+(?:\s+[A-Z][\w'’&.-]*)*", re.I)
 # Phrasal verbs that only say "do" or "create" ("set up", "carry out"): the report words it otherwise
