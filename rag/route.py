@@ -49,7 +49,8 @@ class Router:
             # otherwise get the nearest passages about something else
             from rag.answer import Drafted
 
-            names = " or ".join(job.query.absent_names)
+            # a few names, each kept short: a pasted list of names makes a refusal, not a wall of text
+            names = " or ".join(n if len(n) <= 60 else n[:57].rstrip() + "..." for n in job.query.absent_names[:3])
             return Routed(Drafted.refusal(why=f"it does not mention {names}."), "names")
         route = self.routes.get(job.query.intent, self.routes["lookup"])
         last: Drafted | None = None

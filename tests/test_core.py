@@ -309,3 +309,11 @@ def test_a_synthesis_never_ends_on_a_lead_in(real):
 def test_a_nearby_statistic_about_something_else_is_not_an_answer(real):
     ans = api.ask("How many patents have the MICs filed?", None, real.settings, engine=real, k=10)
     assert ans.refused and ans.text == CANNOT_ANSWER
+
+
+def test_a_refusal_for_absent_names_stays_short():
+    answers = _Fixed("c", _drafted(Segment("Yes ", 1), "."))
+    job = _job("What about these?")
+    job.query.absent_names = ["Xq " * 100, "B", "C", "D"]
+    text = Router({"c": answers}, {"lookup": ("c",)}).run(job).drafted.text
+    assert len(text) < 200 and "D" not in text.split(": it does not mention ")[1], text
