@@ -46,7 +46,8 @@ from rag.vocab import (
 # ("who owns IP when a company uses ...")
 _NUMERIC_Q = re.compile(r"^\W*when\b|(?:,|\band)\s+when\b|\b(how many|how much|what percent|what percentage|what share|"
                         r"what proportion|what fraction|what year|which year|how large|how big|how long|how old|what number|what amount|"
-                        r"what is the value|what was the value|what rate|by how much|growth rate)\b", re.I)
+                        r"what is the value|what was the value|what rate|by how much|growth rate|"
+                        r"(?:largest|greatest|highest|smallest|lowest|biggest)\s+(?:number|share|amount)\s+of)\b", re.I)
 _HAS_NUM = re.compile(r"\d")
 _PHRASING = re.compile(r"\bhow\s+(fast|big|large|much|many|long|often|quickly|far|high|old|significant|"
                        r"important|strong|well)\b|\b(so far|to date|as of now|these days|nowadays|in total|besides|"

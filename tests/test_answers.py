@@ -574,3 +574,11 @@ def test_a_compound_question_one_table_computes_whole_is_answered_at_once(fake_e
     ans = api.ask("In which year did each of the three programs begin, and what is each one's number of institutes?",
                   None, fake_engine.settings, engine=fake_engine)
     assert ans.answerer == "table" and all(x in ans.text for x in ("1949", "76", "2014", "18")), ans.text
+
+
+def test_which_has_the_largest_number_of_asks_a_figure():
+    from rag.answer import asks_number
+
+    assert asks_number("Which agency funds the largest number of institutes?")
+    assert asks_number("which city hosts the biggest share of centers")
+    assert not asks_number("Which agency funds the institutes?")
