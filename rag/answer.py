@@ -248,6 +248,7 @@ class GroundedAnswerer:
         self.expander = expander
         # acronyms written out, per chunk (computed when a chunk is first scored, so start-up stays flat)
         self.chunk_extra: dict[str, set[str]] = {}
+        self.unit_extra: dict[tuple[str, int], set[str]] = {}  # the same, per sentence (chunk id, start)
         self.chunk_toks: dict[str, set[str]] = {}
         self.chunk_src: dict[str, set[str]] = {}
         self.idf = IDF(chunks, df)
@@ -259,10 +260,10 @@ class GroundedAnswerer:
         self.doc_order = list(dict.fromkeys(c.doc_id for c in chunks))
         # the prose passage that continues each one (same document and section), for lists split between passages
         prose = sorted((c for c in chunks if c.kind == "prose"), key=lambda c: (c.doc_id, c.start))
-        self.next_prose = {a.id: b for a, b in zip(prose, prose[1:], strict=False)
-                           if a.doc_id == b.doc_id and a.section_path == b.section_path}
-        self.prev_prose = {b.id: a for a, b in zip(prose, prose[1:], strict=False)
-                           if a.doc_id == b.doc_id and a.section_path == b.section_path}
+        pairs = [(a, b) for a, b in zip(prose, prose[1:], strict=False)
+                 if a.doc_id == b.doc_id and a.section_path == b.section_path]
+        self.next_prose = {a.id: b for a, b in pairs}
+        self.prev_prose = {b.id: a for a, b in pairs}
 
     # ------------------------------------------------------------------ scoring
     @staticmethod
@@ -348,8 +349,8 @@ class GroundedAnswerer:
 
     def _unit_extra(self, u: Unit) -> set[str]:
         """Tokens of the acronyms a sentence uses, written out: "CDB pledged" names the China Development Bank."""
-        key = f"{u.chunk.id}:{u.start}"
-        got = self.chunk_extra.get(key)
+        key = (u.chunk.id, u.start)
+        got = self.unit_extra.get(key)
         if got is None:
             # and the other way: "manufacturing innovation centers" in a sentence meets "MICs" in the question
             got = set(tokens(" ".join(self.expander.expansions(u.text) + self.expander.acronyms_written(u.text)))) \
@@ -359,8 +360,20 @@ class GroundedAnswerer:
                 words = m.group(0).split()
                 got |= {"".join(w[0] for w in ws).lower() for ws in (words, [w for w in words if w[0].isupper()])
                         if len(ws) >= 2}
-            self.chunk_extra[key] = got
+            self.unit_extra[key] = got
         return got
+
+    def neighbour(self, u: Unit, after: bool = False) -> Unit | None:
+        """The sentence just before (or after) ``u``: in its passage, else the last (first) of the passage before
+        (after) it in the same section."""
+        same = [v for v in units_of(ScoredChunk(u.chunk, 0.0), u.rank)
+                if (v.start >= u.end if after else v.end <= u.start)]
+        if not same:
+            other = (self.next_prose if after else self.prev_prose).get(u.chunk.id)
+            same = units_of(ScoredChunk(other, 0.0), u.rank) if other is not None else []
+        if not same:
+            return None
+        return same[0] if after else same[-1]
 
     def _extra(self, chunk: Chunk) -> set[str]:
         """Tokens of the acronyms a chunk uses, written out: "U.S." in a passage meets "United States"."""
@@ -415,11 +428,10 @@ class GroundedAnswerer:
         for rank, sc in enumerate(contexts):
             extra = self._extra(sc.chunk)
             chunk_toks = self.passage_tokens(sc.chunk)
+            units = units_of(sc, rank)
             # a passage's first sentence may refer back to the last one of the passage before it
-            before = self.prev_prose.get(sc.chunk.id)
-            last = units_of(ScoredChunk(before, 0.0), rank)[-1:] if before is not None else []
-            prev: Unit | None = last[0] if last else None
-            for u in units_of(sc, rank):
+            prev: Unit | None = self.neighbour(units[0]) if units else None
+            for u in units:
                 u.toks |= extra | self._unit_extra(u)  # "Congressional Research Service" is the question's "CRS"
                 if sc.chunk.kind != "reference":
                     u.toks |= self.source_tokens(u.text, u.chunk.doc_id)
@@ -625,13 +637,12 @@ class GroundedAnswerer:
                 continue  # "How many people work there?" is not answered by "30 percent of manufacturing"
             # every name asked about must be in the passage: "institutes in California" is not answered by
             # a passage that only names the University of California
-            if any(self.coverage(p, toks | self._unit_extra(u) | u.borrowed) < self.s.min_phrase_coverage
-                   for p in phrases):
+            if any(self.coverage(p, toks | u.borrowed) < self.s.min_phrase_coverage for p in phrases):
                 continue
             # the names must be in the sentence itself (or be the sources its passage quotes); the attribute
             # may be anywhere in its passage
-            e_ok = not ew or self.coverage(ew, u.toks | self.chunk_sources(u.chunk) | self._unit_extra(u) | u.borrowed) \
-                >= self.s.min_entity_coverage
+            # (u.toks already holds the sentence's acronyms both ways: score_units)
+            e_ok = not ew or self.coverage(ew, u.toks | self.chunk_sources(u.chunk) | u.borrowed) >= self.s.min_entity_coverage
             a_ok = not aw or self.coverage(aw, toks) >= self.s.min_attribute_coverage
             # an entry of the reference list is its authors, year and title: "who wrote <its title>" asks its fields
             a_ok = a_ok or (u.chunk.kind == "reference" and bool(attr & _REFERENCE_FIELDS))

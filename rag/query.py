@@ -212,11 +212,16 @@ class Lexicon:
 
     MAX_ACRONYM = 6
 
+    def _within(self, low: str) -> list[tuple[int, str]]:
+        """The documents' words a typo away from ``low`` (one edit, two for long words), with their distance.
+        Typos rarely hit the first letter; requiring it also keeps the search small."""
+        limit = 1 if len(low) <= 7 else 2
+        return [(d, w) for n in range(len(low) - limit, len(low) + limit + 1) for w in self._by_len.get(n, ())
+                if (w[0] == low[0] or w[:2] == low[:2][::-1]) and (d := _edit_distance(low, w, limit)) <= limit]
+
     def _near(self, low: str) -> bool:
         """Whether a word of the documents is a typo away (then the name may be that word misspelt)."""
-        limit = 1 if len(low) <= 7 else 2
-        return any(_edit_distance(low, w, limit) <= limit for n in range(len(low) - limit, len(low) + limit + 1)
-                   for w in self._by_len.get(n, ()) if w[0] == low[0] or w[:2] == low[:2][::-1])
+        return bool(self._within(low))
 
     def spelled_out(self, acronym: str) -> bool:
         """Whether some run of words in the documents has these initials ("FYP": "Five-Year Plan")."""
@@ -243,15 +248,7 @@ class Lexicon:
         if american != low:
             # a British spelling is a spelling, not a typo: use the report's form when it has one
             return american if self.known(american) and american in self.counts else None
-        limit = 1 if len(low) <= 7 else 2
-        best: list[tuple[int, int, str]] = []
-        for n in range(len(low) - limit, len(low) + limit + 1):
-            for w in self._by_len.get(n, ()):
-                if w[0] != low[0] and w[:2] != low[:2][::-1]:
-                    continue  # typos rarely hit the first letter; this also keeps the search small
-                d = _edit_distance(low, w, limit)
-                if d <= limit:
-                    best.append((d, -self.counts[w], w))
+        best = [(d, -self.counts[w], w) for d, w in self._within(low)]
         # another form of the same word ("summarize" -> "summarizes") is an inflection the report lacks, not a typo
         best = [b for b in best if not (b[2].startswith(low[:-1]) or low.startswith(b[2][:-1]))]
         if not best:

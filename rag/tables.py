@@ -244,12 +244,12 @@ class TableQA:
         # words naming each table's kind of entity ("Manufacturing Innovation Center"), singular or plural
         self._unique_cache: dict[tuple[int, str], bool] = {}
         # acronyms the question may use ("MICs"): their expansions, not the letters, are what a table holds
-        self.acronym_stems = {stem(k.lower()) for a in acronyms for k in acronym_keys_simple(a.acronym)}
-        # ... and the words of each one's expansion, to tell whether a table holds what the acronym names
+        # (each with the words of its expansion, to tell whether a table holds what the acronym names)
         self.acronym_meaning: dict[str, set[str]] = defaultdict(set)
         for a in acronyms:
             for k in acronym_keys_simple(a.acronym):
                 self.acronym_meaning[stem(k.lower())] |= set(_norm_words(re.sub(r"\(.*?\)", "", a.expansion))) - STOPWORDS
+        self.acronym_stems = set(self.acronym_meaning)
         self.entity_types = [set(_norm_words(p.name_col)) for p in self.profiles.values() if p.name_col]
         self.acronym_spellings: dict[str, list[set[str]]] = {}
         for a in acronyms:

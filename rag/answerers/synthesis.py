@@ -335,28 +335,19 @@ class SynthesisAnswerer:
         """A chosen sentence that states a consequence ("Hence, ...") comes after the sentence that gives its
         reasons (in the same paragraph or at the end of the passage before), and one whose next sentence explains
         it ("This is due in part to ...") comes with that sentence."""
-        from rag.answer import units_of
-
         out: list[Unit] = []
 
         def have(x: Unit) -> bool:
             return any(v.chunk.id == x.chunk.id and v.start == x.start for v in units + out)
 
         for u in units:
-            if CONSEQUENCE_OPENERS.match(u.text):
-                same = [v for v in units_of(ScoredChunk(u.chunk, 0.0), u.rank) if v.end <= u.start]
-                before = self.g.prev_prose.get(u.chunk.id)
-                if not same and before is not None:
-                    same = units_of(ScoredChunk(before, 0.0), u.rank)
-                if same and not have(same[-1]):
-                    out.append(same[-1])
+            before = self.g.neighbour(u) if CONSEQUENCE_OPENERS.match(u.text) else None
+            if before is not None and not have(before):
+                out.append(before)
             out.append(u)
-            after = [v for v in units_of(ScoredChunk(u.chunk, 0.0), u.rank) if v.start >= u.end]
-            nxt = self.g.next_prose.get(u.chunk.id)
-            if not after and nxt is not None:
-                after = units_of(ScoredChunk(nxt, 0.0), u.rank)
-            if after and REASON_OPENERS.match(after[0].text) and not have(after[0]):
-                out.append(after[0])  # "... is lagging behind China. This is due in part to ..."
+            after = self.g.neighbour(u, after=True)
+            if after is not None and REASON_OPENERS.match(after.text) and not have(after):
+                out.append(after)  # "... is lagging behind China. This is due in part to ..."
         return out
 
     def _part_seeds(self, scored, named: set[tuple[str, ...]]) -> list:
