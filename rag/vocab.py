@@ -38,6 +38,11 @@ POLITE_SUFFIXES: tuple[str, ...] = (
     r",?\s*(?:according to|based on|per|in) (?:the|this) (?:report|document|paper|study|publication)",
 )
 
+# How long the answer should be ("in 3-4 sentences", "a two-paragraph summary"): a wish about the answer's form,
+# not a figure the answer must hold.
+ANSWER_LENGTH = re.compile(r"\b(?:in\s+)?(?:\d+|one|two|three|four|five|six|a few)(?:\s*(?:-|–|to|or)\s*(?:\d+|two|three|"
+                           r"four|five|six))?[\s-]*(?:sentences?|words?|bullets?|bullet points?|lines?|paragraphs?)\b",
+                           re.I)
 # Adverbs that only soften or stress a question; dropped before matching (meaning stays the same).
 FILLER_ADVERBS: frozenset[str] = frozenset(
     "actually really exactly precisely basically essentially honestly truly just ever officially newly "
@@ -51,15 +56,19 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
                      r"\bbottom line\b|\btl;?dr\b|\b(?:purpose|aim|goal|objective|scope|point)\s+of\s+(?:the|this)\s+"
                      r"(?:report|document|study|publication|paper)\b|\b(?:the|this)\s+(?:report|document|study|paper)"
                      r"(?:'s)?\s+(?:purpose|aim|goal|objective|conclusions?|findings?|recommendations?|methods?|"
-                     r"methodology|approach|audience)\b|\bwhat\s+(?:is|was)\s+(?:the|this)\s+(?:report|document|"
-                     r"study|paper)\s+(?:about|for)\b|\b(?:why|how)\s+(?:was|did)\s+(?:the|this|nist)\s+(?:report|"
+                     r"methodology|approach|audience)\b|\bwhat\s+(?:is|was)\s+(?:the|this)\s+(?:report|document|doc|"
+                     r"study|paper)\s+(?:about|for)\b|\bwhat\s+(?:the|this)\s+(?:report|document|doc|study|paper)\s+(?:is|was)\s+"
+                     r"(?:about|for)\b|\b(?:why|how)\s+(?:was|did)\s+(?:the|this|nist)\s+(?:report|"
                      r"document|study)?\s*(?:written|produced|prepared|conducted|write|do)\b|\bsummar(?:y|ize|ise)\s+"
                      r"(?:of\s+)?(?:the|this)\s+(?:whole\s+|entire\s+)?(?:report|document|study|paper)\b|"
                      r"\bwhat\s+does\s+(?:the|this)\s+(?:report|study)\s+(?:conclude|find|recommend|mean)\b|"
                      r"\bwho\s+is\s+(?:the|this)\s+(?:report|document)\s+(?:for|aimed at|written for)\b|"
                      r"\bimplications?\s+for\s+(?:the\s+)?(?:u\.?s\.?|united states|america|manufacturing usa)\b|"
                      r"\bwhat\s+does\s+(?:this|it|all\s+this|that|the\s+report)\s+mean\s+for\b|"
-                     r"\b(?:overall|general|broad)\s+(?:take|view|assessment|verdict|picture|argument|message)\b|"
+                     r"\b(?:overall|general|broad)\s+(?:take|view|assessment|verdict|picture|argument|message|story|narrative|"
+                     r"thesis)\b|\b(?:big|whole|full)\s+(?:picture|story)\b|"
+                     r"\b(?:does|do|did)\s+(?:the|this)\s+(?:report|document|doc|study|paper|authors?)\s+(?:think|believe|"
+                     r"expect|predict|argue|suggest|see|view|assess|judge)\b|"
                      r"\b(?:sources?|methods?|methodology|data|evidence)\s+(?:does|did)\s+(?:the|this)\s+(?:report|"
                      r"study|document)\s+(?:use|rely|draw|build|base)\b|\bhow\s+(?:is|was)\s+(?:the|this)\s+"
                      r"(?:report|document)\s+(?:organi[sz]ed|structured|laid out|arranged)\b|\b(?:structure|outline|"

@@ -73,6 +73,11 @@ def test_names_get_the_reports_capitals(lexicon):
     ("What are the main challenges MICs face?", "list"),
     ("What challenges does China face in reaching its goals?", "list"),
     ("Which MICs are in Wuhan?", "lookup"),
+    # the document's own view, or its story as a whole
+    ("Does this doc expect China to win the race?", "whole_report"),
+    ("what is the big picture here", "whole_report"),
+    ("Give me the overall narrative.", "whole_report"),
+    ("tell me what this document is about", "whole_report"),
 ])
 def test_intent_comes_from_the_shape_of_the_question(question, intent):
     assert classify(question) == intent
@@ -82,6 +87,13 @@ def test_a_compound_question_is_split_into_parts(lexicon):
     q = parse_query("How many MICs does China have, and when did they start?", lexicon)
     assert q.parts == ["How many MICs does China have?", "When did they start?"]
     assert parse_query("Where and when was it set up?", lexicon).parts == []  # a part needs its own words
+
+
+def test_a_wish_about_the_answers_length_is_no_figure_to_find(lexicon):
+    q = parse_query("give me a 3-4 sentence summary of the funding", lexicon)
+    assert not any(ch.isdigit() for ch in q.text) and "summary of the funding" in q.text
+    assert "two" not in parse_query("Explain IP management in two paragraphs", lexicon).text
+    assert "2018" in parse_query("How many MICs were established in 2018?", lexicon).text
 
 
 def test_section_numbers_are_read(lexicon):
