@@ -26,11 +26,11 @@ from typing import Literal
 
 from rag.text import STOPWORDS, fold, tokens
 from rag.vocab import (
+    ANSWER_LENGTH,
     COMPOUND_SPLIT,
     ENGLISH_SUFFIXES,
     FIGURE_SHAPE,
     FILLER_ADVERBS,
-    ANSWER_LENGTH,
     INTENT_CUES,
     PLACE_NAMES,
     POLITE_PREFIXES,
