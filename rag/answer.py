@@ -111,7 +111,7 @@ _BACKREF = re.compile(r"\b(?:this|these|such|the same)\s+(?:\w+\s+)?(?:mics?|cen
                       r"programs?|plans?|initiatives?|funds?|cit(?:y|ies)|compan(?:y|ies)|entit(?:y|ies)|models?|"
                       r"groups?|networks?|hubs?|regions?|provinces?|sectors?|laborator(?:y|ies))\b"
                       r"|^\W*(?:it|they|this|these)\b"
-                      r"|\bthe\s+(?:mic|center|centre|institute|lab|laboratory)\b(?!\s+(?:of|for|in)\b)", re.I)
+                      r"|\bthe\s+(?:mics?|centers?|centres?|institutes?|labs?|laborator(?:y|ies))\b(?!\s+(?:of|for|in)\b)", re.I)
 _REF_Q = re.compile(r"\b(?:reference|ref\.?|citation|source|footnote|entry)\s*(?:no\.?|number|#)?\s*\[?(\d{1,3})\]?"
                     r"|\[(\d{1,3})\]", re.I)
 

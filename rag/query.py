@@ -32,6 +32,7 @@ from rag.vocab import (
     FIGURE_SHAPE,
     FILLER_ADVERBS,
     INTENT_CUES,
+    LIGHT_VERB_PHRASES,
     PLACE_NAMES,
     POLITE_PREFIXES,
     POLITE_SUFFIXES,
@@ -55,6 +56,7 @@ _QUESTION_OPENERS = frozenset("what which who whom whose when where why how is a
                               "have had will would should tell list name give".split())
 _QUOTED = re.compile(r"(?:^|(?<=\s))['‘\"“][^'’\"”]+\s[^'’\"”]+['’\"”](?=[\s?.!,:;]|$)")
 _US_COUNTRY = re.compile(r"\b((?:the|vs\.?|versus|and|or|between)\s+)us\b(?!\s+(?:to|with)\b)")
+_GLUED_PHRASAL = re.compile(r"\b([a-z]{2,})(up|out|off|about)\b")
 _GLUED_UNIT = re.compile(r"\b(\d+(?:[.,]\d+)?)(?!st\b|nd\b|rd\b|th\b|s\b)([A-Za-z]{2,})\b")
 _SECTION_REF = re.compile(r"\b(?:section|chapter|appendix|part)\s+([A-Z]?\d+(?:\.\d+)*|[A-D])\b", re.I)
 
@@ -359,6 +361,10 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
         text = _WORD_RE.sub(case, lexicon.restore_names(_WORD_RE.sub(mend, text)))
         # "the us", "germany vs us": the country, not the pronoun
         text = _US_COUNTRY.sub(lambda m: m.group(1) + "US", text)
+        # a phrasal verb written as one word ("setup", "kickoff") the documents do not use: its two words
+        text = _GLUED_PHRASAL.sub(lambda m: m.group(0) if m.group(0).lower() in lexicon.counts
+                                  or not LIGHT_VERB_PHRASES.fullmatch(f"{m.group(1)} {m.group(2)}")
+                                  else f"{m.group(1)} {m.group(2)}", text)
         # a figure glued to its unit ("22nm", "5bn") the documents write apart ("22 nm"); "5G" stays as written
         text = _GLUED_UNIT.sub(lambda m: m.group(0) if m.group(0).lower() in lexicon.counts
                                else f"{m.group(1)} {m.group(2)}", text)

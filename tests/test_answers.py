@@ -582,3 +582,12 @@ def test_which_has_the_largest_number_of_asks_a_figure():
     assert asks_number("Which agency funds the largest number of institutes?")
     assert asks_number("which city hosts the biggest share of centers")
     assert not asks_number("Which agency funds the institutes?")
+
+
+def test_the_centers_refers_back_to_the_centers_named_before():
+    # "China established the centers ..." follows a sentence naming the MICs: it is about them
+    from rag.answer import _BACKREF
+
+    assert _BACKREF.search("China established the centers to be distinct vehicles.")
+    assert _BACKREF.search("The institutes share a model.")
+    assert not _BACKREF.search("The center of the city is Wuhan.")

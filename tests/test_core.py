@@ -96,6 +96,13 @@ def test_a_wish_about_the_answers_length_is_no_figure_to_find(lexicon):
     assert "2018" in parse_query("How many MICs were established in 2018?", lexicon).text
 
 
+def test_a_phrasal_verb_written_as_one_word_is_read_as_two(lexicon):
+    assert "set up in 2019" in parse_query("which centers were setup in 2019", lexicon).text
+    assert "kick off" in parse_query("when was the kickoff", lexicon).text
+    # a word the documents use stays whole
+    assert "Without" in parse_query("Without funding, what happens?", lexicon).text
+
+
 def test_section_numbers_are_read(lexicon):
     assert parse_query("summarize section 4.2 please", lexicon).section_numbers == ["4.2"]
 
