@@ -591,3 +591,10 @@ def test_the_centers_refers_back_to_the_centers_named_before():
     assert _BACKREF.search("China established the centers to be distinct vehicles.")
     assert _BACKREF.search("The institutes share a model.")
     assert not _BACKREF.search("The center of the city is Wuhan.")
+
+
+def test_which_kind_of_thing_is_asked_must_be_one_the_table_holds(fake_engine):
+    # a table of centers with their cities cannot say which university or firm runs one
+    assert fake_engine.table_answer("Which university hosts the National Robot Innovation Center in Shenyang?") is None
+    assert fake_engine.table_answer("Which city is the National Robot Innovation Center in?") is not None
+    assert fake_engine.table_answer("Which province has the most MICs?") is not None
