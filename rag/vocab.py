@@ -147,6 +147,15 @@ TOPIC_FRAME_WORDS: frozenset[str] = frozenset(
     "they main key points findings takeaways compare compared comparison differ differs difference differences "
     "versus vs contrast similar similarity similarities common alike unlike".split()
 )
+# A question about the whole report may frame itself with these ("the big picture", "in a nutshell", "this NIST
+# report"): with the report's own subject words, they leave it no topic of its own.
+WHOLE_REPORT_FRAME_WORDS: frozenset[str] = frozenset(
+    "overall big picture story narrative nutshell bottom line takeaway takeaways doc u general broad whole entire "
+    "short brief quick tl dr tldr".split()
+)
+# "this report", "the NIST report", "this doc": the document itself, by whatever name.
+DOCUMENT_REFERENCE = re.compile(r"\b(?:this|the)\s+(?:[A-Z][\w-]*\s+)?(?:report|document|doc|study|paper|publication|"
+                                r"review)\b", re.I)
 # Words of a lookup that say where in the report the answer stands or what kind of answer is wanted, not what
 # it is about ("named on the title page", "what position does X hold"): the answer need not repeat them.
 ANSWER_FRAME_WORDS: frozenset[str] = frozenset(

@@ -317,6 +317,15 @@ def test_whole_report_questions_are_answered_from_the_summaries(real):
         assert len(ans.citations) >= 2
 
 
+def test_the_whole_report_with_no_narrower_topic_starts_from_the_abstract(real):
+    # the authors' own summary of the whole leads; a question with a topic of its own is answered on that topic
+    for q in ("give me the big picture of this NIST report", "what's china's manufacturing story, in a nutshell?"):
+        ans = api.ask(q, None, real.settings, engine=real, k=10)
+        assert ans.citations[0].section == "Abstract" and "At least 33 MICs" in ans.text, (q, ans.text[:200])
+    ans = api.ask("what sources does the report rely on?", None, real.settings, engine=real, k=10)
+    assert ans.citations[0].section != "Abstract", ans.text[:200]
+
+
 def test_a_synthesis_never_ends_on_a_lead_in(real):
     for q in ("What are the main tasks of the MICs?", "what do MICs and Manufacturing USA institutes have in common?",
               "Summarize section 3.2.1"):

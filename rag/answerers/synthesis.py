@@ -34,9 +34,11 @@ from rag.units import SOURCE_LINE, sentence_key
 from rag.vocab import (
     CAUSE_MARKERS,
     CONSEQUENCE_OPENERS,
+    DOCUMENT_REFERENCE,
     METADISCOURSE,
     NUMBER_WORDS,
     REASON_OPENERS,
+    WHOLE_REPORT_FRAME_WORDS,
     WHOLE_REPORT_SECTIONS,
     WHY_SHAPE,
 )
@@ -306,6 +308,8 @@ class SynthesisAnswerer:
         seeds = self._side_seeds(job, scored, focus) if job.query.intent == "compare" else []
         if job.query.intent == "summary" and named:
             seeds = self._part_seeds(scored, named)
+        if job.query.intent == "whole_report" and self._no_topic_of_its_own(job):
+            seeds = self._abstract_seeds(scored)
         chosen = self._mmr(scored, self.s.synth_max_sentences, chosen=seeds)
         if not self._grounded(job, [c[1] for c in chosen]):
             return None
@@ -349,6 +353,20 @@ class SynthesisAnswerer:
             if after is not None and REASON_OPENERS.match(after.text) and not have(after):
                 out.append(after)  # "... is lagging behind China. This is due in part to ..."
         return out
+
+    def _no_topic_of_its_own(self, job: AnswerJob) -> bool:
+        """Asks about the whole report and nothing narrower: no word left once the framing ("the big picture"),
+        the document's name for itself ("this NIST report") and the report's own subject ("China",
+        "manufacturing": words of most passages) are set aside."""
+        common = self.s.subject_name_share * self.g.idf.n
+        words = set(tokens(DOCUMENT_REFERENCE.sub(" ", job.query.text))) & set(job.query.topic_terms)
+        frame = {t for w in WHOLE_REPORT_FRAME_WORDS for t in tokens(w)}
+        return not {t for t in words if t not in frame and self.g.idf.df.get(t, 0) < common}
+
+    def _abstract_seeds(self, scored) -> list:
+        """The report's own abstract, sentence by sentence: the authors' summary of the whole, which a question
+        about the whole report with no topic of its own ("what are the main findings?") starts from."""
+        return [c for c in scored if _title(c[1].chunk.section_path[0]) == "abstract"][: self.s.synth_max_sentences - 2]
 
     def _part_seeds(self, scored, named: set[tuple[str, ...]]) -> list:
         """A section summarised with its subsections: the best sentence of each subsection, in the report's
