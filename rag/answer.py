@@ -29,6 +29,7 @@ from rag.text import tokens
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
 from rag.vocab import (
     ANSWER_FRAME_WORDS,
+    DEMONYMS,
     EXCLUSION_PHRASE,
     FRAMING_WORDS,
     IRREGULAR_PLURALS,
@@ -238,6 +239,14 @@ def units_of(sc: ScoredChunk, rank: int) -> list[Unit]:
     return [Unit(c, rank, a, b, set(toks)) for a, b, toks in unit_tokens(c.kind, c.text)]
 
 
+_DEMONYM_OF: dict[str, str] = {c: tokens(d)[0] for d, cs in DEMONYMS.items() for name in cs for c in tokens(name)[:1]}
+
+
+def demonyms_of(toks: set[str]) -> set[str]:
+    """The demonyms of the countries these words name ("germany" -> "german")."""
+    return {d for t in toks if (d := _DEMONYM_OF.get(t)) is not None}
+
+
 class GroundedAnswerer:
     def __init__(self, chunks: list[Chunk], references: dict[tuple[str, int], ReportReference],
                  vectors: dict[str, np.ndarray] | None = None, expander=None, df: dict[str, int] | None = None,
@@ -404,6 +413,7 @@ class GroundedAnswerer:
         got = self.chunk_toks.get(chunk.id)
         if got is None:
             got = set(tokens(chunk.embed_text)) | self._extra(chunk) | self.chunk_sources(chunk)
+            got |= demonyms_of(got)
             self.chunk_toks[chunk.id] = got
         return got
 

@@ -261,6 +261,15 @@ indian japanese korean taiwanese russian french british canadian brazilian itali
 vietnamese indonesian australian swiss swedish dutch turkish polish
 """.split())
 
+# Demonyms and the country names a document may write instead ("German programs": a passage on Germany's; "American
+# policymakers": the U.S.). A passage naming the country holds its demonym too.
+DEMONYMS: dict[str, tuple[str, ...]] = {
+    "chinese": ("china", "prc"), "german": ("germany",), "american": ("u.s.", "america", "usa"),
+    "japanese": ("japan",), "korean": ("korea",), "french": ("france",), "british": ("britain", "u.k."),
+    "indian": ("india",), "taiwanese": ("taiwan",), "russian": ("russia",), "canadian": ("canada",),
+    "italian": ("italy",), "european": ("europe",),
+}
+
 # Short forms users type for words a document writes in full. A short form is read as its long form only
 # when the documents use the long form and never the short one ("lab" -> "laboratory").
 SHORT_FORMS: dict[str, str] = {

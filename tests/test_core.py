@@ -345,3 +345,13 @@ def test_a_refusal_for_absent_names_stays_short():
     job.query.absent_names = ["Xq " * 100, "B", "C", "D"]
     text = Router({"c": answers}, {"lookup": ("c",)}).run(job).drafted.text
     assert len(text) < 200 and "D" not in text.split(": it does not mention ")[1], text
+
+
+def test_a_demonym_is_met_by_its_country(real):
+    from rag.answer import demonyms_of
+
+    assert demonyms_of({"germany", "china", "u.s"}) == {"german", "chines", "american"}
+    # the report's IP section says "China's MICs", not "Chinese": the question is still answered from it
+    ans = api.ask("give an overview of IP ownership in chinese and german institutes", None, real.settings,
+                  engine=real, k=10)
+    assert not ans.refused and "IP" in ans.text, ans.text[:200]
