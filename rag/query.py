@@ -380,6 +380,8 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
         parts = []
     intent = classify(_QUOTED.sub(" ", text))  # a quoted title's words ("Different Approaches") are no cue
     sections = [m.group(1) for m in _SECTION_REF.finditer(text)]
+    if intent == "whole_report" and sections:
+        intent = "summary"  # "the tl;dr of section 3.2": that section, not the whole report
     topic = [t for t in tokens(text) if t not in _FRAME_TOKENS]
     absent = lexicon.absent_names(text) if lexicon is not None else []
     return Query(original=question, text=text, intent=intent, parts=parts, corrections=corrections,

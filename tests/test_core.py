@@ -105,6 +105,9 @@ def test_a_phrasal_verb_written_as_one_word_is_read_as_two(lexicon):
 
 def test_section_numbers_are_read(lexicon):
     assert parse_query("summarize section 4.2 please", lexicon).section_numbers == ["4.2"]
+    # a whole-report cue about a named section asks for that section
+    assert parse_query("the bottom line of section 4.2?", lexicon).intent == "summary"
+    assert parse_query("what's the bottom line?", lexicon).intent == "whole_report"
 
 
 # ------------------------------------------------------------------ routing
