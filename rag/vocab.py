@@ -183,7 +183,7 @@ COMPOUND_SPLIT = re.compile(r",?\s+(?:and|&)\s+(?=(?:what|when|where|which|who|h
 # A question asks a table's year column by these words ("when", "founded") ...
 TABLE_YEAR_WORDS: frozenset[str] = frozenset(
     "year when established establish founded found launched launch created create start started began begin set "
-    "opened awarded formed date".split()
+    "opened awarded formed date new newly".split()
 )
 # "Yearly", "each year": a rate, not a year column; the table reader reads them as "annual" (a budget's word).
 TABLE_RATE_PHRASES = re.compile(r"\b(?:yearly|annually|per year|each year|every year|a year|per annum)\b", re.I)

@@ -598,3 +598,8 @@ def test_which_kind_of_thing_is_asked_must_be_one_the_table_holds(fake_engine):
     assert fake_engine.table_answer("Which university hosts the National Robot Innovation Center in Shenyang?") is None
     assert fake_engine.table_answer("Which city is the National Robot Innovation Center in?") is not None
     assert fake_engine.table_answer("Which province has the most MICs?") is not None
+
+
+def test_new_centers_in_a_year_are_the_centers_of_that_year(fake_engine):
+    ans = api.ask("how many new MICs opened in 2018", None, fake_engine.settings, engine=fake_engine)
+    assert ans.answerer == "table" and ans.text.startswith("6 of the 33"), ans.text[:200]
