@@ -45,12 +45,14 @@ from rag.vocab import (
 
 # "when" asks for a date only as the question's own word ("When was ...", "..., and when did ..."), not in a clause
 # ("who owns IP when a company uses ...")
-_NUMERIC_Q = re.compile(r"^\W*when\b|(?:,|\band)\s+when\b|\b(how many|how much|what percent|what percentage|what share|"
+_NUMERIC_Q = re.compile(r"^\W*when\b|(?:,|\band)\s+when\b|(?<!\ba\s)\bnumber\s+of\b|\b(how many|how much|what percent|what percentage|what share|"
                         r"what proportion|what fraction|what year|which year|how large|how big|how long|how old|what number|what amount|"
                         r"what is the value|what was the value|what rate|by how much|growth rate|"
                         r"(?:largest|greatest|highest|smallest|lowest|biggest)\s+(?:number|share|amount)\s+of)\b", re.I)
 _HAS_NUM = re.compile(r"\d")
-_PHRASING = re.compile(r"\bhow\s+(fast|big|large|much|many|long|often|quickly|far|high|old|significant|"
+# "number of" opening a terse question ("wuhan: number of universities") asks "how many"
+_NUMBER_OF = r"(?:^\W*(?:what\s+is\s+|what's\s+)?|[:,–-]\s*)(?:the\s+|total\s+)*number\s+of\b"
+_PHRASING = re.compile(_NUMBER_OF + r"|\bhow\s+(fast|big|large|much|many|long|often|quickly|far|high|old|significant|"
                        r"important|strong|well)\b|\b(so far|to date|as of now|these days|nowadays|in total|besides|"
                        r"apart from|other than|rather than|in addition to|except|typically|usually|generally|"
                        r"normally|commonly|typical|usual|average)\b", re.I)
@@ -117,8 +119,10 @@ _REF_Q = re.compile(r"\b(?:reference|ref\.?|citation|source|footnote|entry)\s*(?
                     r"|\[(\d{1,3})\]", re.I)
 
 
-_HOW_MANY = re.compile(r"\bhow\s+many\s+(?:\w+\s+){0,3}?([A-Za-z][\w-]*s)\b(?!['’])", re.I)  # "china's" is no plural
-_HOW_MANY_IRREGULAR = re.compile(r"\bhow\s+many\s+(?:\w+\s+){0,2}?(" + "|".join(IRREGULAR_PLURALS) + r")\b", re.I)
+# "how many X", and "number of X" as terse questions write it ("wuhan: number of universities"), not "a number of X"
+_HOW_MANY_WORDS = r"(?:\bhow\s+many|" + _NUMBER_OF + ")"
+_HOW_MANY = re.compile(_HOW_MANY_WORDS + r"\s+(?:\w+\s+){0,3}?([A-Za-z][\w-]*s)\b(?!['’])", re.I)  # "china's" is no plural
+_HOW_MANY_IRREGULAR = re.compile(_HOW_MANY_WORDS + r"\s+(?:\w+\s+){0,2}?(" + "|".join(IRREGULAR_PLURALS) + r")\b", re.I)
 _NUMBER = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
                      r"hundreds?|thousands?)\b", re.I)
 

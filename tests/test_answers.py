@@ -603,3 +603,12 @@ def test_which_kind_of_thing_is_asked_must_be_one_the_table_holds(fake_engine):
 def test_new_centers_in_a_year_are_the_centers_of_that_year(fake_engine):
     ans = api.ask("how many new MICs opened in 2018", None, fake_engine.settings, engine=fake_engine)
     assert ans.answerer == "table" and ans.text.startswith("6 of the 33"), ans.text[:200]
+
+
+def test_a_terse_number_of_question_asks_how_many():
+    from rag.answer import _counted_stem, asks_number
+
+    assert _counted_stem("wuhan: number of universities?") == "univers" and asks_number("wuhan: number of universities?")
+    assert _counted_stem("Number of staff at CASS") == "staff"
+    # "a number of barriers" counts nothing, and neither does a superlative's "number of"
+    assert _counted_stem("why did the plan name a number of barriers?") is None
