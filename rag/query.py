@@ -33,6 +33,7 @@ from rag.vocab import (
     FILLER_ADVERBS,
     INTENT_CUES,
     LIGHT_VERB_PHRASES,
+    ORDINAL_WORDS,
     PLACE_NAMES,
     POLITE_PREFIXES,
     POLITE_SUFFIXES,
@@ -57,6 +58,9 @@ _QUESTION_OPENERS = frozenset("what which who whom whose when where why how is a
 _QUOTED = re.compile(r"(?:^|(?<=\s))['‘\"“][^'’\"”]+\s[^'’\"”]+['’\"”](?=[\s?.!,:;]|$)")
 _US_COUNTRY = re.compile(r"\b((?:the|vs\.?|versus|and|or|between)\s+)us\b(?!\s+(?:to|with)\b)")
 _GLUED_PHRASAL = re.compile(r"\b([a-z]{2,})(up|out|off|about)\b")
+_GLUED_ACRONYM_YEAR = re.compile(r"\b([A-Za-z]{2,6})-?((?:19|20)\d\d)\b")
+_NAME_YEAR = re.compile(r"\b((?:[A-Z][\w'’-]*\s+(?:(?:in|of|and|for|the|de)\s+)?){1,6})((?:19|20)\d\d)\b")
+_DIGIT_ORDINAL = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b", re.I)
 _GLUED_UNIT = re.compile(r"\b(\d+(?:[.,]\d+)?)(?!st\b|nd\b|rd\b|th\b|s\b)([A-Za-z]{2,})\b")
 _SECTION_REF = re.compile(r"\b(?:section|chapter|appendix|part)\s+([A-Z]?\d+(?:\.\d+)*|[A-D])\b", re.I)
 
@@ -104,6 +108,8 @@ class Lexicon:
         texts = list(texts)
         self._texts = texts  # for acronyms' initials, read only when a question has an unknown acronym
         self._initials: frozenset[str] | None = None
+        self._named_years: dict[tuple[str, str], str] | None = None  # read on the first glued acronym and year
+        self._digit_ordinals: frozenset[str] | None = None
         self.english = frozenset(w for w in english if w.isalpha())  # "construction" is a word, "fraunhofer" a name
         vocab: Counter[str] = Counter(w.strip("'’-").lower() for t in texts for w in _WORD_RE.findall(t))
         counts: Counter[str] = Counter()
@@ -241,6 +247,33 @@ class Lexicon:
         letters = acronym.rstrip("s") if acronym[-1:] == "s" and acronym[:-1].isupper() else acronym
         return letters.lower() in self._initials
 
+    def named_year(self, letters: str, year: str) -> str | None:
+        """The name a glued acronym and year stands for ("MIC2025": "Made in China 2025"): a run of the documents'
+        capitalised words (small words within) followed by that year, whose initials are the letters."""
+        if self._named_years is None:
+            found: dict[tuple[str, str], str] = {}
+            for t in self._texts:
+                for m in _NAME_YEAR.finditer(t):
+                    run = m.group(1).split()
+                    for i in range(len(run)):  # "The Made in China 2025": "Made in China 2025" too
+                        words = run[i:]
+                        if words[0] in _JOINERS:
+                            continue
+                        for firsts in ("".join(w[0] for w in words),
+                                       "".join(w[0] for w in words if w not in _JOINERS)):
+                            found.setdefault((firsts.lower(), m.group(2)), f"{' '.join(words)} {m.group(2)}")
+            self._named_years = found
+        return self._named_years.get((letters.lower(), year))
+
+    def ordinal_word(self, digits: str) -> str | None:
+        """"3rd" as the documents write it ("third"), when they write it in words and never in digits."""
+        n = int(re.sub(r"\D", "", digits))
+        if not 0 < n <= len(ORDINAL_WORDS) or ORDINAL_WORDS[n - 1] not in self.counts:
+            return None
+        if self._digit_ordinals is None:
+            self._digit_ordinals = frozenset(m.lower() for t in self._texts for m in _DIGIT_ORDINAL.findall(t))
+        return None if digits.lower() in self._digit_ordinals else ORDINAL_WORDS[n - 1]
+
     def mend(self, low: str) -> str | None:
         """The report's word one edit away (a swap, a missing, extra or wrong letter), if exactly one is."""
         if len(low) < self.MIN_TYPO_LEN or not low.isalpha() or self.known(low) or not self.english:
@@ -365,6 +398,10 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
         text = _GLUED_PHRASAL.sub(lambda m: m.group(0) if m.group(0).lower() in lexicon.counts
                                   or not LIGHT_VERB_PHRASES.fullmatch(f"{m.group(1)} {m.group(2)}")
                                   else f"{m.group(1)} {m.group(2)}", text)
+        # an acronym glued to a year ("MIC2025", "MiC-2025") names what the documents write in full ("Made in China 2025")
+        text = _GLUED_ACRONYM_YEAR.sub(lambda m: lexicon.named_year(m.group(1), m.group(2)) or m.group(0), text)
+        # "3rd" where the documents write "third"
+        text = _DIGIT_ORDINAL.sub(lambda m: lexicon.ordinal_word(m.group(0)) or m.group(0), text)
         # a figure glued to its unit ("22nm", "5bn") the documents write apart ("22 nm"); "5G" stays as written
         text = _GLUED_UNIT.sub(lambda m: m.group(0) if m.group(0).lower() in lexicon.counts
                                else f"{m.group(1)} {m.group(2)}", text)

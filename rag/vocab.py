@@ -261,6 +261,9 @@ indian japanese korean taiwanese russian french british canadian brazilian itali
 vietnamese indonesian australian swiss swedish dutch turkish polish
 """.split())
 
+# Ordinals in words: "3rd" is read "third" where the documents write the word and never the digits.
+ORDINAL_WORDS: tuple[str, ...] = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+                                  "tenth", "eleventh", "twelfth")
 # Demonyms and the country names a document may write instead ("German programs": a passage on Germany's; "American
 # policymakers": the U.S.). A passage naming the country holds its demonym too.
 DEMONYMS: dict[str, tuple[str, ...]] = {

@@ -103,6 +103,16 @@ def test_a_phrasal_verb_written_as_one_word_is_read_as_two(lexicon):
     assert "Without" in parse_query("Without funding, what happens?", lexicon).text
 
 
+def test_an_acronym_glued_to_a_year_and_digit_ordinals_read_as_the_documents_write_them():
+    lexicon = Lexicon(["The Made in China 2025 initiative began in 2015.",
+                       "China announced a third investment phase. The 13th Five-Year Plan ran to 2020."], ENGLISH)
+    assert "Made in China 2025" in parse_query("what did MIC2025 set out to do", lexicon).text
+    assert "Made in China 2025" in parse_query("goals of the mic-2025 plan", lexicon).text
+    assert "XYZ2025" in parse_query("what is XYZ2025", lexicon).text  # no such name: left as typed
+    assert "third phase" in parse_query("size of the 3rd phase of the fund", lexicon).text
+    assert "13th" in parse_query("what does the 13th Five-Year Plan say", lexicon).text  # the report's own digits
+
+
 def test_section_numbers_are_read(lexicon):
     assert parse_query("summarize section 4.2 please", lexicon).section_numbers == ["4.2"]
     # a whole-report cue about a named section asks for that section
