@@ -37,7 +37,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
 ]
 # Words that name "the report" in general; together with the title's words they may be left over.
 _REPORT_WORDS = set(tokens("report publication paper document study benchmarking this the nist address use can i "
-                           "who what when which how is was are were its it"))
+                           "who what when which how is was are were its it for about on regarding question questions "
+                           "inquiries"))
 
 
 @dataclass

@@ -435,6 +435,7 @@ def test_table_operations(fake_engine, question, expected):
         ("Who's the first author of the China MIC report?", "Michael Molnar"),
         ("When was the benchmarking report published?", "May 2025"),
         ("How do I contact the authors by email?", "manufacturingusa@nist.gov"),
+        ("email for questions regarding the China MIC report", "manufacturingusa@nist.gov"),
         ("What is the report's DOI?", "https://doi.org/10.6028/NIST.AMS.600-17"),
     ],
 )
