@@ -368,3 +368,21 @@ def test_a_demonym_is_met_by_its_country(real):
     ans = api.ask("give an overview of IP ownership in chinese and german institutes", None, real.settings,
                   engine=real, k=10)
     assert not ans.refused and "IP" in ans.text, ans.text[:200]
+
+
+def test_a_summary_lets_in_weaker_different_sentences_than_an_answer_does():
+    import numpy as np
+
+    from rag.answerers.synthesis import SynthesisAnswerer
+    from rag.settings import AnswerSettings
+
+    class _U:
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+    s = AnswerSettings()
+    syn = SynthesisAnswerer(None, answer_settings=s)  # type: ignore[arg-type]
+    vecs = np.eye(4, dtype=np.float32)
+    scored = [(rel, _U(f"sentence {n}"), vecs[n], set()) for n, rel in enumerate((1.0, 0.9, 0.65, 0.62))]
+    assert len(syn._mmr(scored, 6)) == 2  # an answer stops where sentences get much weaker than the best
+    assert len(syn._mmr(scored, 6, keep_share=s.synth_summary_keep_share)) == 4

@@ -259,7 +259,7 @@ class SynthesisAnswerer:
         return out
 
     # ------------------------------------------------------------ choosing
-    def _mmr(self, scored, limit: int, chosen: list | None = None) -> list:
+    def _mmr(self, scored, limit: int, chosen: list | None = None, keep_share: float | None = None) -> list:
         chosen = list(chosen or [])
         if not scored:
             return chosen
@@ -270,7 +270,7 @@ class SynthesisAnswerer:
             for cand in scored[:80]:
                 if any(cand[1] is c[1] or cand[1].text.strip() == c[1].text.strip() for c in chosen):
                     continue
-                if cand[0] < self.s.synth_keep_share * best and len(chosen) >= self.s.synth_min_sentences:
+                if cand[0] < (keep_share or self.s.synth_keep_share) * best and len(chosen) >= self.s.synth_min_sentences:
                     break
                 red = max((float(np.dot(cand[2], c[2])) for c in chosen if cand[2] is not None and c[2] is not None),
                           default=0.0)
@@ -310,7 +310,8 @@ class SynthesisAnswerer:
             seeds = self._part_seeds(scored, named)
         if job.query.intent == "whole_report" and self._no_topic_of_its_own(job):
             seeds = self._abstract_seeds(scored)
-        chosen = self._mmr(scored, self.s.synth_max_sentences, chosen=seeds)
+        keep = self.s.synth_summary_keep_share if job.query.intent == "summary" else self.s.synth_keep_share
+        chosen = self._mmr(scored, self.s.synth_max_sentences, chosen=seeds, keep_share=keep)
         if not self._grounded(job, [c[1] for c in chosen]):
             return None
         units = [c[1] for c in chosen]
