@@ -386,3 +386,23 @@ def test_a_summary_lets_in_weaker_different_sentences_than_an_answer_does():
     scored = [(rel, _U(f"sentence {n}"), vecs[n], set()) for n, rel in enumerate((1.0, 0.9, 0.65, 0.62))]
     assert len(syn._mmr(scored, 6)) == 2  # an answer stops where sentences get much weaker than the best
     assert len(syn._mmr(scored, 6, keep_share=s.synth_summary_keep_share)) == 4
+
+
+def test_an_explanation_reads_from_the_section_that_holds_most_of_it():
+    from rag.answerers.synthesis import SynthesisAnswerer
+    from rag.settings import AnswerSettings
+
+    class _C:
+        def __init__(self, path: str) -> None:
+            self.section_path = [path]
+
+    class _U:
+        def __init__(self, path: str) -> None:
+            self.chunk = _C(path)
+
+    syn = SynthesisAnswerer(None, answer_settings=AnswerSettings())  # type: ignore[arg-type]
+    # one strong sentence elsewhere against a section with two strong ones: the section leads
+    scored = [(0.95, _U("B"), None, set()), (0.9, _U("A"), None, set()), (0.85, _U("A"), None, set()),
+              (0.3, _U("B"), None, set())]
+    out = syn._with_home_bonus(scored)
+    assert out[0][1].chunk.section_path == ["A"] and out[0][0] > 0.95

@@ -256,6 +256,21 @@ class SynthesisAnswerer:
                 rel += self.s.synth_figure_bonus
             out.append((rel, u, v, toks))
         out.sort(key=lambda x: -x[0])
+        if job.query.intent == "explain" and out and self.s.synth_home_bonus:
+            out = self._with_home_bonus(out)
+        return out
+
+    def _with_home_bonus(self, scored: list) -> list:
+        """An explanation usually lives in one section: the section whose best few sentences are most relevant
+        (its "home") lifts all its sentences a little, so the answer reads from there before it borrows."""
+        by_section: dict[tuple[str, ...], list[float]] = {}
+        for rel, u, _v, _t in scored:
+            by_section.setdefault(tuple(u.chunk.section_path), []).append(rel)
+        n = self.s.synth_home_top
+        home = max(by_section, key=lambda p: math.fsum(sorted(by_section[p], reverse=True)[:n]) / n)
+        out = [(rel + self.s.synth_home_bonus if tuple(u.chunk.section_path) == home else rel, u, v, t)
+               for rel, u, v, t in scored]
+        out.sort(key=lambda x: -x[0])
         return out
 
     # ------------------------------------------------------------ choosing
