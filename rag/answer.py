@@ -77,6 +77,9 @@ _DEFINITION_Q = re.compile(r"\b(stand|stands|mean|means|meaning|acronym|abbrevia
 _ASKS_SOURCE = re.compile(r"\b(?:which|what|whose)\s+(?:\w+\s+)?(?:source|sources|reference|study|studies|survey|"
                           r"article|paper|database)\b|\b(?:cite|cites|cited|citation|according to whom|"
                           r"who (?:reported|found|says|said|estimated))\b|\bwhere\s+(?:do|does|did)\b.*\bcome from\b", re.I)
+# "what is the source of figure 3", "where does the chart's data come from"
+_ASKS_CREDIT = re.compile(r"\b(?:sources?|come[s]? from|credit(?:ed)?)\b", re.I)
+_CAPTION = re.compile(r"^\W*(?:figure|fig\.|table)\s+[A-Z]?\d+(?:\.\d+)*\s*:", re.I)
 _FRAMING_WORDS = set(tokens(FRAMING_WORDS))
 _SOURCE_WORDS = set(tokens(SOURCE_WORDS))
 _PART_REF = re.compile(r"\b(?:table|figure|fig\.|section|appendix|chapter|part|box)\s+[A-Z]?\d+(?:\.\d+)*\b", re.I)
@@ -523,6 +526,8 @@ class GroundedAnswerer:
                     not self._same(u, chosen):
                 chosen.append(u)
                 covered |= u.toks
+        if _ASKS_CREDIT.search(question):
+            chosen = self._with_credit_lines(chosen)
         # keep the report's reading order within a passage
         chosen.sort(key=lambda u: (u.rank, u.start))
         drafted = self._compose(self._with_attribution(self._with_list_items(chosen, contexts), contexts), max_chars)
@@ -604,6 +609,16 @@ class GroundedAnswerer:
                 else:
                     break
             out += [x for x in items if not self._same(x, out)]
+        return out
+
+    def _with_credit_lines(self, chosen: list[Unit]) -> list[Unit]:
+        """A figure's caption comes with the "Source: ..." line under it when the question asks where it is from."""
+        out: list[Unit] = []
+        for u in chosen:
+            out.append(u)
+            nxt = self.neighbour(u, after=True) if _CAPTION.match(u.text) else None
+            if nxt is not None and SOURCE_LINE.match(nxt.text.strip()) and not self._same(nxt, chosen + out):
+                out.append(nxt)
         return out
 
     def _with_attribution(self, chosen: list[Unit], contexts: list[ScoredChunk]) -> list[Unit]:

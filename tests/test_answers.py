@@ -613,3 +613,9 @@ def test_a_terse_number_of_question_asks_how_many():
     assert _counted_stem("Number of staff at CASS") == "staff"
     # "a number of barriers" counts nothing, and neither does a superlative's "number of"
     assert _counted_stem("why did the plan name a number of barriers?") is None
+
+
+def test_a_figure_asked_for_its_source_comes_with_its_source_line(fake_engine):
+    ans = api.ask("what source is given under figure 3 (the chart of industry priorities 2015-2025)?", None,
+                  fake_engine.settings, engine=fake_engine)
+    assert "Figure 3" in ans.text and "Notice of the State Council" in ans.text, ans.text[:300]
