@@ -167,13 +167,20 @@ def asks_number(question: str) -> bool:
     return bool(_NUMERIC_Q.search(question) or _QUANTITY_Q.search(question))
 
 
+def _without(text: str, numbers: set[str]) -> str:
+    """The text with these numbers taken out (as whole numbers, not inside longer ones)."""
+    for n in numbers:
+        text = re.sub(rf"(?<![\d.,]){re.escape(n)}(?![\d]|[.,]\d)", " ", text)
+    return text
+
+
 def has_number(text: str, money: bool = False) -> bool:
     """A figure in the text itself, not in the report's citation markers ("[41]").
 
     ``money``: "what does it cost" wants an amount of money ("$540", "300 billion CNY"), not "Ten
     years later" or "in 2014".
     """
-    t = strip_report_markers(text)
+    t = _PART_REF.sub(" ", strip_report_markers(text))  # "as shown in Fig. 4" names a part, not a figure
     if money:
         return bool(_MONEY.search(t))
     return bool(_HAS_NUM.search(t) or _NUMBER_WORD.search(t))
@@ -646,6 +653,8 @@ class GroundedAnswerer:
         numbers = {t for t in tokens(bare) if any(ch.isdigit() for ch in t)}
         numbers |= {m.lower() for m in _ORDINAL.findall(question)}
         wants_number = asks_number(question)
+        # the figure that answers is not one the question already gives ("what share ... for 2025?")
+        asked_numbers = {m.group(0) for m in re.finditer(r"\d[\d,.]*\d|\d", bare)}
         counted = _counted_stem(question)
         verb = self.asked_verb(question)
         wants_date = bool(_WHEN_Q.match(question))
@@ -660,7 +669,7 @@ class GroundedAnswerer:
                 continue  # "Who chairs the Senate?" is not answered by a sentence that does not say who chairs
             if wants_date and not _DATE.search(strip_report_markers(u.text)):
                 continue  # "When ...?" is answered by a year or a date, not "four other MICs"
-            if wants_number and not has_number(u.text, money=wants_money):
+            if wants_number and not has_number(_without(u.text, asked_numbers), money=wants_money):
                 continue  # "What does it cost ...?" is not answered by a sentence without a figure
             if counted and not self._counts(u.text, counted) and u.sim < self.s.sim_grounded:
                 continue  # "How many people work there?" is not answered by "30 percent of manufacturing"

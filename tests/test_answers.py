@@ -619,3 +619,10 @@ def test_a_figure_asked_for_its_source_comes_with_its_source_line(fake_engine):
     ans = api.ask("what source is given under figure 3 (the chart of industry priorities 2015-2025)?", None,
                   fake_engine.settings, engine=fake_engine)
     assert "Figure 3" in ans.text and "Notice of the State Council" in ans.text, ans.text[:300]
+
+
+def test_the_figure_that_answers_is_not_one_the_question_gives(fake_engine):
+    # the only number of the nearest sentence is the year in "Made in China 2025": no share is given
+    ans = api.ask("what percentage of the semiconductor KPIs has china met under made in china 2025?", None,
+                  fake_engine.settings, engine=fake_engine)
+    assert ans.refused, ans.text[:200]
