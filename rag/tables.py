@@ -315,6 +315,7 @@ class TableQA:
             hit = [r for r in t.rows if r.index == idx]
             if hit:
                 return [(1.0, hit[0])]
+        q_acronyms = {w.lower() for w in re.findall(r"\b[A-Z]{2,4}\b", q)}
         out: list[tuple[float, TableRow]] = []
         for r in t.rows:
             score = 0.0
@@ -327,6 +328,10 @@ class TableQA:
                     continue  # "Manufacturing Innovation Centers" names a kind of thing, not one row
                 if re.search(rf"(?<![\w]){re.escape(fold(v))}(?![\w])", qfold) or self._same_acronym(v, q):
                     score = max(score, 1.0)
+                    continue
+                if q_acronyms and q_acronyms & _distinct_initialisms(v, self.s.table_initialism_sizes):
+                    # "the VR innovation center": the initials of the words that set this name apart
+                    score = max(score, self.s.table_row_partial_max)
                     continue
                 common = prof.common_words[col]
                 dist = [w for w in _norm_words(v) if w not in _GENERIC_NAME_STEMS
@@ -945,6 +950,19 @@ def acronym_variants(acr: str, expansion: str) -> set[str]:
 
 def acronym_keys_simple(acr: str) -> list[str]:
     return [p.strip() for p in re.split(r"\s+or\s+|[()]", acr) if p.strip()]
+
+
+def _distinct_initialisms(name: str, sizes: tuple[int, ...]) -> set[str]:
+    """Initials of runs of a name's capitalised words that are not generic ("National Virtual Reality Innovation
+    Center" -> "vr"): what a reader abbreviates to name this row rather than any."""
+    caps = [w for w in re.findall(r"[A-Za-z][\w-]*", name) if w[0].isupper()]
+    out: set[str] = set()
+    for n in sizes:
+        for i in range(len(caps) - n + 1):
+            run = caps[i:i + n]
+            if not any(stem(w.lower()) in _GENERIC_NAME_STEMS or w.lower() in _GENERIC_NAME_STEMS for w in run):
+                out.add("".join(w[0] for w in run).lower())
+    return out
 
 
 def _initialisms(rows: list[TableRow], prof: TableProfile, sizes: tuple[int, ...]) -> set[str]:

@@ -626,3 +626,13 @@ def test_the_figure_that_answers_is_not_one_the_question_gives(fake_engine):
     ans = api.ask("what percentage of the semiconductor KPIs has china met under made in china 2025?", None,
                   fake_engine.settings, engine=fake_engine)
     assert ans.refused, ans.text[:200]
+
+
+def test_a_row_named_by_the_initials_of_its_distinct_words(fake_engine):
+    # "VR" is "Virtual Reality" in "National Virtual Reality Innovation Center"; generic words have no initials
+    from rag.tables import _distinct_initialisms
+
+    assert "vr" in _distinct_initialisms("National Virtual Reality Innovation Center", (2, 3, 4))
+    assert "ni" not in _distinct_initialisms("National Virtual Reality Innovation Center", (2, 3, 4))
+    ans = api.ask("which city has the VR innovation center?", None, fake_engine.settings, engine=fake_engine)
+    assert "Nanchang" in ans.text, ans.text[:200]
