@@ -57,6 +57,7 @@ _QUESTION_OPENERS = frozenset("what which who whom whose when where why how is a
                               "have had will would should tell list name give".split())
 _QUOTED = re.compile(r"(?:^|(?<=\s))['‘\"“][^'’\"”]+\s[^'’\"”]+['’\"”](?=[\s?.!,:;]|$)")
 _US_COUNTRY = re.compile(r"\b((?:the|vs\.?|versus|and|or|between)\s+)us\b(?!\s+(?:to|with)\b)")
+_HYPHENATED = re.compile(r"\b([A-Za-z]{2,})-([A-Za-z]{2,})\b")
 _GLUED_PHRASAL = re.compile(r"\b([a-z]{2,})(up|out|off|about)\b")
 _GLUED_ACRONYM_YEAR = re.compile(r"\b([A-Za-z]{2,6})-?((?:19|20)\d\d)\b")
 _NAME_YEAR = re.compile(r"\b((?:[A-Z][\w'’-]*\s+(?:(?:in|of|and|for|the|de)\s+)?){1,6})((?:19|20)\d\d)\b")
@@ -394,6 +395,9 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
         text = _WORD_RE.sub(case, lexicon.restore_names(_WORD_RE.sub(mend, text)))
         # "the us", "germany vs us": the country, not the pronoun
         text = _US_COUNTRY.sub(lambda m: m.group(1) + "US", text)
+        # a compound written with a hyphen the documents write as one word ("light-weight": "lightweight")
+        text = _HYPHENATED.sub(lambda m: m.group(1) + m.group(2) if (m.group(1) + m.group(2)).lower() in lexicon.counts
+                               and m.group(0).lower() not in lexicon.counts else m.group(0), text)
         # a phrasal verb written as one word ("setup", "kickoff") the documents do not use: its two words
         text = _GLUED_PHRASAL.sub(lambda m: m.group(0) if m.group(0).lower() in lexicon.counts
                                   or not LIGHT_VERB_PHRASES.fullmatch(f"{m.group(1)} {m.group(2)}")

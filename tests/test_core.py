@@ -113,6 +113,12 @@ def test_an_acronym_glued_to_a_year_and_digit_ordinals_read_as_the_documents_wri
     assert "13th" in parse_query("what does the 13th Five-Year Plan say", lexicon).text  # the report's own digits
 
 
+def test_a_hyphenated_compound_reads_as_the_documents_write_it():
+    lexicon = Lexicon(["The Lightweight Materials Technology Institute opened. The Five-Year Plan ran."], ENGLISH)
+    assert "lightweight materials" in parse_query("who runs the light-weight materials institute", lexicon).text
+    assert "Five-Year Plan" in parse_query("what is the Five-Year Plan", lexicon).text  # written with the hyphen
+
+
 def test_section_numbers_are_read(lexicon):
     assert parse_query("summarize section 4.2 please", lexicon).section_numbers == ["4.2"]
     # a whole-report cue about a named section asks for that section
