@@ -40,6 +40,7 @@ from rag.vocab import (
 
 log = logging.getLogger(__name__)
 
+_COUNTED = re.compile(r"\bhow\s+many\s+([A-Za-z]+)\b", re.I)
 _ASKED_KIND = re.compile(r"^\W*(?:which|what)\s+([A-Za-z]+)\b", re.I)
 _FUTURE = re.compile(r"\b(plan(?:s|ned)? to|will|would|goal|target(?:ed|s)?|aim(?:s|ed)? (?:to|for)|expect(?:s|ed)? to|"
                      r"forecast|projected|by the end of)\b", re.I)
@@ -487,9 +488,9 @@ class TableQA:
                 explained = 0.0
             # "Which university hosts ...": the kind of thing asked for must be one the table holds (a column, the
             # things its rows are, a value), or its answer would be a cell of another kind
-            kind = _ASKED_KIND.match(question)
+            kind = _ASKED_KIND.match(question) or _COUNTED.search(question)
             if kind and (t_kind := tokens(kind.group(1))) and t_kind[0] in unknown:
-                explained = 0.0
+                explained = 0.0  # ... and "how many employees" counts things the table's rows are not
             if yr and prof.year_cols:
                 ys = [v for v in (r.cells.get(prof.year_cols[0]) for r in t.rows) if isinstance(v, int)]
                 in_headers = " ".join(t.columns) + " " + t.caption

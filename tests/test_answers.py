@@ -599,6 +599,9 @@ def test_which_kind_of_thing_is_asked_must_be_one_the_table_holds(fake_engine):
     assert fake_engine.table_answer("Which university hosts the National Robot Innovation Center in Shenyang?") is None
     assert fake_engine.table_answer("Which city is the National Robot Innovation Center in?") is not None
     assert fake_engine.table_answer("Which province has the most MICs?") is not None
+    # nor count things its rows are not
+    assert fake_engine.table_answer("How many engineers work at the graphene center in Ningbo?") is None
+    assert fake_engine.table_answer("How many MICs are in Ningbo?") is not None
 
 
 def test_new_centers_in_a_year_are_the_centers_of_that_year(fake_engine):
