@@ -298,6 +298,18 @@ class Lexicon:
         return best[0][2]
 
 
+    MIN_CLIPPED_LEN = 6
+
+    def complete(self, low: str) -> str | None:
+        """A clipped word ("biopharma", "semicond") as the documents write it in full, when they never write the
+        clipped form, English does not know it, and its completions are one word's forms ("biopharmaceutical(s)")."""
+        if len(low) < self.MIN_CLIPPED_LEN or not low.isalpha() or self.known(low) or low in self.english:
+            return None
+        full = sorted((w for n, ws in self._by_len.items() if n > len(low) for w in ws if w.startswith(low)), key=len)
+        if not full or any(not w.startswith(full[0]) for w in full):
+            return None  # none, or several different words ("inter" -> "internal", "international")
+        return full[0]
+
     def _mend_english(self, low: str) -> str | None:
         """An English word one edit away ("atuhors" -> "authors", "sumamry" -> "summary") when the report has
         no close word: the question may use words the report does not. Only a single closest word counts."""
@@ -382,7 +394,8 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
         def mend(m: re.Match[str]) -> str:
             w = m.group(0)
             base, own = (w[:-2], w[-2:]) if w[-2:] in ("'s", "’s") else (w, "")  # "reprot's" is "report's"
-            mended = lexicon.long_form(base.lower()) or (lexicon.mend(base.lower()) if base.islower() else None)
+            mended = lexicon.long_form(base.lower()) or (
+                (lexicon.complete(base.lower()) or lexicon.mend(base.lower())) if base.islower() else None)
             if mended:
                 corrections.append((base, mended))
                 return mended + own

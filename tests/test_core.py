@@ -119,6 +119,14 @@ def test_a_hyphenated_compound_reads_as_the_documents_write_it():
     assert "Five-Year Plan" in parse_query("what is the Five-Year Plan", lexicon).text  # written with the hyphen
 
 
+def test_a_clipped_word_reads_as_the_documents_full_word():
+    lexicon = Lexicon(["Biopharmaceuticals and semiconductors lead. The biopharmaceutical sector grew. Second, internal "
+                       "and international work."], ["second", "lead", "work"])
+    assert "biopharmaceutical" in parse_query("list the biopharma centers", lexicon).text
+    assert "semiconductor" in parse_query("what about semicond output", lexicon).text  # not the typo "second"
+    assert "interna " in parse_query("what about interna work", lexicon).text + " "  # two different words: left
+
+
 def test_section_numbers_are_read(lexicon):
     assert parse_query("summarize section 4.2 please", lexicon).section_numbers == ["4.2"]
     # a whole-report cue about a named section asks for that section
