@@ -420,3 +420,17 @@ def test_an_explanation_reads_from_the_section_that_holds_most_of_it():
               (0.3, _U("B"), None, set())]
     out = syn._with_home_bonus(scored)
     assert out[0][1].chunk.section_path == ["A"] and out[0][0] > 0.95
+
+
+def test_a_comparison_of_ways_gets_the_room_of_an_explanation_and_one_of_figures_stays_short(lexicon):
+    from rag.answerers.synthesis import SynthesisAnswerer
+    from rag.settings import AnswerSettings
+
+    s = AnswerSettings()
+    syn = SynthesisAnswerer(None, answer_settings=s)  # type: ignore[arg-type]
+
+    def limit(q: str) -> int:
+        return syn._limit(AnswerJob(parse_query(q, lexicon), [], None, None))
+
+    assert limit("How do Manufacturing USA and Fraunhofer differ in IP ownership?") == s.synth_max_chars
+    assert limit("Compare the share of GDP from manufacturing in the US and Germany.") == s.synth_compare_max_chars

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.answer import ends_with_colon
+from rag.answer import asks_number, ends_with_colon
 from rag.answerers.base import AnswerJob
 from rag.citations import strip_report_markers
 from rag.records import Chunk, ScoredChunk
@@ -52,6 +52,9 @@ _STATEMENT = re.compile(r"[.!?:;][\"”')\]]*\s*(?:\[\d+(?:[,\s–-]+\d+)*\])?\s
 _CREDIT = re.compile(r"^(?:excerpt|data|image|photo|figure)?\s*(?:source|credit)s?\s*:", re.I)
 _BULLET_AFTER = re.compile(r"\s*\n\s*(?:[-•*]|o\s|\d+[.)])")
 _NUM = re.compile(r"\b\d[\d.,]*(?:st|nd|rd|th)?\b")
+# a comparison of quantities ("compare the share of GDP ...", "... the budget in the comparison table")
+_QUANTITY = re.compile(r"\b(?:shares?|percent(?:age)?s?|budgets?|gdp|value added|rates?|amounts?|numbers?|counts?|"
+                       r"index(?:ed)?|figures?|table)\b", re.I)
 # a sentence whose subject is a pronoun: it leans on the sentence before it ("This is one of ...")
 _PRONOUN_SUBJECT = re.compile(r"^\W*(?:this|these|it|they|such)\s+(?:is|are|was|were|has|have|had)\b", re.I)
 # a figure that carries a finding: a share, an amount, a count of things ("5.3 %", "300 billion", "9 of 11")
@@ -430,7 +433,10 @@ class SynthesisAnswerer:
         return chosen
 
     def _limit(self, job: AnswerJob) -> int:
-        limit = self.s.synth_compare_max_chars if job.query.intent == "compare" else self.s.synth_max_chars
+        # a comparison of figures reads best side by side in a few sentences; one of ways and means needs the room
+        # of any explanation
+        short = job.query.intent == "compare" and (asks_number(job.query.text) or bool(_QUANTITY.search(job.query.text)))
+        limit = self.s.synth_compare_max_chars if short else self.s.synth_max_chars
         return min(limit, job.max_chars or limit)
 
     def _grounded(self, job: AnswerJob, units: list[Unit]) -> bool:
