@@ -387,7 +387,7 @@ def classify(text: str) -> Intent:
 def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
     """The one parse of a question (already cleaned and bounded by ``rag.sanitize``)."""
     text = drop_fillers(strip_wrappers(question))
-    text = re.sub(r"\s{2,}", " ", ANSWER_LENGTH.sub(" ", text)).strip() or text
+    text = re.sub(r"\s+([?.!,])", r"\1", re.sub(r"\s{2,}", " ", ANSWER_LENGTH.sub(" ", text))).strip(" ,;:") or text
     corrections: list[tuple[str, str]] = []
     if lexicon is not None:
         # typos first, then names of several words, then single words the report always capitalises

@@ -40,7 +40,7 @@ POLITE_SUFFIXES: tuple[str, ...] = (
 
 # How long the answer should be ("in 3-4 sentences", "a two-paragraph summary"): a wish about the answer's form,
 # not a figure the answer must hold.
-ANSWER_LENGTH = re.compile(r"\b(?:in\s+)?(?:\d+|one|two|three|four|five|six|a few)(?:\s*(?:-|–|to|or)\s*(?:\d+|two|three|"
+ANSWER_LENGTH = re.compile(r",?\s*\b(?:in short|in brief|briefly)\b|\b(?:in\s+)?(?:\d+|one|two|three|four|five|six|a few)(?:\s*(?:-|–|to|or)\s*(?:\d+|two|three|"
                            r"four|five|six))?[\s-]*(?:sentences?|words?|bullets?|bullet points?|lines?|paragraphs?)\b",
                            re.I)
 # Adverbs that only soften or stress a question; dropped before matching (meaning stays the same).
@@ -84,7 +84,7 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
                 r"[\w.]+\s+(?:say|cover|discuss|describe|contain|tell|address)\b|\b(?:tell|teach)\s+me\s+(?:about|more)\b|"
                 r"\bwhat(?:'s| is)\s+(?:said|written)\s+(?:about|on)\b|\bdescribe\b|\bwhat\s+(?:is|are)\s+"
                 r"(?:in\s+)?(?:section|chapter|appendix)\b|\bwalk me through\b|\bexplain\s+(?:section|chapter)\b"),
-    ("explain", r"^\W*(?:why|how come)\b|\bwhat\s+(?:is|are|was|were)\s+the\s+(?:main\s+)?(?:reasons?|motivations?|"
+    ("explain", r"^\W*(?:why|how come)\b|[,;:]\s*(?:so\s+)?why\b|\bwhat\s+(?:is|are|was|were)\s+the\s+(?:main\s+)?(?:reasons?|motivations?|"
                 r"rationale|drivers?|purpose|goals?|aims?|role)\b|\bfor what reason\b|\bwhat\s+(?:motivated|drove|"
                 r"prompted|led|explains|accounts\s+for|drives|is\s+behind|lies\s+behind|caused|causes)\b|^\W*how\s+(?:do|does|did|are|is|was|were|can|could|will|would|should|has|have)\b|"
                 r"^\W*in what ways?\b|^\W*explain\b|\bwhat\s+role\b|\bhow\s+(?:exactly\s+)?(?:do|does|did)\b"),

@@ -78,6 +78,8 @@ def test_names_get_the_reports_capitals(lexicon):
     ("what is the big picture here", "whole_report"),
     ("Give me the overall narrative.", "whole_report"),
     ("tell me what this document is about", "whole_report"),
+    # a why after a clause asks for reasons too
+    ("If the centers are open to all, why do some draw one bid?", "explain"),
 ])
 def test_intent_comes_from_the_shape_of_the_question(question, intent):
     assert classify(question) == intent
@@ -93,6 +95,8 @@ def test_a_wish_about_the_answers_length_is_no_figure_to_find(lexicon):
     q = parse_query("give me a 3-4 sentence summary of the funding", lexicon)
     assert not any(ch.isdigit() for ch in q.text) and "summary of the funding" in q.text
     assert "two" not in parse_query("Explain IP management in two paragraphs", lexicon).text
+    assert parse_query("briefly, how are MICs funded?", lexicon).text == "How are MICs funded?"
+    assert parse_query("what does table 2 show, in short?", lexicon).text == "What does table 2 show?"
     assert "2018" in parse_query("How many MICs were established in 2018?", lexicon).text
 
 
