@@ -389,8 +389,12 @@ def _answer_parts(parts: list[str], history: list[Turn], eng: Engine, k: int, fi
     out = []
     prior: list[Turn] = []
     first = names_in(parts[0]) or [m.group(1) for m in [_COUNTED.search(parts[0])] if m]
-    for part in parts:
-        sub = eng.parse(condense(part, history + prior, similar=eng.similarity))
+    for n, part in enumerate(parts):
+        read = condense(part, history + prior, similar=eng.similarity)
+        if n and read == part and first and not names_in(part):
+            # "..., and what was the goal?": a later part that names nothing asks about the first part's subject
+            read = f"{part.rstrip(' ?')} ({first[0]})?"
+        sub = eng.parse(read)
         vec = eng.embedder.embed_query(eng.retriever.expander.expand(sub.text))
         ctx = eng.retriever.search(sub.text, k=k, filters=filters, query_vec=vec)
         # each part says one thing: the parts together stay as short as one answer

@@ -639,3 +639,4 @@ def test_a_row_named_by_the_initials_of_its_distinct_words(fake_engine):
     assert "ni" not in _distinct_initialisms("National Virtual Reality Innovation Center", (2, 3, 4))
     ans = api.ask("which city has the VR innovation center?", None, fake_engine.settings, engine=fake_engine)
     assert "Nanchang" in ans.text, ans.text[:200]
+

@@ -438,3 +438,9 @@ def test_a_comparison_of_ways_gets_the_room_of_an_explanation_and_one_of_figures
 
     assert limit("How do Manufacturing USA and Fraunhofer differ in IP ownership?") == s.synth_max_chars
     assert limit("Compare the share of GDP from manufacturing in the US and Germany.") == s.synth_compare_max_chars
+
+
+def test_a_later_part_that_names_nothing_asks_about_the_first_parts_subject(real):
+    ans = api.ask("how many MICs had china set up by early 2025, and what was the goal?", None, real.settings,
+                  engine=real, k=10)
+    assert "33" in ans.text and "40" in ans.text, ans.text[:400]
