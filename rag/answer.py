@@ -517,6 +517,9 @@ class GroundedAnswerer:
         best = lead
 
         weights = self._weights(question)
+        # a runner-up is shown as another candidate answer: it holds the kind of answer asked for, as the lead does
+        wants_date = bool(_WHEN_Q.match(question))
+        wants_number = asks_number(question)
         chosen = [best]
         covered = set(best.toks)
         for s, _cov, u in scored[:self.s.runner_up_pool]:
@@ -529,6 +532,9 @@ class GroundedAnswerer:
             # a runner-up almost as good as the lead is shown too: the reader sees both candidates, cited
             # (a sentence that scored higher but failed the grounding checks is no candidate)
             close = len(chosen) == 1 and self.s.close_second * best_s <= s <= best_s
+            if (wants_date and not _DATE.search(strip_report_markers(u.text))) or \
+                    (wants_number and not has_number(u.text)):
+                continue
             if (close or (gain / total >= self.s.min_gain and s >= self.s.min_score_share * best_s)) and \
                     not self._same(u, chosen):
                 chosen.append(u)
@@ -536,7 +542,7 @@ class GroundedAnswerer:
         if _ASKS_CREDIT.search(question):
             chosen = self._with_credit_lines(chosen)
         # keep the report's reading order within a passage
-        chosen.sort(key=lambda u: (u.rank, u.start))
+        chosen.sort(key=lambda u: (u.chunk.id != best.chunk.id, u.rank, u.start))  # the lead's passage first
         drafted = self._compose(self._with_attribution(self._with_list_items(chosen, contexts), contexts), max_chars)
         if _ASKS_SOURCE.search(question):
             drafted = self._with_sources(drafted)

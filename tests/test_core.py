@@ -444,3 +444,10 @@ def test_a_later_part_that_names_nothing_asks_about_the_first_parts_subject(real
     ans = api.ask("how many MICs had china set up by early 2025, and what was the goal?", None, real.settings,
                   engine=real, k=10)
     assert "33" in ans.text and "40" in ans.text, ans.text[:400]
+
+
+def test_a_date_question_leads_with_its_dated_answer_and_shows_no_undated_runner_up(real):
+    ans = api.ask("When did China kick off its manufacturing innovation center program?", None, real.settings,
+                  engine=real, k=10)
+    assert "initiated in 2015" in ans.text.split("[1]")[0], ans.text[:300]
+    assert "This review discusses" not in ans.text
