@@ -597,7 +597,7 @@ def test_the_centers_refers_back_to_the_centers_named_before():
 def test_which_kind_of_thing_is_asked_must_be_one_the_table_holds(fake_engine):
     # a table of centers with their cities cannot say which university or firm runs one
     assert fake_engine.table_answer("Which university hosts the National Robot Innovation Center in Shenyang?") is None
-    assert fake_engine.table_answer("Which city is the National Robot Innovation Center in?") is not None
+    assert fake_engine.table_answer("In what city does the National Robot Innovation Center sit?") is not None
     assert fake_engine.table_answer("Which province has the most MICs?") is not None
     # nor count things its rows are not
     assert fake_engine.table_answer("How many engineers work at the graphene center in Ningbo?") is None
