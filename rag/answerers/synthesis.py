@@ -288,7 +288,8 @@ class SynthesisAnswerer:
             for cand in scored[:80]:
                 if any(cand[1] is c[1] or cand[1].text.strip() == c[1].text.strip() for c in chosen):
                     continue
-                if cand[0] < (keep_share or self.s.synth_keep_share) * best and len(chosen) >= self.s.synth_min_sentences:
+                share = self.s.synth_keep_share if keep_share is None else keep_share
+                if cand[0] < share * best and len(chosen) >= self.s.synth_min_sentences:
                     break
                 red = max((float(np.dot(cand[2], c[2])) for c in chosen if cand[2] is not None and c[2] is not None),
                           default=0.0)
@@ -385,6 +386,7 @@ class SynthesisAnswerer:
     def _abstract_seeds(self, scored) -> list:
         """The report's own abstract, sentence by sentence: the authors' summary of the whole, which a question
         about the whole report with no topic of its own ("what are the main findings?") starts from."""
+        # two sentences are left for the executive summary and the closing chapter
         return [c for c in scored if _title(c[1].chunk.section_path[0]) == "abstract"][: self.s.synth_max_sentences - 2]
 
     def _part_seeds(self, scored, named: set[tuple[str, ...]]) -> list:
