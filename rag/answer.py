@@ -69,6 +69,8 @@ _NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|te
                           r"dozens|half|quarter|third|decade|decades)\b", re.I)
 _MONEY = re.compile(r"[$€£¥]|\b(?:usd|cny|eur|rmb|dollars?|yuan|euros?|million|billion|trillion)\b", re.I)
 _MONEY_Q = re.compile(r"\b(?:cost|costs|price|fee|fees|budget|revenue|salary|spend|spent|funding)\b", re.I)
+# "... are determined by China's Ministry ...": a passive with its agent says who does it, in other words
+_PASSIVE_AGENT = re.compile(r"\b(?:is|are|was|were)\s+(?:\w+\s+)?\w+(?:ed|en)\s+by\s+(?:the\s+)?[A-Z]")
 _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b", re.I)
 # Acronym-list entries answer "what does X stand for", nothing else.
 _DEFINITION_Q = re.compile(r"\b(stand|stands|mean|means|meaning|acronym|abbreviation|abbreviate|short for|full name|"
@@ -671,7 +673,8 @@ class GroundedAnswerer:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
             if {n for n in numbers - toks if _DIGIT_WORDS.get(n) not in toks}:
                 continue  # "9 months" is met by "nine months"
-            if verb and verb not in u.toks and u.sim < self.s.sim_grounded and not (verb in _ROLE and u.toks & _ROLE):
+            if verb and verb not in u.toks and u.sim < self.s.sim_grounded and not (verb in _ROLE and u.toks & _ROLE) \
+                    and not self._passive_on(u.text, attr - {verb}):
                 continue  # "Who chairs the Senate?" is not answered by a sentence that does not say who chairs
             if wants_date and not _DATE.search(strip_report_markers(u.text)):
                 continue  # "When ...?" is answered by a year or a date, not "four other MICs"
@@ -693,6 +696,14 @@ class GroundedAnswerer:
             if e_ok and (a_ok or u.sim >= self.s.sim_grounded):
                 return u
         return None
+
+    @staticmethod
+    def _passive_on(text: str, asked: set[str]) -> bool:
+        """A passive with its agent whose subject is what the question asks about ("Topics ... are determined by
+        MIIT" for "who decides the topics"): it says who does it, in other words. "Board members are appointed by
+        the Senate" says nothing about who chairs the Senate."""
+        m = _PASSIVE_AGENT.search(text)
+        return bool(m and asked & set(tokens(text[:m.start()])))
 
     def _same(self, u: Unit, chosen: list[Unit]) -> bool:
         return any(c.chunk.id == u.chunk.id and c.start == u.start for c in chosen) or any(
