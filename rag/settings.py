@@ -280,7 +280,7 @@ class AnswerSettings:
     synth_max_chars: int = 1300
     # A comparison of figures ("compare the share of GDP ...") reads best side by side in a few sentences: a shorter
     # limit. A comparison of ways and means ("how do they differ in IP ownership") gets synth_max_chars: measured on
-    # the open questions of dev and fresh1-8, comparisons passing 0.49 -> 0.53 with no lookup made too long.
+    # the open questions of dev and fresh1-5, 7, 8, comparisons passing 0.49 -> 0.53 with no lookup made too long.
     synth_compare_max_chars: int = 950
     # Relevance = meaning (cosine to the question), words (IDF-weighted share of the topic's terms) and the
     # sentence's section (cosine of the question to the mean of the section's sentences): meaning finds
@@ -321,14 +321,14 @@ class AnswerSettings:
     synth_centre_share: float = 0.5
     # A why / how question's "home": the section whose synth_home_top best sentences are most relevant on average;
     # its sentences gain synth_home_bonus, so an explanation reads from one place before borrowing from others.
-    # Swept on the open questions of dev and fresh1-8 (0.05-0.3, top 2-3): explanations passing 0.43 -> 0.48 at
+    # Swept on the open questions of dev and fresh1-5, 7, 8 (0.05-0.3, top 2-3): explanations passing 0.43 -> 0.48 at
     # 0.1 / 2; more concentrates on one section and loses points made elsewhere (lists and comparisons lost).
     synth_home_bonus: float = 0.1
     synth_home_top: int = 2
     # A further sentence must reach this share of the best sentence's relevance (else the answer stops).
     synth_keep_share: float = 0.7
     # ... in a summary, which covers its section's several points rather than one answer: a lower share lets weaker,
-    # different sentences in (swept on the open questions of dev and the fresh sets: summaries passing 0.67 -> 0.75
+    # different sentences in (swept on the open questions of dev and fresh1-5, 7, 8: summaries passing 0.67 -> 0.75
     # at 0.5-0.6; lower for every intent also lengthened lookups that route to synthesis past their limit).
     synth_summary_keep_share: float = 0.6
     # Below this relevance for the best sentence the synthesis declines (the lookup path or a refusal follows).
