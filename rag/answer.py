@@ -22,6 +22,7 @@ import numpy as np
 
 from rag.citations import make_citation, report_marker_numbers, strip_report_markers
 from rag.frontmatter import FrontMatter
+from rag.query import NUMBER_OF, counted_stem
 from rag.records import CANNOT_ANSWER, Chunk, Citation, ReportReference, ScoredChunk, Segment, render
 from rag.settings import AnswerSettings
 from rag.tables import TableAnswer
@@ -32,7 +33,6 @@ from rag.vocab import (
     DEMONYMS,
     EXCLUSION_PHRASE,
     FRAMING_WORDS,
-    IRREGULAR_PLURALS,
     LIGHT_VERB_PHRASES,
     NAME_ABBREVIATIONS,
     NOT_ASKED_VERBS,
@@ -50,9 +50,7 @@ _NUMERIC_Q = re.compile(r"^\W*when\b|(?:,|\band)\s+when\b|(?<!\ba\s)\bnumber\s+o
                         r"what is the value|what was the value|what rate|by how much|growth rate|"
                         r"(?:largest|greatest|highest|smallest|lowest|biggest)\s+(?:number|share|amount)\s+of)\b", re.I)
 _HAS_NUM = re.compile(r"\d")
-# "number of" opening a terse question ("wuhan: number of universities") asks "how many"
-_NUMBER_OF = r"(?:^\W*(?:what\s+is\s+|what's\s+)?|[:,–-]\s*)(?:the\s+|total\s+)*number\s+of\b"
-_PHRASING = re.compile(_NUMBER_OF + r"|\bhow\s+(fast|big|large|much|many|long|often|quickly|far|high|old|significant|"
+_PHRASING = re.compile(NUMBER_OF + r"|\bhow\s+(fast|big|large|much|many|long|often|quickly|far|high|old|significant|"
                        r"important|strong|well)\b|\b(so far|to date|as of now|these days|nowadays|in total|besides|"
                        r"apart from|other than|rather than|in addition to|except|typically|usually|generally|"
                        r"normally|commonly|typical|usual|average)\b", re.I)
@@ -82,7 +80,8 @@ _ASKS_SOURCE = re.compile(r"\b(?:which|what|whose)\s+(?:\w+\s+)?(?:source|source
 # "what is the source of figure 3", "where does the chart's data come from"
 _ASKS_CREDIT = re.compile(r"\b(?:sources?|come[s]? from|credit(?:ed)?)\b", re.I)
 _CAPTION = re.compile(r"^\W*(?:figure|fig\.|table)\s+[A-Z]?\d+(?:\.\d+)*\s*:", re.I)
-_FRAMING_WORDS = set(tokens(FRAMING_WORDS))
+# "how does X differ from Y", "vs": the question's framing, not what it asks about
+FRAMING_TOKENS = frozenset(tokens(FRAMING_WORDS))
 _SOURCE_WORDS = set(tokens(SOURCE_WORDS))
 _PART_REF = re.compile(r"\b(?:table|figure|fig\.|section|appendix|chapter|part|box)\s+[A-Z]?\d+(?:\.\d+)*\b", re.I)
 # question words and answer framing ("named on the title page"): neither a name nor an attribute to find
@@ -124,23 +123,8 @@ _REF_Q = re.compile(r"\b(?:reference|ref\.?|citation|source|footnote|entry)\s*(?
                     r"|\[(\d{1,3})\]", re.I)
 
 
-# "how many X", and "number of X" as terse questions write it ("wuhan: number of universities"), not "a number of X"
-_HOW_MANY_WORDS = r"(?:\bhow\s+many|" + _NUMBER_OF + ")"
-_HOW_MANY = re.compile(_HOW_MANY_WORDS + r"\s+(?:\w+\s+){0,3}?([A-Za-z][\w-]*s)\b(?!['’])", re.I)  # "china's" is no plural
-_HOW_MANY_IRREGULAR = re.compile(_HOW_MANY_WORDS + r"\s+(?:\w+\s+){0,2}?(" + "|".join(IRREGULAR_PLURALS) + r")\b", re.I)
 _NUMBER = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
                      r"hundreds?|thousands?)\b", re.I)
-
-
-def _counted_stem(question: str) -> str | None:
-    """The stem of what a "how many" question counts ("how many national MICs" -> "mic").
-
-    A plural in "s" within the next four words, else an irregular plural ("how many people work ...");
-    "how many attained ..." counts nothing named, so nothing is required."""
-    found = [m for m in (_HOW_MANY.search(question), _HOW_MANY_IRREGULAR.search(question)) if m]
-    m = min(found, key=lambda x: x.start(1)) if found else None  # the nearer plural is the thing counted
-    toks = tokens(m.group(1)) if m else []
-    return toks[0] if toks else None
 
 
 def _fitting(units: list[Unit], max_chars: int) -> list[Unit]:
@@ -186,6 +170,31 @@ def has_number(text: str, money: bool = False) -> bool:
     if money:
         return bool(_MONEY.search(t))
     return bool(_HAS_NUM.search(t) or _NUMBER_WORD.search(t))
+
+
+@dataclass(frozen=True)
+class AnswerKind:
+    """The kind of answer a question asks for, read once: a year or date ("when"), a figure ("how many"), an
+    amount of money ("what does it cost"), never a figure the question already gives ("what share ... for 2025?")."""
+
+    date: bool
+    number: bool
+    money: bool
+    given: frozenset[str]
+
+    @classmethod
+    def of(cls, question: str) -> AnswerKind:
+        bare = _PART_REF.sub(" ", _PHRASING.sub(" ", question))
+        return cls(date=bool(_WHEN_Q.match(question)), number=asks_number(question),
+                   money=bool(_QUANTITY_Q.search(question) and _MONEY_Q.search(question)),
+                   given=frozenset(m.group(0) for m in re.finditer(r"\d[\d,.]*\d|\d", bare)))
+
+    def held_by(self, text: str) -> bool:
+        """"When ...?" is not answered by "four other MICs", nor "What does it cost ...?" by a sentence without
+        a figure."""
+        if self.date and not _DATE.search(strip_report_markers(text)):
+            return False
+        return not self.number or has_number(_without(text, set(self.given)), money=self.money)
 
 
 @dataclass
@@ -299,7 +308,7 @@ class GroundedAnswerer:
         if _ASKS_SOURCE.search(question):
             toks -= _SOURCE_WORDS  # "which source is cited for X": the passage says X, not "source"
         # "how does X differ from Y": the answer states X and Y, not "differ"; nor "named on the title page"
-        return toks - _FRAMING_WORDS - _ANSWER_FRAME
+        return toks - FRAMING_TOKENS - _ANSWER_FRAME
 
     def _counts(self, text: str, counted: str) -> bool:
         """Does a number stand shortly before the counted thing (or an acronym that writes it out: "33 MICs")?"""
@@ -449,7 +458,7 @@ class GroundedAnswerer:
         about_sources = bool(_SOURCE_Q.search(question))
         defines = self.asks_definition(question)
         asks_source = bool(_ASKS_SOURCE.search(question))
-        counted = _counted_stem(question)
+        counted = counted_stem(question)
         scored: list[tuple[float, float, Unit]] = []
         for rank, sc in enumerate(contexts):
             extra = self._extra(sc.chunk)
@@ -520,8 +529,7 @@ class GroundedAnswerer:
 
         weights = self._weights(question)
         # a runner-up is shown as another candidate answer: it holds the kind of answer asked for, as the lead does
-        wants_date = bool(_WHEN_Q.match(question))
-        wants_number = asks_number(question)
+        kind = AnswerKind.of(question)
         chosen = [best]
         covered = set(best.toks)
         for s, _cov, u in scored[:self.s.runner_up_pool]:
@@ -534,8 +542,7 @@ class GroundedAnswerer:
             # a runner-up almost as good as the lead is shown too: the reader sees both candidates, cited
             # (a sentence that scored higher but failed the grounding checks is no candidate)
             close = len(chosen) == 1 and self.s.close_second * best_s <= s <= best_s
-            if (wants_date and not _DATE.search(strip_report_markers(u.text))) or \
-                    (wants_number and not has_number(u.text)):
+            if not kind.held_by(u.text):
                 continue
             if (close or (gain / total >= self.s.min_gain and s >= self.s.min_score_share * best_s)) and \
                     not self._same(u, chosen):
@@ -660,13 +667,9 @@ class GroundedAnswerer:
         bare = _PART_REF.sub(" ", _PHRASING.sub(" ", question))
         numbers = {t for t in tokens(bare) if any(ch.isdigit() for ch in t)}
         numbers |= {m.lower() for m in _ORDINAL.findall(question)}
-        wants_number = asks_number(question)
-        # the figure that answers is not one the question already gives ("what share ... for 2025?")
-        asked_numbers = {m.group(0) for m in re.finditer(r"\d[\d,.]*\d|\d", bare)}
-        counted = _counted_stem(question)
+        kind = AnswerKind.of(question)
+        counted = counted_stem(question)
         verb = self.asked_verb(question)
-        wants_date = bool(_WHEN_Q.match(question))
-        wants_money = bool(_QUANTITY_Q.search(question) and _MONEY_Q.search(question))
         phrases = [{t: self.idf(t) for t in p} for p in self.entity_phrases(EXCLUSION_PHRASE.sub(" ", question))
                    if not all(self.idf.df.get(t, 0) >= self.s.subject_name_share * self.idf.n for t in p)]
         for _s, _c, u in top:
@@ -676,10 +679,8 @@ class GroundedAnswerer:
             if verb and verb not in u.toks and u.sim < self.s.sim_grounded and not (verb in _ROLE and u.toks & _ROLE) \
                     and not self._passive_on(u.text, attr - {verb}):
                 continue  # "Who chairs the Senate?" is not answered by a sentence that does not say who chairs
-            if wants_date and not _DATE.search(strip_report_markers(u.text)):
-                continue  # "When ...?" is answered by a year or a date, not "four other MICs"
-            if wants_number and not has_number(_without(u.text, asked_numbers), money=wants_money):
-                continue  # "What does it cost ...?" is not answered by a sentence without a figure
+            if not kind.held_by(u.text):
+                continue  # "When ...?" is answered by a date, "What does it cost ...?" by a figure
             if counted and not self._counts(u.text, counted) and u.sim < self.s.sim_grounded:
                 continue  # "How many people work there?" is not answered by "30 percent of manufacturing"
             # every name asked about must be in the passage: "institutes in California" is not answered by

@@ -18,6 +18,7 @@ Nothing here knows a topic of the report: the vocabulary comes from the index.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -32,6 +33,7 @@ from rag.vocab import (
     FIGURE_SHAPE,
     FILLER_ADVERBS,
     INTENT_CUES,
+    IRREGULAR_PLURALS,
     LIGHT_VERB_PHRASES,
     ORDINAL_WORDS,
     PLACE_NAMES,
@@ -63,6 +65,12 @@ _GLUED_ACRONYM_YEAR = re.compile(r"\b([A-Za-z]{2,6})-?((?:19|20)\d\d)\b")
 _NAME_YEAR = re.compile(r"\b((?:[A-Z][\w'’-]*\s+(?:(?:in|of|and|for|the|de)\s+)?){1,6})((?:19|20)\d\d)\b")
 _DIGIT_ORDINAL = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b", re.I)
 _GLUED_UNIT = re.compile(r"\b(\d+(?:[.,]\d+)?)(?!st\b|nd\b|rd\b|th\b|s\b)([A-Za-z]{2,})\b")
+# "number of" opening a terse question ("wuhan: number of universities") asks "how many"
+NUMBER_OF = r"(?:^\W*(?:what\s+is\s+|what's\s+)?|[:,–-]\s*)(?:the\s+|total\s+)*number\s+of\b"
+# "how many X", and "number of X" as terse questions write it ("wuhan: number of universities"), not "a number of X"
+_HOW_MANY_WORDS = r"(?:\bhow\s+many|" + NUMBER_OF + ")"
+_HOW_MANY = re.compile(_HOW_MANY_WORDS + r"\s+(?:\w+\s+){0,3}?([A-Za-z][\w-]*s)\b(?!['’])", re.I)  # "china's" is no plural
+_HOW_MANY_IRREGULAR = re.compile(_HOW_MANY_WORDS + r"\s+(?:\w+\s+){0,2}?(" + "|".join(IRREGULAR_PLURALS) + r")\b", re.I)
 _SECTION_REF = re.compile(r"\b(?:section|chapter|appendix|part)\s+([A-Z]?\d+(?:\.\d+)*|[A-D])\b", re.I)
 
 
@@ -111,6 +119,7 @@ class Lexicon:
         self._initials: frozenset[str] | None = None
         self._named_years: dict[tuple[str, str], str] | None = None  # read on the first glued acronym and year
         self._digit_ordinals: frozenset[str] | None = None
+        self._sorted_words: list[str] | None = None  # for completing clipped words, sorted on the first one
         self.english = frozenset(w for w in english if w.isalpha())  # "construction" is a word, "fraunhofer" a name
         vocab: Counter[str] = Counter(w.strip("'’-").lower() for t in texts for w in _WORD_RE.findall(t))
         counts: Counter[str] = Counter()
@@ -297,7 +306,6 @@ class Lexicon:
             return None  # two words equally close and common: do not guess
         return best[0][2]
 
-
     MIN_CLIPPED_LEN = 6
 
     def complete(self, low: str) -> str | None:
@@ -305,7 +313,14 @@ class Lexicon:
         clipped form, English does not know it, and its completions are one word's forms ("biopharmaceutical(s)")."""
         if len(low) < self.MIN_CLIPPED_LEN or not low.isalpha() or self.known(low) or low in self.english:
             return None
-        full = sorted((w for n, ws in self._by_len.items() if n > len(low) for w in ws if w.startswith(low)), key=len)
+        if self._sorted_words is None:
+            self._sorted_words = sorted(w for ws in self._by_len.values() for w in ws)
+        i = bisect.bisect_right(self._sorted_words, low)  # the longer words that start with it follow it in order
+        full: list[str] = []
+        while i < len(self._sorted_words) and self._sorted_words[i].startswith(low):
+            full.append(self._sorted_words[i])
+            i += 1
+        full.sort(key=len)
         if not full or any(not w.startswith(full[0]) for w in full):
             return None  # none, or several different words ("inter" -> "internal", "international")
         return full[0]
@@ -371,6 +386,17 @@ def drop_fillers(question: str) -> str:
     out = [w for w in question.split(" ") if w.strip(",.;:!?").lower() not in FILLER_ADVERBS or not w.strip()]
     q = " ".join(out)
     return re.sub(r"^(?:so|well),?\s+", "", q, flags=re.I) if len(out) != len(question.split(" ")) else q
+
+
+def counted_stem(question: str) -> str | None:
+    """The stem of what a "how many" question counts ("how many national MICs" -> "mic").
+
+    A plural in "s" within the next four words, else an irregular plural ("how many people work ...");
+    "how many attained ..." counts nothing named, so nothing is required."""
+    found = [m for m in (_HOW_MANY.search(question), _HOW_MANY_IRREGULAR.search(question)) if m]
+    m = min(found, key=lambda x: x.start(1)) if found else None  # the nearer plural is the thing counted
+    toks = tokens(m.group(1)) if m else []
+    return toks[0] if toks else None
 
 
 def classify(text: str) -> Intent:

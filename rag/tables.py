@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from rag.query import counted_stem
 from rag.records import Acronym, Chunk, Table, TableRow
 from rag.settings import AnswerSettings
 from rag.text import STOPWORDS, fold, stem, tokens, words
@@ -40,7 +41,6 @@ from rag.vocab import (
 
 log = logging.getLogger(__name__)
 
-_COUNTED = re.compile(r"\bhow\s+many\s+([A-Za-z]+)\b", re.I)
 _ASKED_KIND = re.compile(r"^\W*(?:which|what)\s+([A-Za-z]+)\b", re.I)
 _FUTURE = re.compile(r"\b(plan(?:s|ned)? to|will|would|goal|target(?:ed|s)?|aim(?:s|ed)? (?:to|for)|expect(?:s|ed)? to|"
                      r"forecast|projected|by the end of)\b", re.I)
@@ -488,8 +488,9 @@ class TableQA:
                 explained = 0.0
             # "Which university hosts ...": the kind of thing asked for must be one the table holds (a column, the
             # things its rows are, a value), or its answer would be a cell of another kind
-            kind = _ASKED_KIND.match(question) or _COUNTED.search(question)
-            if kind and (t_kind := tokens(kind.group(1))) and t_kind[0] in unknown:
+            kind = _ASKED_KIND.match(question)
+            asked = (tokens(kind.group(1))[:1] if kind else []) + [c for c in [counted_stem(question)] if c]
+            if set(asked) & unknown:
                 explained = 0.0  # ... and "how many employees" counts things the table's rows are not
             if yr and prof.year_cols:
                 ys = [v for v in (r.cells.get(prof.year_cols[0]) for r in t.rows) if isinstance(v, int)]
@@ -624,7 +625,7 @@ class TableQA:
 
     def _groups_by_known(self, ql: str, prof: TableProfile) -> bool:
         """"Which sector has the most": the noun asked for is a column, the rows' kind, or a year/place word."""
-        m = re.match(r"\s*(?:which|what)\s+(\w+)", ql)
+        m = _ASKED_KIND.match(ql)
         if not m or m.group(1) in ("of", "one", "is", "are", "was", "were", "has", "have", "had", "do", "does", "did"):
             return True
         w = stem(m.group(1))

@@ -499,10 +499,10 @@ def test_a_percent_column_answers_only_a_question_about_a_share(fake_engine):
 
 
 def test_how_many_counts_the_plural_not_a_possessive():
-    from rag.answer import _counted_stem
+    from rag.query import counted_stem
 
-    assert _counted_stem("how many permanent staff did china's labs have") == "staff"
-    assert _counted_stem("How many MICs does China's plan name?") == "mic"
+    assert counted_stem("how many permanent staff did china's labs have") == "staff"
+    assert counted_stem("How many MICs does China's plan name?") == "mic"
 
 
 def test_acronyms_written_out_are_found_word_for_word():
@@ -610,12 +610,13 @@ def test_new_centers_in_a_year_are_the_centers_of_that_year(fake_engine):
 
 
 def test_a_terse_number_of_question_asks_how_many():
-    from rag.answer import _counted_stem, asks_number
+    from rag.answer import asks_number
+    from rag.query import counted_stem
 
-    assert _counted_stem("wuhan: number of universities?") == "univers" and asks_number("wuhan: number of universities?")
-    assert _counted_stem("Number of staff at CASS") == "staff"
+    assert counted_stem("wuhan: number of universities?") == "univers" and asks_number("wuhan: number of universities?")
+    assert counted_stem("Number of staff at CASS") == "staff"
     # "a number of barriers" counts nothing, and neither does a superlative's "number of"
-    assert _counted_stem("why did the plan name a number of barriers?") is None
+    assert counted_stem("why did the plan name a number of barriers?") is None
 
 
 def test_a_figure_asked_for_its_source_comes_with_its_source_line(fake_engine):

@@ -452,9 +452,10 @@ def test_reload_restores_the_conversation_and_the_sidebar_lists_it(page_factory,
     page.reload()
     page.locator('[data-testid="stChatInputTextArea"]').wait_for(timeout=ANSWER_TIMEOUT_MS)
     _idle(page)
+    restored = _answer_marks(page)  # waits for the restored answer to be drawn (under load it lags the chat input)
     msgs = _messages(page)
     assert msgs and FOLLOW_UP[0] in msgs[0] and "2022" in msgs[1]
-    assert _answer_marks(page) == marks  # drawn from the stored segments
+    assert restored == marks  # drawn from the stored segments
     # the same conversation as saved before answers carried segments: split once at load, the same markers
     with sqlite3.connect(data_dir / "conversations.sqlite3") as con:
         for rowid, blob in con.execute("SELECT rowid, answer FROM turns WHERE conversation_id = ?", (cid,)).fetchall():

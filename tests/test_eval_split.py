@@ -132,7 +132,7 @@ def test_eval_of_another_gold_file_leaves_the_committed_report_alone(tmp_path, m
 
 @pytest.mark.parametrize("path", sorted((ROOT / "evals" / "fresh").glob("*.jsonl")), ids=lambda p: p.name)
 def test_the_fresh_sets_load_and_their_answers_are_in_the_report(path):
-    # the three sets written without seeing the gold set (README: "What the evaluation shows")
+    # the sets written without seeing the gold set (README: "What the evaluation shows")
     report = normalize(REPORT.read_text(encoding="utf-8"))
     fresh = load_gold(path)
     assert len(fresh) >= 80 and len({i["id"] for i in fresh}) == len(fresh)

@@ -11,13 +11,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from rag.answer import FRAMING_TOKENS
 from rag.answerers.base import AnswerJob
 from rag.answerers.grounded import TableAnswerer
 from rag.answerers.synthesis import SynthesisAnswerer
-from rag.text import tokens
-from rag.vocab import FRAMING_WORDS
-
-_FRAMING = frozenset(tokens(FRAMING_WORDS))  # "vs", "relative to": the comparison's words, not its aspect
 
 if TYPE_CHECKING:
     from rag.answer import Drafted
@@ -36,7 +33,7 @@ class CompareAnswerer:
         # a table that leaves words of the question the report uses unaccounted for ("link up" with other
         # entities) compares something else (its funding column): the sentences alone answer
         aside = job.table is not None and any(self.synthesis.g.idf.df.get(t, 0) for t in
-                                              job.table.unexplained - _FRAMING)
+                                              job.table.unexplained - FRAMING_TOKENS)
         table = None if aside else self.table.answer(job)
         room = self.synthesis._limit(job) - (len(table.text) if table is not None else 0)
         prose = self.synthesis.answer(replace(job, max_chars=room)) if room >= 200 else None

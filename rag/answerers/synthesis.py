@@ -177,8 +177,9 @@ class SynthesisAnswerer:
         """Every section's title in meaning (embedded on the first question that needs it, then kept)."""
         if self._titles is None:
             paths = [p for p in self._chunks_by_section() if _title(p[-1])]
-            vecs = [self.embedder.embed_query(_title(p[-1])) for p in paths] if self.embedder is not None else []
-            self._titles = (paths, np.stack(vecs) if vecs else np.zeros((0, 1), dtype=np.float32))
+            vecs = self.embedder.embed_documents([_title(p[-1]) for p in paths]) \
+                if self.embedder is not None and paths else np.zeros((0, 1), dtype=np.float32)
+            self._titles = (paths, np.asarray(vecs, dtype=np.float32))
         return self._titles
 
     def _pool(self, job: AnswerJob, focus: set[tuple[str, ...]]) -> list[ScoredChunk]:
@@ -282,13 +283,13 @@ class SynthesisAnswerer:
         if not scored:
             return chosen
         best = scored[0][0]
+        share = self.s.synth_keep_share if keep_share is None else keep_share
         length = sum(len(c[1].text) for c in chosen)
         while len(chosen) < limit:
             pick, pick_val = None, -1e9
             for cand in scored[:80]:
                 if any(cand[1] is c[1] or cand[1].text.strip() == c[1].text.strip() for c in chosen):
                     continue
-                share = self.s.synth_keep_share if keep_share is None else keep_share
                 if cand[0] < share * best and len(chosen) >= self.s.synth_min_sentences:
                     break
                 red = max((float(np.dot(cand[2], c[2])) for c in chosen if cand[2] is not None and c[2] is not None),
