@@ -66,6 +66,7 @@ _NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|te
                           r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|"
                           r"dozens|half|quarter|third|decade|decades)\b", re.I)
 _MONEY = re.compile(r"[$€£¥]|\b(?:usd|cny|eur|rmb|dollars?|yuan|euros?|million|billion|trillion)\b", re.I)
+_HOW_MUCH = re.compile(r"\bhow\s+much\b", re.I)  # "how much funding ..." asks an amount, not "four other MICs"
 _MONEY_Q = re.compile(r"\b(?:cost|costs|price|fee|fees|budget|revenue|salary|spend|spent|funding)\b", re.I)
 # "... are determined by China's Ministry ...": a passive with its agent says who does it, in other words
 _PASSIVE_AGENT = re.compile(r"\b(?:is|are|was|were)\s+(?:\w+\s+)?\w+(?:ed|en)\s+by\s+(?:the\s+)?[A-Z]")
@@ -115,10 +116,11 @@ _INTRODUCES_LIST = re.compile(r"\b(?:the following|as follows)\b", re.I)
 _ABBREV_RE = re.compile(r"\b(" + "|".join(NAME_ABBREVIATIONS) + r")\.", re.I)
 # A sentence that refers back ("this MIC", "It") is about what the sentence before it names.
 _BACKREF = re.compile(r"\b(?:this|these|such|the same)\s+(?:\w+\s+)?(?:mics?|centers?|centres?|institutes?|"
-                      r"programs?|plans?|initiatives?|funds?|cit(?:y|ies)|compan(?:y|ies)|entit(?:y|ies)|models?|"
+                      r"programs?|plans?|initiatives?|strateg(?:y|ies)|polic(?:y|ies)|funds?|cit(?:y|ies)|compan(?:y|ies)|entit(?:y|ies)|models?|"
                       r"groups?|networks?|hubs?|regions?|provinces?|sectors?|laborator(?:y|ies))\b"
                       r"|^\W*(?:it|they|this|these)\b"
-                      r"|\bthe\s+(?:mics?|centers?|centres?|institutes?|labs?|laborator(?:y|ies))\b(?!\s+(?:of|for|in)\b)", re.I)
+                      r"|\bthe\s+(?:mics?|centers?|centres?|institutes?|labs?|laborator(?:y|ies)|plan|strategy|policy|"
+                      r"initiative)\b(?!\s+(?:of|for|in)\b)", re.I)
 _REF_Q = re.compile(r"\b(?:reference|ref\.?|citation|source|footnote|entry)\s*(?:no\.?|number|#)?\s*\[?(\d{1,3})\]?"
                     r"|\[(\d{1,3})\]", re.I)
 
@@ -186,7 +188,8 @@ class AnswerKind:
     def of(cls, question: str) -> AnswerKind:
         bare = _PART_REF.sub(" ", _PHRASING.sub(" ", question))
         return cls(date=bool(_WHEN_Q.match(question)), number=asks_number(question),
-                   money=bool(_QUANTITY_Q.search(question) and _MONEY_Q.search(question)),
+                   money=bool((_QUANTITY_Q.search(question) or _HOW_MUCH.search(question))
+                              and _MONEY_Q.search(question)),
                    given=frozenset(m.group(0) for m in re.finditer(r"\d[\d,.]*\d|\d", bare)))
 
     def held_by(self, text: str) -> bool:

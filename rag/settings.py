@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CHUNKER_VERSION = "11"  # 11: doc-scoped references and acronyms, doc_short, markup cleaned at ingest
+CHUNKER_VERSION = "12"  # 12: a line's name-and-date fields stay with its sentence (text._join_fields)
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 

@@ -114,7 +114,28 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
                 fixed.append((a2, b2))
             continue
         fixed.append((a, b))
-    return fixed
+    return _join_fields(text, fixed)
+
+
+_LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
+
+
+def _join_fields(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A "sentence" of names, titles and dates on the line of the one before is a field of it, not a sentence.
+
+    A reading list's entry ("Title | Publisher. February 11, 2025. Karen M. Sutter.") is one unit: split at
+    its full stops, its date and authors would be quoted without the title they belong to. A span with no
+    lower-case word but joiners ("and", "of", "on") cannot be a sentence of prose.
+    """
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and "\n" not in text[out[-1][1]:a] and not any(
+            w not in _JOINERS for w in _LOWER_WORD.findall(text[a:b])
+        ):
+            out[-1] = (out[-1][0], b)
+            continue
+        out.append((a, b))
+    return out
 
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")

@@ -592,6 +592,19 @@ def test_the_centers_refers_back_to_the_centers_named_before():
     assert _BACKREF.search("China established the centers to be distinct vehicles.")
     assert _BACKREF.search("The institutes share a model.")
     assert not _BACKREF.search("The center of the city is Wuhan.")
+    # "this strategy" / "the plan" are the plan named before ("Made in China 2025 ... The plan outlined ...")
+    assert _BACKREF.search("Every level of government has a role in this strategy.")
+    assert _BACKREF.search("The plan outlined a path to 80 % output.")
+    assert not _BACKREF.search("The plan of the city is old.")
+
+
+def test_how_much_funding_asks_an_amount_of_money():
+    from rag.answer import AnswerKind
+
+    kind = AnswerKind.of("How much state funding did the Robot Center get?")
+    assert kind.money and not kind.held_by("It is home to four other MICs.")
+    assert kind.held_by("It received 30 million CNY.")
+    assert not AnswerKind.of("How much of the output is exported?").money
 
 
 def test_which_kind_of_thing_is_asked_must_be_one_the_table_holds(fake_engine):

@@ -22,6 +22,16 @@ def test_report_markers_stay_with_their_sentence():
     assert _sentences("Funding rose sharply. [38] Staff grew too.") == ["Funding rose sharply. [38]", "Staff grew too."]
 
 
+def test_a_reading_list_entry_is_one_unit_with_its_date_and_authors():
+    # split at its full stops, the date would be quoted without the title it dates
+    entry = "- Trade Policy Notes | Library of Congress. March 3, 2024. Jane Q. Doe and Rui Li."
+    assert _sentences(entry) == [entry]
+    # a sentence of prose on the same line still ends at its full stop
+    assert _sentences("Output grew. Exports fell in 2020.") == ["Output grew.", "Exports fell in 2020."]
+    # a field on a line of its own is not joined to the line above
+    assert _sentences("Output grew.\nMarch 3, 2024.") == ["Output grew.", "March 3, 2024."]
+
+
 def test_stopwords_are_dropped_before_and_after_stemming():
     # "reports" stems to "report", a stopword: neither a question nor a passage is matched on it
     toks = tokens("Which reports discuss tariffs?")
