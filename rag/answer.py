@@ -36,6 +36,8 @@ from rag.vocab import (
     LIGHT_VERB_PHRASES,
     NAME_ABBREVIATIONS,
     NOT_ASKED_VERBS,
+    PEOPLE_NOUNS,
+    PEOPLE_WORDS,
     QUESTION_WORDS,
     REFERENCE_FIELD_WORDS,
     ROLE_WORDS,
@@ -153,6 +155,9 @@ def ends_with_colon(text: str) -> bool:
 def asks_number(question: str) -> bool:
     """Questions whose answer is a figure: "how many", "what percent", "what is the budget of", "when"."""
     return bool(_NUMERIC_Q.search(question) or _QUANTITY_Q.search(question))
+
+
+_PEOPLE_STEMS = frozenset(t for w in PEOPLE_WORDS for t in tokens(w))
 
 
 def _without(text: str, numbers: set[str]) -> str:
@@ -316,9 +321,10 @@ class GroundedAnswerer:
     def _counts(self, text: str, counted: str) -> bool:
         """Does a number stand shortly before the counted thing (or an acronym that writes it out: "33 MICs")?"""
         plain = strip_report_markers(text)
+        people = counted in _PEOPLE_STEMS  # "how many people": "5,000 staff members" counts people too
         for m in _NUMBER.finditer(plain):
             for word in re.findall(r"[A-Za-z][\w'-]*", plain[m.end():m.end() + 80])[:self.s.count_window]:
-                if tokens(word)[:1] == [counted]:
+                if tokens(word)[:1] == [counted] or (people and word.lower() in PEOPLE_NOUNS):
                     return True
                 if self.expander is not None and any(tokens(e)[-1:] == [counted]
                                                      for e in self.expander.expansions(word)):

@@ -153,6 +153,13 @@ WHOLE_REPORT_FRAME_WORDS: frozenset[str] = frozenset(
     "overall big picture story narrative nutshell bottom line takeaway takeaways doc u general broad whole entire "
     "short brief quick tl dr tldr".split()
 )
+# "How many people ..." is answered by a count of any of these ("about 5,000 staff members", "80 researchers").
+PEOPLE_WORDS: frozenset[str] = frozenset({"people", "persons", "person"})
+PEOPLE_NOUNS: frozenset[str] = frozenset(
+    "staff staffers employees employee workers worker personnel researchers researcher scientists scientist "
+    "engineers engineer members member academicians academician students faculty experts professionals "
+    "people persons".split()
+)
 # "this report", "the NIST report", "this doc": the document itself, by whatever name.
 DOCUMENT_REFERENCE = re.compile(r"\b(?:this|the)\s+(?:[A-Z][\w-]*\s+)?(?:report|document|doc|study|paper|publication|"
                                 r"review)\b", re.I)

@@ -505,6 +505,14 @@ def test_how_many_counts_the_plural_not_a_possessive():
     assert counted_stem("How many MICs does China's plan name?") == "mic"
 
 
+def test_how_many_people_is_counted_by_any_noun_for_people(fake_engine):
+    g = next(a.grounded for a in fake_engine.router.answerers.values() if hasattr(a, "grounded"))
+    assert g._counts("The academy has about 5,000 staff members.", "peopl")
+    assert g._counts("It employs 80 researchers.", "peopl")
+    assert not g._counts("It was founded 30 years ago in 3 cities.", "peopl")
+    assert not g._counts("The academy has about 5,000 staff members.", "mic")
+
+
 def test_acronyms_written_out_are_found_word_for_word():
     from rag.records import Acronym
     from rag.retrieve import AcronymExpander
