@@ -71,6 +71,7 @@ NUMBER_OF = r"(?:^\W*(?:what\s+is\s+|what's\s+)?|[:,–-]\s*)(?:the\s+|total\s+)
 _HOW_MANY_WORDS = r"(?:\bhow\s+many|" + NUMBER_OF + ")"
 _HOW_MANY = re.compile(_HOW_MANY_WORDS + r"\s+(?:\w+\s+){0,3}?([A-Za-z][\w-]*s)\b(?!['’])", re.I)  # "china's" is no plural
 _HOW_MANY_IRREGULAR = re.compile(_HOW_MANY_WORDS + r"\s+(?:\w+\s+){0,2}?(" + "|".join(IRREGULAR_PLURALS) + r")\b", re.I)
+_SECTION_WORD = re.compile(r"\b(?:section|subsection|chapter|appendix)\b", re.I)
 _SECTION_REF = re.compile(r"\b(?:section|chapter|appendix|part)\s+([A-Z]?\d+(?:\.\d+)*|[A-D])\b", re.I)
 
 
@@ -460,8 +461,9 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
         parts = []
     intent = classify(_QUOTED.sub(" ", text))  # a quoted title's words ("Different Approaches") are no cue
     sections = [m.group(1) for m in _SECTION_REF.finditer(text)]
-    if intent == "whole_report" and sections:
-        intent = "summary"  # "the tl;dr of section 3.2": that section, not the whole report
+    if intent == "whole_report" and (sections or _SECTION_WORD.search(text)):
+        # "the tl;dr of section 3.2", "summarize the report's section on funding": that section, not the whole report
+        intent = "summary"
     topic = [t for t in tokens(text) if t not in _FRAME_TOKENS]
     absent = lexicon.absent_names(text) if lexicon is not None else []
     return Query(original=question, text=text, intent=intent, parts=parts, corrections=corrections,

@@ -81,7 +81,8 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
                 r"\bsum(?:s|med|ming)? (?:\w+ )?up\b|\brun-?down\b|\bwrap(?:s)? up\b|\bsynopsis\b|\bhighlights of\b|"
                 r"\bwhat\s+(?:does|did|do)\s+(?:the|this)\s+(?:report|document|paper|section|chapter|appendix)"
                 r"\s+(?:say|says|state|tell|cover|discuss|note|mention)\b|\bwhat\s+(?:does|did|do)\s+(?:section|chapter|appendix|part)\s+"
-                r"[\w.]+\s+(?:say|cover|discuss|describe|contain|tell|address)\b|\b(?:tell|teach)\s+me\s+(?:about|more)\b|"
+                r"[\w.]+\s+(?:say|cover|discuss|describe|contain|tell|address|suggest|show|indicate|conclude|reveal|imply|"
+                r"find)\b|\b(?:tell|teach)\s+me\s+(?:about|more)\b|"
                 r"\bwhat(?:'s| is)\s+(?:said|written)\s+(?:about|on)\b|\bdescribe\b|\bwhat\s+(?:is|are)\s+"
                 r"(?:in\s+)?(?:section|chapter|appendix)\b|\bwalk me through\b|\bexplain\s+(?:section|chapter)\b"),
     ("explain", r"^\W*(?:why|how come)\b|[,;:]\s*(?:so\s+)?why\b|\bwhat\s+(?:is|are|was|were)\s+the\s+(?:main\s+)?(?:reasons?|motivations?|"

@@ -80,9 +80,16 @@ def test_names_get_the_reports_capitals(lexicon):
     ("tell me what this document is about", "whole_report"),
     # a why after a clause asks for reasons too
     ("If the centers are open to all, why do some draw one bid?", "explain"),
+    # what a named part of the report suggests or shows
+    ("What does appendix C indicate about staffing?", "summary"),
 ])
 def test_intent_comes_from_the_shape_of_the_question(question, intent):
     assert classify(question) == intent
+
+
+def test_a_summary_of_one_section_of_the_report_is_not_of_the_whole(lexicon):
+    assert parse_query("Summarize the report's section on staffing rules.", lexicon).intent == "summary"
+    assert parse_query("Summarize the report.", lexicon).intent == "whole_report"
 
 
 def test_a_compound_question_is_split_into_parts(lexicon):
