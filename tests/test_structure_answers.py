@@ -150,6 +150,13 @@ def test_what_a_comparison_asks_about_finds_the_section_titled_by_it_in_meaning(
         [c.section for c in ans.citations]
 
 
+def test_a_word_the_documents_never_use_does_not_hide_the_section_titled_by_the_rest(real):
+    # "pick" is in no title; "research focus" is the title of the section that answers
+    ans = ask(real, "how does china pick the research focus for its MICs?")
+    assert not ans.refused and "Research Focus" in ans.citations[0].section, \
+        [c.section for c in ans.citations]
+
+
 def test_a_why_answer_brings_the_reasons_before_a_consequence(real):
     # "Hence, Wuhan is home to two MICs ..." states the result; the sentence before it gives the reasons
     ans = ask(real, "why does wuhan have two MICs")

@@ -143,7 +143,9 @@ class SynthesisAnswerer:
             # what is asked about the names ("how do X and Y differ in *structure*"): a section titled by it is on
             # topic even though the names outweigh it among the question's words
             names = set().union(*self.g.entity_phrases(q.text)) if q.text else set()
-            aspects = [w for w in ({t: self.g.idf(t) for t in topic}, {t: self.g.idf(t) for t in topic - names}) if w]
+            # a word the documents never use ("pick" for "selection") can be in no title: it weighs nothing here
+            known = {t for t in topic if self.g.idf.df.get(t)}
+            aspects = [w for w in ({t: self.g.idf(t) for t in known}, {t: self.g.idf(t) for t in known - names}) if w]
             for p in paths:
                 title_toks = set(tokens(_title(p[-1])))
                 if title_toks and any(math.fsum(v for t, v in w.items() if t in title_toks) / (math.fsum(w.values()) or 1.0) >= 0.5
