@@ -48,7 +48,7 @@ _PLACE_STEMS = {stem(w) for w in ("city", "province", "location", "country", "re
 # "which year / where ...": nouns that ask a year or place column by kind, as written and stemmed
 _KIND_WORDS = TABLE_YEAR_WORDS | TABLE_PLACE_WORDS | {stem(w) for w in TABLE_YEAR_WORDS | TABLE_PLACE_WORDS}
 # words every table question may use (operations, years, places), with their stems: built once
-_ALWAYS_KNOWN = frozenset(TABLE_OP_WORDS | {stem(w) for w in TABLE_OP_WORDS} | TABLE_YEAR_WORDS | TABLE_PLACE_WORDS)
+_ALWAYS_KNOWN = frozenset(TABLE_OP_WORDS | {stem(w) for w in TABLE_OP_WORDS} | _KIND_WORDS)
 _COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b|^\s*(?:number|count) of\b")
 _LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b"
                    r"|^\s*what\s+(?!does\b|is\b|was\b|has\b|address\b|process\b)\w+s\b")

@@ -191,7 +191,7 @@ COMPOUND_SPLIT = re.compile(r",?\s+(?:and|&)\s+(?=(?:what|when|where|which|who|h
 # A question asks a table's year column by these words ("when", "founded") ...
 TABLE_YEAR_WORDS: frozenset[str] = frozenset(
     "year when established establish founded found launched launch created create start started began begin set "
-    "opened awarded formed date new newly".split()
+    "opened awarded formed date dates dated new newly".split()
 )
 # "Yearly", "each year": a rate, not a year column; the table reader reads them as "annual" (a budget's word).
 TABLE_RATE_PHRASES = re.compile(r"\b(?:yearly|annually|per year|each year|every year|a year|per annum)\b", re.I)
@@ -238,7 +238,7 @@ QUESTION_WORDS: frozenset[str] = frozenset(
 )
 # "How does X differ from Y": the answer states X and Y, it need not say "differ".
 FRAMING_WORDS = "compare compared comparison comparing differ differs difference differences versus vs contrast contrasted " \
-                "relative relatively"
+                "relative relatively across"
 # "Which source is cited for X": the passage says X, it need not say "source".
 SOURCE_WORDS = "source sources cite cites cited citation citations reference references"
 # Verbs of a "Who <verb>s ...?" question that do not say what the person does ("who is", "who has").
