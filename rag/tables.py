@@ -554,7 +554,7 @@ class TableQA:
         if rq.row is not None and filtered and rq.row_score < 1.0 and not other_cols:
             rq.row = None  # "How many MICs focus on robotics": a filter on a category, not the one row named so
         rows_named = [r for _s, r in self._row_scores(question, t, prof)] if not filtered else []
-        every = bool(re.search(r"\b(each|every|all three|all the|respectively|the three)\b", ql))
+        every = bool(re.search(r"\b(each|every|all|respectively|the three|across)\b", ql))
         if rq.row is not None or len(rows_named) > 1 or (every and prof.key_cols and not prof.cat_cols):
             cols = self._cell_cols(question, prof, rq, qset)
             if rq.row is not None and re.match(r"\s*how\s+many\b", ql) and all(c in prof.year_cols for c in cols):
