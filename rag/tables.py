@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 _ASKED_KIND = re.compile(r"^\W*(?:which|what)\s+([A-Za-z]+)\b", re.I)
 _FUTURE = re.compile(r"\b(plan(?:s|ned)? to|will|would|goal|target(?:ed|s)?|aim(?:s|ed)? (?:to|for)|expect(?:s|ed)? to|"
                      r"forecast|projected|by the end of)\b", re.I)
+# "... per GDP when indexed to the U.S.": a "when" before a participle opens a clause, it does not ask a year
+_WHEN_CLAUSE = re.compile(r"(?<=\w)\s+when(?=\s+\w+(?:ed|en|ing)\b)", re.I)
 _PLACE_STEMS = {stem(w) for w in ("city", "province", "location", "country", "region")}
 # "which year / where ...": nouns that ask a year or place column by kind, as written and stemmed
 _KIND_WORDS = TABLE_YEAR_WORDS | TABLE_PLACE_WORDS | {stem(w) for w in TABLE_YEAR_WORDS | TABLE_PLACE_WORDS}
@@ -524,6 +526,7 @@ class TableQA:
         if acr:
             return acr
         question = TABLE_RATE_PHRASES.sub("annual", question)
+        question = _WHEN_CLAUSE.sub(" ", question)
         rq = self.read(question) if not _FUTURE.search(question) else None
         ans = self._answer(question, rq)
         if ans is not None and rq is not None and ans.table is rq.table:

@@ -204,3 +204,10 @@ def test_synthetic_generic_detection() -> None:
     assert glossary.columns == ["Acronym", "Definition"] and len(glossary.rows) == 2
     assert [a.acronym for a in parsed.acronyms] == ["GW", "RX"]
     assert parsed.references == []
+
+
+def test_a_when_clause_asks_no_year(fake_engine):
+    # "when measured ..." opens a clause: the question asks the share column, not the year a program started
+    ans = fake_engine.tables.answer("What is Germany's percent of GDP from manufacturing when measured for 2023?")
+    assert ans is not None and "Year Started" not in ans.plain_text and "19%" in ans.plain_text, ans.plain_text
+    assert "Year Started" in fake_engine.tables.answer("When was the Fraunhofer program started?").plain_text
