@@ -157,6 +157,7 @@ def asks_number(question: str) -> bool:
     return bool(_NUMERIC_Q.search(question) or _QUANTITY_Q.search(question))
 
 
+_YEAR_NUMBER = re.compile(r"(?<![\d.,$])(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)?\d\d)?(?![\d%])")
 _PEOPLE_STEMS = frozenset(t for w in PEOPLE_WORDS for t in tokens(w))
 
 
@@ -188,6 +189,7 @@ class AnswerKind:
     number: bool
     money: bool
     given: frozenset[str]
+    count: bool = False  # "how many X", "the number of X": a count, which a year ("released in 2015") is not
 
     @classmethod
     def of(cls, question: str) -> AnswerKind:
@@ -195,13 +197,16 @@ class AnswerKind:
         return cls(date=bool(_WHEN_Q.match(question)), number=asks_number(question),
                    money=bool((_QUANTITY_Q.search(question) or _HOW_MUCH.search(question))
                               and _MONEY_Q.search(question)),
-                   given=frozenset(m.group(0) for m in re.finditer(r"\d[\d,.]*\d|\d", bare)))
+                   given=frozenset(m.group(0) for m in re.finditer(r"\d[\d,.]*\d|\d", bare)),
+                   count=counted_stem(question) is not None)
 
     def held_by(self, text: str) -> bool:
         """"When ...?" is not answered by "four other MICs", nor "What does it cost ...?" by a sentence without
         a figure."""
         if self.date and not _DATE.search(strip_report_markers(text)):
             return False
+        if self.count and not self.date:
+            text = _YEAR_NUMBER.sub(" ", text)
         return not self.number or has_number(_without(text, set(self.given)), money=self.money)
 
 

@@ -505,6 +505,18 @@ def test_how_many_counts_the_plural_not_a_possessive():
     assert counted_stem("How many MICs does China's plan name?") == "mic"
 
 
+def test_a_target_number_of_things_is_a_count_and_a_year_is_no_count():
+    from rag.answer import AnswerKind
+    from rag.query import counted_stem
+
+    assert counted_stem("what planned number of labs did the strategy set for 2030?") == "lab"
+    assert counted_stem("Is there a number of labs in Hefei?") is None  # "a number of" counts nothing
+    kind = AnswerKind.of("what planned number of labs did the strategy set for 2030?")
+    assert not kind.held_by("The strategy, released in 2015, shaped the lab plans.")
+    assert kind.held_by("It aims for 40 labs by 2030.")
+    assert AnswerKind.of("When did the plan start?").held_by("It started in 2015.")
+
+
 def test_how_many_people_is_counted_by_any_noun_for_people(fake_engine):
     g = next(a.grounded for a in fake_engine.router.answerers.values() if hasattr(a, "grounded"))
     assert g._counts("The academy has about 5,000 staff members.", "peopl")
