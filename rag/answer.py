@@ -55,7 +55,9 @@ _HAS_NUM = re.compile(r"\d")
 _PHRASING = re.compile(NUMBER_OF + r"|\bhow\s+(fast|big|large|much|many|long|often|quickly|far|high|old|significant|"
                        r"important|strong|well)\b|\b(so far|to date|as of now|these days|nowadays|in total|besides|"
                        r"apart from|other than|rather than|in addition to|except|typically|usually|generally|"
-                       r"normally|commonly|typical|usual|average)\b", re.I)
+                       r"normally|commonly|typical|usual|average)\b"
+                       # "over what years" asks for dates: the answer holds them, not the word "years"
+                       r"|\b(?:(?:over|in|during|for)\s+)?(?:what|which)\s+(?:years|period|time\s*frame|timeframe)\b", re.I)
 _SOURCE_Q = re.compile(r"\b(reference|references|source|sources|cite|cites|cited|citation|author|authors|published|"
                        r"publication|journal|article|paper|url|link|available at)\b", re.I)
 # What the answer must hold, by the shape of the question (generic English, not tuned per question):
@@ -109,7 +111,7 @@ _CAPITAL_RUN = re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:\s+(?:of|and|for|the|on)?\s
 _DIGIT_WORDS = {str(i): w for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 _LONG_STEM: dict[str, str] = {short[0]: full[0] for short, full in ((tokens(a), tokens(b)) for a, b in SHORT_FORMS.items())
                                if short and full}
-_WHEN_Q = re.compile(r"^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:(?:were|was|is|are)\s+the\s+)?(?:exact\s+|precise\s+)?"
+_WHEN_Q = re.compile(r"(?:,|\band)\s+(?:(?:over|in|during|for)\s+)?(?:what|which)\s+(?:years|period)\b|^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:(?:were|was|is|are)\s+the\s+)?(?:exact\s+|precise\s+)?"
                      r"(?:years?|dates?|months?|decades?|day)\b|since when\b|(?:the\s+)?(?:date|year)\s+of\b)", re.I)
 # month names as names (capitalised): the modal "may" is no date
 _DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d)s?\b|\b(?:January|February|March|April|May|June|July|August|September|"
@@ -194,7 +196,7 @@ class AnswerKind:
     @classmethod
     def of(cls, question: str) -> AnswerKind:
         bare = _PART_REF.sub(" ", _PHRASING.sub(" ", question))
-        return cls(date=bool(_WHEN_Q.match(question)), number=asks_number(question),
+        return cls(date=bool(_WHEN_Q.search(question)), number=asks_number(question),
                    money=bool((_QUANTITY_Q.search(question) or _HOW_MUCH.search(question))
                               and _MONEY_Q.search(question)),
                    given=frozenset(m.group(0) for m in re.finditer(r"\d[\d,.]*\d|\d", bare)),

@@ -517,6 +517,16 @@ def test_a_target_number_of_things_is_a_count_and_a_year_is_no_count():
     assert AnswerKind.of("When did the plan start?").held_by("It started in 2015.")
 
 
+def test_over_what_years_asks_for_dates_not_for_the_word_years():
+    from rag.answer import AnswerKind, GroundedAnswerer
+
+    q = "How large was the first loan, and over what years?"
+    assert AnswerKind.of(q).date and not AnswerKind.of(q).held_by("It lent 5 billion USD over five years.")
+    assert AnswerKind.of(q).held_by("It lent 5 billion USD over 2016-2020.")
+    assert "year" not in GroundedAnswerer.content_tokens(q)
+    assert "year" in GroundedAnswerer.content_tokens("How many years did the loan run?")
+
+
 def test_how_many_people_is_counted_by_any_noun_for_people(fake_engine):
     g = next(a.grounded for a in fake_engine.router.answerers.values() if hasattr(a, "grounded"))
     assert g._counts("The academy has about 5,000 staff members.", "peopl")
