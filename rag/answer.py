@@ -41,6 +41,7 @@ from rag.vocab import (
     QUESTION_WORDS,
     REFERENCE_FIELD_WORDS,
     ROLE_WORDS,
+    SAME_MEANING,
     SHORT_FORMS,
     SOURCE_WORDS,
 )
@@ -111,6 +112,8 @@ _CAPITAL_RUN = re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:\s+(?:of|and|for|the|on)?\s
 _DIGIT_WORDS = {str(i): w for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 _LONG_STEM: dict[str, str] = {short[0]: full[0] for short, full in ((tokens(a), tokens(b)) for a, b in SHORT_FORMS.items())
                                if short and full}
+_SAME: dict[str, frozenset[str]] = {t: frozenset(u for w in group for u in tokens(w)) - {t}
+                                    for group in SAME_MEANING for w in group for t in tokens(w)}
 _WHEN_Q = re.compile(r"(?:,|\band)\s+(?:(?:over|in|during|for)\s+)?(?:what|which)\s+(?:years|period)\b|^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:(?:were|was|is|are)\s+the\s+)?(?:exact\s+|precise\s+)?"
                      r"(?:years?|dates?|months?|decades?|day)\b|since when\b|(?:the\s+)?(?:date|year)\s+of\b)", re.I)
 # month names as names (capitalised): the modal "may" is no date
@@ -395,7 +398,8 @@ class GroundedAnswerer:
     def coverage(self, weights: dict[str, float], toks: set[str]) -> float:
         total = math.fsum(weights.values()) or 1.0
         # a short form asked ("lab") is met by the word in full ("laboratory")
-        return math.fsum(w for t, w in weights.items() if t in toks or _LONG_STEM.get(t, "") in toks) / total
+        return math.fsum(w for t, w in weights.items() if t in toks or _LONG_STEM.get(t, "") in toks
+                         or not _SAME.get(t, frozenset()).isdisjoint(toks)) / total
 
     def _unit_extra(self, u: Unit) -> set[str]:
         """Tokens of the acronyms a sentence uses, written out: "CDB pledged" names the China Development Bank."""

@@ -66,8 +66,10 @@ _NAME_YEAR = re.compile(r"\b((?:[A-Z][\w'’-]*\s+(?:(?:in|of|and|for|the|de)\s+
 _DIGIT_ORDINAL = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b", re.I)
 _GLUED_UNIT = re.compile(r"\b(\d+(?:[.,]\d+)?)(?!st\b|nd\b|rd\b|th\b|s\b)([A-Za-z]{2,})\b")
 # "number of" opening a terse question ("wuhan: number of universities") asks "how many"
-NUMBER_OF = (r"(?:^\W*(?:what\s+is\s+|what's\s+)?|[:,–-]\s*|\b(?:the|target|targeted|total|planned|expected|intended|"
-             r"projected|goal)\s+)(?:the\s+|total\s+)*number\s+of\b")
+# ("the target number of X": the "target" stays a word of the question, only "number of" is its phrasing)
+NUMBER_OF = (r"(?:^\W*(?:what\s+is\s+|what's\s+)?|[:,–-]\s*|\bthe\s+|" + "|".join(
+    rf"(?<=\b{w}\s)" for w in ("target", "targeted", "total", "planned", "expected", "intended", "projected", "goal"))
+    + r")(?:the\s+|total\s+)*number\s+of\b")
 # "how many X", and "number of X" as terse questions write it ("wuhan: number of universities"), not "a number of X"
 _HOW_MANY_WORDS = r"(?:\bhow\s+many|" + NUMBER_OF + ")"
 _HOW_MANY = re.compile(_HOW_MANY_WORDS + r"\s+(?:\w+\s+){0,3}?([A-Za-z][\w-]*s)\b(?!['’])", re.I)  # "china's" is no plural

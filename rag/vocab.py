@@ -281,6 +281,11 @@ DEMONYMS: dict[str, tuple[str, ...]] = {
     "italian": ("italy",), "european": ("europe",),
 }
 
+# Words a policy question and a policy report use for the same thing ("the target number" is the report's "goal
+# of 40"): a question's word is met by any word of its group.
+SAME_MEANING: tuple[frozenset[str], ...] = (
+    frozenset({"goal", "goals", "target", "targets", "aim", "aims", "objective", "objectives"}),
+)
 # Short forms users type for words a document writes in full. A short form is read as its long form only
 # when the documents use the long form and never the short one ("lab" -> "laboratory").
 SHORT_FORMS: dict[str, str] = {

@@ -527,6 +527,12 @@ def test_over_what_years_asks_for_dates_not_for_the_word_years():
     assert "year" in GroundedAnswerer.content_tokens("How many years did the loan run?")
 
 
+def test_a_target_asked_is_met_by_the_reports_goal(fake_engine):
+    g = next(a.grounded for a in fake_engine.router.answerers.values() if hasattr(a, "grounded"))
+    assert g.coverage({"target": 1.0}, {"goal", "40"}) == 1.0
+    assert g.coverage({"target": 1.0}, {"plan", "40"}) == 0.0
+
+
 def test_how_many_people_is_counted_by_any_noun_for_people(fake_engine):
     g = next(a.grounded for a in fake_engine.router.answerers.values() if hasattr(a, "grounded"))
     assert g._counts("The academy has about 5,000 staff members.", "peopl")
