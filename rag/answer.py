@@ -30,6 +30,7 @@ from rag.text import tokens
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
 from rag.vocab import (
     ANSWER_FRAME_WORDS,
+    CURRENCIES,
     DEMONYMS,
     EXCLUSION_PHRASE,
     FRAMING_WORDS,
@@ -195,6 +196,7 @@ class AnswerKind:
     money: bool
     given: frozenset[str]
     count: bool = False  # "how many X", "the number of X": a count, which a year ("released in 2015") is not
+    currency: str | None = None  # "... in US dollars": the amount must be written in it (rag/vocab.py CURRENCIES)
 
     @classmethod
     def of(cls, question: str) -> AnswerKind:
@@ -203,12 +205,15 @@ class AnswerKind:
                    money=bool((_QUANTITY_Q.search(question) or _HOW_MUCH.search(question))
                               and _MONEY_Q.search(question)),
                    given=frozenset(m.group(0) for m in re.finditer(r"\d[\d,.]*\d|\d", bare)),
-                   count=counted_stem(question) is not None)
+                   count=counted_stem(question) is not None,
+                   currency=next((c for c, (asked, _w) in CURRENCIES.items() if re.search(asked, question, re.I)), None))
 
     def held_by(self, text: str) -> bool:
         """"When ...?" is not answered by "four other MICs", nor "What does it cost ...?" by a sentence without
         a figure."""
         if self.date and not _DATE.search(strip_report_markers(text)):
+            return False
+        if self.currency and not re.search(CURRENCIES[self.currency][1], text, re.I):
             return False
         if self.count and not self.date:
             text = _YEAR_NUMBER.sub(" ", text)

@@ -286,6 +286,14 @@ DEMONYMS: dict[str, tuple[str, ...]] = {
 SAME_MEANING: tuple[frozenset[str], ...] = (
     frozenset({"goal", "goals", "target", "targets", "aim", "aims", "objective", "objectives"}),
 )
+# "What is the pledge in US dollars?": the currency asked for (question pattern), and how a text writes an amount
+# in it. An amount in another currency does not answer ("300 billion CNY" for "in dollars").
+CURRENCIES: dict[str, tuple[str, str]] = {
+    "usd": (r"\bin\s+(?:u\.?s\.?\s+)?(?:dollars?|usd)\b|\b(?:usd|dollar)\s+(?:terms|amount|value|equivalent)\b",
+            r"\$|\bUSD\b|\bdollars?\b"),
+    "eur": (r"\bin\s+(?:euros?|eur)\b", r"€|\bEUR\b|\beuros?\b"),
+    "cny": (r"\bin\s+(?:yuan|cny|rmb|renminbi)\b", r"¥|\bCNY\b|\bRMB\b|\byuan\b|\brenminbi\b"),
+}
 # Short forms users type for words a document writes in full. A short form is read as its long form only
 # when the documents use the long form and never the short one ("lab" -> "laboratory").
 SHORT_FORMS: dict[str, str] = {

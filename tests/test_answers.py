@@ -527,6 +527,16 @@ def test_over_what_years_asks_for_dates_not_for_the_word_years():
     assert "year" in GroundedAnswerer.content_tokens("How many years did the loan run?")
 
 
+def test_an_amount_asked_in_a_currency_is_written_in_it():
+    from rag.answer import AnswerKind
+
+    kind = AnswerKind.of("how big was the bank's loan in US dollars?")
+    assert kind.currency == "usd"
+    assert not kind.held_by("The bank lent 300 billion CNY.")
+    assert kind.held_by("This equates to about 41 billion USD.")
+    assert AnswerKind.of("how big was the bank's loan?").held_by("The bank lent 300 billion CNY.")
+
+
 def test_a_target_asked_is_met_by_the_reports_goal(fake_engine):
     g = next(a.grounded for a in fake_engine.router.answerers.values() if hasattr(a, "grounded"))
     assert g.coverage({"target": 1.0}, {"goal", "40"}) == 1.0
