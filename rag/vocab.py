@@ -285,6 +285,8 @@ DEMONYMS: dict[str, tuple[str, ...]] = {
 # of 40"): a question's word is met by any word of its group.
 SAME_MEANING: tuple[frozenset[str], ...] = (
     frozenset({"goal", "goals", "target", "targets", "aim", "aims", "objective", "objectives"}),
+    frozenset({"problem", "problems", "barrier", "barriers", "obstacle", "obstacles", "challenge", "challenges",
+               "bottleneck", "bottlenecks", "hurdle", "hurdles"}),
 )
 # "What is the pledge in US dollars?": the currency asked for (question pattern), and how a text writes an amount
 # in it. An amount in another currency does not answer ("300 billion CNY" for "in dollars").

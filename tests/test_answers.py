@@ -541,6 +541,8 @@ def test_a_target_asked_is_met_by_the_reports_goal(fake_engine):
     g = next(a.grounded for a in fake_engine.router.answerers.values() if hasattr(a, "grounded"))
     assert g.coverage({"target": 1.0}, {"goal", "40"}) == 1.0
     assert g.coverage({"target": 1.0}, {"plan", "40"}) == 0.0
+    # and a "problem" to tackle is the report's "barrier"
+    assert g.coverage({"problem": 1.0}, {"barrier", "batteri"}) == 1.0
 
 
 def test_how_many_people_is_counted_by_any_noun_for_people(fake_engine):
