@@ -339,7 +339,8 @@ class GroundedAnswerer:
         people = counted in _PEOPLE_STEMS  # "how many people": "5,000 staff members" counts people too
         for m in _NUMBER.finditer(plain):
             for word in re.findall(r"[A-Za-z][\w'-]*", plain[m.end():m.end() + 80])[:self.s.count_window]:
-                if tokens(word)[:1] == [counted] or (people and word.lower() in PEOPLE_NOUNS):
+                if tokens(word)[:1] in ([counted], *([t] for t in _SAME.get(counted, ()))) or (
+                        people and word.lower() in PEOPLE_NOUNS):
                     return True
                 if self.expander is not None and any(tokens(e)[-1:] == [counted]
                                                      for e in self.expander.expansions(word)):

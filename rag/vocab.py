@@ -287,6 +287,9 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
     frozenset({"goal", "goals", "target", "targets", "aim", "aims", "objective", "objectives"}),
     frozenset({"problem", "problems", "barrier", "barriers", "obstacle", "obstacles", "challenge", "challenges",
                "bottleneck", "bottlenecks", "hurdle", "hurdles"}),
+    frozenset({"ministry", "ministries", "department", "departments"}),
+    frozenset({"category", "categories", "bucket", "buckets"}),
+    frozenset({"maker", "makers", "manufacturer", "manufacturers", "producer", "producers"}),
 )
 # "What is the pledge in US dollars?": the currency asked for (question pattern), and how a text writes an amount
 # in it. An amount in another currency does not answer ("300 billion CNY" for "in dollars").

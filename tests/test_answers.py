@@ -553,6 +553,11 @@ def test_how_many_people_is_counted_by_any_noun_for_people(fake_engine):
     assert g._counts("It employs 80 researchers.", "peopl")
     assert not g._counts("It was founded 30 years ago in 3 cities.", "peopl")
     assert not g._counts("The academy has about 5,000 staff members.", "mic")
+    # "how many car makers": "six car manufacturers" counts them (SAME_MEANING)
+    from rag.text import tokens
+
+    assert g._counts("The city is home to six car manufacturers.", tokens("makers")[0])
+    assert g.coverage({tokens("ministries")[0]: 1.0}, set(tokens("one of 26 Departments"))) == 1.0
 
 
 def test_acronyms_written_out_are_found_word_for_word():
