@@ -293,6 +293,11 @@ class AnswerSettings:
     # A sentence about the document itself ("This report summarizes ...") loses this much, unless the
     # question is about the whole report.
     synth_metadiscourse_penalty: float = 0.15
+    # ... and for a question about the report with a topic of its own ("what methods / caveats ..."), a sentence
+    # of a paragraph where the report speaks of itself gains this much: its method and caveats are told there,
+    # not in the chapters its words also match ("foreign sources"). Higher favours those paragraphs over the
+    # summaries.
+    synth_self_bonus: float = 0.1
     # For a "why" question, a sentence that states a reason or a purpose ("in response to", "to become",
     # "goal") gains this much: the answer gives causes, not just facts about the subject.
     synth_cause_bonus: float = 0.08

@@ -53,10 +53,12 @@ FILLER_ADVERBS: frozenset[str] = frozenset(
 INTENT_CUES: tuple[tuple[str, str], ...] = (
     ("whole_report", r"\b(?:main|key|major|central|principal|overall|top)\s+(?:findings?|takeaways?|conclusions?|"
                      r"messages?|points?|results?|lessons?|insights?)\b|\btake-?aways?\b|\bin a nutshell\b|"
-                     r"\bbottom line\b|\btl;?dr\b|\b(?:purpose|aim|goal|objective|scope|point)\s+of\s+(?:the|this)\s+"
-                     r"(?:report|document|study|publication|paper)\b|\b(?:the|this)\s+(?:report|document|study|paper)"
+                     r"\bbottom line\b|\btl;?dr\b|\b(?:purpose|aim|goal|objective|scope|point|limitations?|caveats?|weaknesses|"
+                     r"shortcomings|methods?|methodology|sources)\s+of\s+(?:the|this)\s+(?:[A-Z][\w-]*\s+)?"
+                     r"(?:report|document|study|publication|paper)\b|\b(?:how|what|where)\s+(?:did|do|does)\s+the\s+authors?\s+"
+                     r"(?:gather|collect|get|obtain|source|base|use|rely|draw|conduct|research|find|conclude|recommend|argue)\b|\b(?:the|this)\s+(?:report|document|study|paper)"
                      r"(?:'s)?\s+(?:purpose|aim|goal|objective|conclusions?|findings?|recommendations?|methods?|"
-                     r"methodology|approach|audience)\b|\bwhat\s+(?:is|was)\s+(?:the|this)\s+(?:report|document|doc|"
+                     r"methodology|approach|audience|limitations?|caveats?|sources)\b|\bwhat\s+(?:is|was)\s+(?:the|this)\s+(?:report|document|doc|"
                      r"study|paper)\s+(?:about|for)\b|\bwhat\s+(?:the|this)\s+(?:report|document|doc|study|paper)\s+(?:is|was)\s+"
                      r"(?:about|for)\b|\b(?:why|how)\s+(?:was|did)\s+(?:the|this|nist)\s+(?:report|"
                      r"document|study)?\s*(?:written|produced|prepared|conducted|write|do)\b|\bsummar(?:y|ize|ise)\s+"
@@ -160,6 +162,13 @@ PEOPLE_NOUNS: frozenset[str] = frozenset(
     "staff staffers employees employee workers worker personnel researchers researcher scientists scientist "
     "engineers engineer members member academicians academician students faculty experts professionals "
     "people persons".split()
+)
+# What a question may ask about the report itself (its method, sources, caveats, purpose), which the report tells
+# where it speaks of itself ("This report is based on ..."), not in its chapters.
+REPORT_ASPECT_WORDS: frozenset[str] = frozenset(
+    "method methods methodology approach sources source data information evidence base based rely relies gather "
+    "gathered collect collected caveat caveats limitation limitations limits weakness weaknesses shortcomings "
+    "purpose scope aim aims goal objective intent".split()
 )
 # "this report", "the NIST report", "this doc": the document itself, by whatever name.
 DOCUMENT_REFERENCE = re.compile(r"\b(?:this|the)\s+(?:[A-Z][\w-]*\s+)?(?:report|document|doc|study|paper|publication|"

@@ -82,6 +82,9 @@ def test_names_get_the_reports_capitals(lexicon):
     ("If the centers are open to all, why do some draw one bid?", "explain"),
     # what a named part of the report suggests or shows
     ("What does appendix C indicate about staffing?", "summary"),
+    # the report's own method and caveats
+    ("what are the main caveats of this NIST study", "whole_report"),
+    ("How did the authors collect their data?", "whole_report"),
 ])
 def test_intent_comes_from_the_shape_of_the_question(question, intent):
     assert classify(question) == intent

@@ -157,6 +157,14 @@ def test_a_word_the_documents_never_use_does_not_hide_the_section_titled_by_the_
         [c.section for c in ans.citations]
 
 
+def test_the_reports_own_method_and_caveats_come_from_where_it_speaks_of_itself(real):
+    # the introduction's "This report is based on ... two benchmarking trips", not the chapters on sources of
+    # technology
+    ans = ask(real, "what is the methodology of this study, and its limitations?")
+    assert ans.answerer.startswith("synthesis") and "two benchmarking trips" in ans.text, ans.text
+    assert "may not be common to all MICs" in ans.text, ans.text
+
+
 def test_a_why_answer_brings_the_reasons_before_a_consequence(real):
     # "Hence, Wuhan is home to two MICs ..." states the result; the sentence before it gives the reasons
     ans = ask(real, "why does wuhan have two MICs")

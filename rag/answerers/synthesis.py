@@ -29,8 +29,8 @@ from rag.answerers.base import AnswerJob
 from rag.citations import strip_report_markers
 from rag.records import Chunk, ScoredChunk
 from rag.settings import AnswerSettings
-from rag.text import tokens
-from rag.units import SOURCE_LINE, sentence_key
+from rag.text import paragraph_spans, tokens
+from rag.units import SOURCE_LINE, sentence_key, unit_spans
 from rag.vocab import (
     CAUSE_MARKERS,
     CONSEQUENCE_OPENERS,
@@ -38,6 +38,7 @@ from rag.vocab import (
     METADISCOURSE,
     NUMBER_WORDS,
     REASON_OPENERS,
+    REPORT_ASPECT_WORDS,
     WHOLE_REPORT_FRAME_WORDS,
     WHOLE_REPORT_SECTIONS,
     WHY_SHAPE,
@@ -46,6 +47,7 @@ from rag.vocab import (
 if TYPE_CHECKING:
     from rag.answer import Drafted, GroundedAnswerer, Unit
 
+_REPORT_ASPECTS = frozenset(t for w in REPORT_ASPECT_WORDS for t in tokens(w))
 _TEXT_KINDS = ("prose", "figure_caption")
 # a statement ends like a sentence (titles and table-of-contents lines do not)
 _STATEMENT = re.compile(r"[.!?:;][\"”')\]]*\s*(?:\[\d+(?:[,\s–-]+\d+)*\])?\s*$")
@@ -85,6 +87,23 @@ class SynthesisAnswerer:
                     out.setdefault(tuple(c.section_path), []).append(c)
             self._section_chunks = out
         return self._section_chunks
+
+    def _self_describing(self, job: AnswerJob) -> list[Chunk]:
+        """Passages with a sentence in which the document speaks of itself ("This report ...")."""
+        out = []
+        for chunks in self._chunks_by_section().values():
+            for c in chunks:
+                if job.filters is not None and not job.filters.accepts(c):
+                    continue
+                if any(METADISCOURSE.match(c.text[a:b]) for a, b in unit_spans(c)):
+                    out.append(c)
+        return out
+
+    @staticmethod
+    def _self_paragraphs(c: Chunk) -> list[tuple[int, int]]:
+        """The paragraphs of a passage in which the document speaks of itself."""
+        return [(a, b) for a, b in paragraph_spans(c.text)
+                if any(METADISCOURSE.match(c.text[x:y]) for x, y in unit_spans(c) if a <= x < b)]
 
     def _section_matrix(self) -> tuple[list[tuple[str, ...]], np.ndarray]:
         """The mean sentence vector of every section (built on the first open question, then kept)."""
@@ -206,7 +225,8 @@ class SynthesisAnswerer:
         return self.g.vectors.get(sentence_key(u.chunk.id, u.start, u.end))
 
     def _score(self, job: AnswerJob, pool: list[ScoredChunk], focus: set[tuple[str, ...]], central: bool = False,
-               section_sims: dict[tuple[str, ...], float] | None = None):
+               section_sims: dict[tuple[str, ...], float] | None = None,
+               self_paragraphs: dict[str, list[tuple[int, int]]] | None = None):
         """(relevance, unit, vector, tokens) per statement, best first.
 
         ``central``: for the whole report, meaning is measured against the centre of the pool's sentences
@@ -256,6 +276,8 @@ class SynthesisAnswerer:
                 rel += self.s.synth_section_bonus
             if job.query.intent != "whole_report" and METADISCOURSE.match(text):
                 rel -= self.s.synth_metadiscourse_penalty
+            if self_paragraphs and any(a <= u.start < b for a, b in self_paragraphs.get(u.chunk.id, ())):
+                rel += self.s.synth_self_bonus
             if why and CAUSE_MARKERS.search(text):
                 rel += self.s.synth_cause_bonus
             if figures_count and _FIGURE.search(strip_report_markers(text)):
@@ -316,14 +338,28 @@ class SynthesisAnswerer:
         closest = {p for p, _v in sorted(sims.items(), key=lambda kv: -kv[1])[: self.s.synth_top_sections]}
         focus = named | self._focus_sections(job) | self._aspect_sections(job)
         pool = self._pool(job, focus | closest)
+        own_words: set[str] = set()
+        own: list[Chunk] = []
+        # a question about the report's own method, sources or caveats ("what methods does it rely on")
+        topical = job.query.intent == "whole_report" and not self._no_topic_of_its_own(job) and bool(
+            set(job.query.topic_terms) & _REPORT_ASPECTS)
+        if topical:
+            # where the report speaks of itself ("This report is based on ... two benchmarking trips"): its
+            # method, scope and caveats, wherever they stand, are about the whole report too
+            own = self._self_describing(job)
+            own_words = {c.id for c in own}
+            have = {sc.chunk.id for sc in pool}
+            pool += [ScoredChunk(c, 0.0) for c in own if c.id not in have]
+            focus = focus | {tuple(c.section_path) for c in own}
         if named:  # "summarize section 4.2": the answer comes from that section
-            inside = [sc for sc in pool if tuple(sc.chunk.section_path) in named]
+            inside = [sc for sc in pool if tuple(sc.chunk.section_path) in named or sc.chunk.id in own_words]
             pool = inside or pool
         # the whole report, or a section asked for by name: what the section keeps coming back to, not only the
         # words of the question ("summarize appendix B" shares few words with appendix B's sentences)
-        central = bool(named) and job.query.intent in ("whole_report", "summary")
-        scored = self._score(job, pool, focus, central=central,
-                             section_sims=sims)
+        # (a whole-report question with a topic of its own, "what methods ...", is asked in its own words)
+        central = bool(named) and job.query.intent in ("whole_report", "summary") and not topical
+        scored = self._score(job, pool, focus, central=central, section_sims=sims,
+                             self_paragraphs={c.id: self._self_paragraphs(c) for c in own} if topical else None)
         if not scored or scored[0][0] < self.s.synth_min_relevance:
             return None
         # a comparison starts from a sentence naming each side, then adds what is most relevant and new
