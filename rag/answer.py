@@ -115,6 +115,11 @@ _LONG_STEM: dict[str, str] = {short[0]: full[0] for short, full in ((tokens(a), 
                                if short and full}
 _SAME: dict[str, frozenset[str]] = {t: frozenset(u for w in group for u in tokens(w)) - {t}
                                     for group in SAME_MEANING for w in group for t in tokens(w)}
+
+
+def alike(tok: str) -> frozenset[str]:
+    """The tokens that mean what this one means (rag/vocab.py SAME_MEANING), itself excluded."""
+    return _SAME.get(tok, frozenset())
 _WHEN_Q = re.compile(r"(?:,|\band)\s+(?:(?:over|in|during|for)\s+)?(?:what|which)\s+(?:years|period)\b|^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:(?:were|was|is|are)\s+the\s+)?(?:exact\s+|precise\s+)?"
                      r"(?:years?|dates?|months?|decades?|day)\b|since when\b|(?:the\s+)?(?:date|year)\s+of\b)", re.I)
 # month names as names (capitalised): the modal "may" is no date

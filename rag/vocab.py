@@ -299,6 +299,8 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
     frozenset({"ministry", "ministries", "department", "departments"}),
     frozenset({"category", "categories", "bucket", "buckets"}),
     frozenset({"maker", "makers", "manufacturer", "manufacturers", "producer", "producers"}),
+    frozenset({"pick", "picks", "picked", "choose", "chooses", "chose", "chosen", "select", "selects", "selected",
+               "selection"}),
 )
 # "What is the pledge in US dollars?": the currency asked for (question pattern), and how a text writes an amount
 # in it. An amount in another currency does not answer ("300 billion CNY" for "in dollars").

@@ -165,6 +165,14 @@ def test_the_reports_own_method_and_caveats_come_from_where_it_speaks_of_itself(
     assert "may not be common to all MICs" in ans.text, ans.text
 
 
+@pytest.mark.parametrize("q", ["how does china choose which technologies get a MIC?",
+                               "how are technologies picked for new centers?"])
+def test_choosing_asks_for_the_section_on_selection(real, q):
+    # "choose" / "picked" mean the report's "Selection" (SAME_MEANING): its section answers first
+    ans = ask(real, q)
+    assert not ans.refused and "Selection Criteria" in ans.citations[0].section, [c.section for c in ans.citations]
+
+
 def test_a_why_answer_brings_the_reasons_before_a_consequence(real):
     # "Hence, Wuhan is home to two MICs ..." states the result; the sentence before it gives the reasons
     ans = ask(real, "why does wuhan have two MICs")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.answer import asks_number, ends_with_colon
+from rag.answer import alike, asks_number, ends_with_colon
 from rag.answerers.base import AnswerJob
 from rag.citations import strip_report_markers
 from rag.records import Chunk, ScoredChunk
@@ -163,10 +163,11 @@ class SynthesisAnswerer:
             # topic even though the names outweigh it among the question's words
             names = set().union(*self.g.entity_phrases(q.text)) if q.text else set()
             # a word the documents never use ("pick" for "selection") can be in no title: it weighs nothing here
-            known = {t for t in topic if self.g.idf.df.get(t)}
+            known = {t for t in topic if self.g.idf.df.get(t) or any(self.g.idf.df.get(a) for a in alike(t))}
             aspects = [w for w in ({t: self.g.idf(t) for t in known}, {t: self.g.idf(t) for t in known - names}) if w]
             for p in paths:
                 title_toks = set(tokens(_title(p[-1])))
+                title_toks |= {a for t in title_toks for a in alike(t)}  # "Selection Criteria" is what "pick" asks
                 if title_toks and any(math.fsum(v for t, v in w.items() if t in title_toks) / (math.fsum(w.values()) or 1.0) >= 0.5
                                       for w in aspects):
                     out.add(p)
