@@ -138,6 +138,9 @@ TABLE_WHOLE_WORDS: frozenset[str] = frozenset(
 # Section titles that speak for the report as a whole (whole-report questions draw on them).
 WHOLE_REPORT_SECTIONS: tuple[str, ...] = ("abstract", "executive summary", "conclusion", "conclusions", "summary",
                                           "summary and conclusions", "key findings", "findings")
+# Endings (as the stemmer leaves them) that make a noun of a verb or an adjective ("linkage" from "link",
+# "governance" from "govern"): a title word with one of them names what its base asks about.
+DERIVED_ENDINGS: tuple[str, ...] = ("ag", "anc", "enc", "ment", "ion", "ation", "al", "ity", "ur", "ship")
 # Endings that make a known English word from a known base ("staffing" is "staff" + "ing"): such a word
 # is a real word, never a typo to mend.
 ENGLISH_SUFFIXES: tuple[str, ...] = ("ing", "ings", "ed", "er", "ers", "es", "s", "ly", "ment", "ments", "ness",
@@ -301,6 +304,7 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
     frozenset({"maker", "makers", "manufacturer", "manufacturers", "producer", "producers"}),
     frozenset({"pick", "picks", "picked", "choose", "chooses", "chose", "chosen", "select", "selects", "selected",
                "selection"}),
+    frozenset({"body", "bodies", "entity", "entities"}),
 )
 # "What is the pledge in US dollars?": the currency asked for (question pattern), and how a text writes an amount
 # in it. An amount in another currency does not answer ("300 billion CNY" for "in dollars").

@@ -173,6 +173,13 @@ def test_choosing_asks_for_the_section_on_selection(real, q):
     assert not ans.refused and "Selection Criteria" in ans.citations[0].section, [c.section for c in ans.citations]
 
 
+def test_linking_up_with_bodies_asks_for_the_section_on_linkage_with_entities(real):
+    # "linked" is the base of the title's "Linkage", "bodies" means its "Entities"
+    ans = ask(real, "in what way are the three programs linked with other government bodies?")
+    assert not ans.refused and any("3.2.4. Linkage" in c.section for c in ans.citations[:2]), \
+        [c.section for c in ans.citations]
+
+
 def test_a_why_answer_brings_the_reasons_before_a_consequence(real):
     # "Hence, Wuhan is home to two MICs ..." states the result; the sentence before it gives the reasons
     ans = ask(real, "why does wuhan have two MICs")

@@ -34,6 +34,7 @@ from rag.units import SOURCE_LINE, sentence_key, unit_spans
 from rag.vocab import (
     CAUSE_MARKERS,
     CONSEQUENCE_OPENERS,
+    DERIVED_ENDINGS,
     DOCUMENT_REFERENCE,
     METADISCOURSE,
     NUMBER_WORDS,
@@ -46,6 +47,11 @@ from rag.vocab import (
 
 if TYPE_CHECKING:
     from rag.answer import Drafted, GroundedAnswerer, Unit
+
+def _bases(tok: str) -> list[str]:
+    """The bases a derived noun is made from ("linkag" -> "link"), at least four letters long."""
+    return [tok[:-len(e)] for e in DERIVED_ENDINGS if tok.endswith(e) and len(tok) - len(e) >= 4]
+
 
 _REPORT_ASPECTS = frozenset(t for w in REPORT_ASPECT_WORDS for t in tokens(w))
 _TEXT_KINDS = ("prose", "figure_caption")
@@ -168,6 +174,7 @@ class SynthesisAnswerer:
             for p in paths:
                 title_toks = set(tokens(_title(p[-1])))
                 title_toks |= {a for t in title_toks for a in alike(t)}  # "Selection Criteria" is what "pick" asks
+                title_toks |= {b for t in title_toks for b in _bases(t)}  # "Linkage with ..." is what "link" asks
                 if title_toks and any(math.fsum(v for t, v in w.items() if t in title_toks) / (math.fsum(w.values()) or 1.0) >= 0.5
                                       for w in aspects):
                     out.add(p)
