@@ -36,6 +36,7 @@ from rag.vocab import (
     TABLE_PERCENT_WORDS,
     TABLE_PLACE_WORDS,
     TABLE_RATE_PHRASES,
+    TABLE_SIZE_WORDS,
     TABLE_YEAR_WORDS,
 )
 
@@ -49,8 +50,9 @@ _WHEN_CLAUSE = re.compile(r"(?<=\w)\s+when(?=\s+\w+(?:ed|en|ing)\b)", re.I)
 _PLACE_STEMS = {stem(w) for w in ("city", "province", "location", "country", "region")}
 # "which year / where ...": nouns that ask a year or place column by kind, as written and stemmed
 _KIND_WORDS = TABLE_YEAR_WORDS | TABLE_PLACE_WORDS | {stem(w) for w in TABLE_YEAR_WORDS | TABLE_PLACE_WORDS}
+_SIZE_WORDS = TABLE_SIZE_WORDS | {stem(w) for w in TABLE_SIZE_WORDS}
 # words every table question may use (operations, years, places), with their stems: built once
-_ALWAYS_KNOWN = frozenset(TABLE_OP_WORDS | {stem(w) for w in TABLE_OP_WORDS} | _KIND_WORDS)
+_ALWAYS_KNOWN = frozenset(TABLE_OP_WORDS | {stem(w) for w in TABLE_OP_WORDS} | _KIND_WORDS | _SIZE_WORDS)
 _COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b|^\s*(?:number|count) of\b")
 _LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b"
                    r"|^\s*what\s+(?!does\b|is\b|was\b|has\b|address\b|process\b)\w+s\b")
@@ -389,6 +391,9 @@ class TableQA:
             qw -= {w for col in self._naming_cols(q, prof, row) if isinstance(row.cells.get(col), str)
                    for w in (*words(row.cells[col]), *_norm_words(row.cells[col]))}
         out: list[tuple[float, str]] = []
+        named_col = any((prof.col_key_words[c] or prof.col_name_words[c]) & qw for c in prof.table.columns
+                        if c not in exclude and c not in prof.key_cols and c not in prof.year_cols
+                        and not COUNT_COLUMN.match(c))
         for c in prof.table.columns:
             if c in exclude:
                 continue
@@ -407,6 +412,9 @@ class TableQA:
                 continue
             bonus = 0.0
             if c in prof.year_cols and qw & TABLE_YEAR_WORDS:
+                bonus = self.s.table_year_col_bonus
+            if COUNT_COLUMN.match(c) and qw & TABLE_SIZE_WORDS and not named_col:
+                # "how big is each program": its count of institutes, unless a column is named ("the budget")
                 bonus = self.s.table_year_col_bonus
             if cw & _PLACE_STEMS and qw & TABLE_PLACE_WORDS:
                 bonus = max(bonus, self.s.table_place_col_bonus)
@@ -710,6 +718,9 @@ class TableQA:
             picked += [c for c in cols if prof.col_words[c] & _PLACE_STEMS]
         if qset & TABLE_YEAR_WORDS:
             picked += [c for c in cols if c in prof.year_cols]
+        if qset & TABLE_SIZE_WORDS and all(c in prof.year_cols or COUNT_COLUMN.match(c) for c in cols):
+            # "how big is each program": its count, unless a column is asked by name ("how big is the budget")
+            picked += [c for c in cols if COUNT_COLUMN.match(c)]
         others = [c for c in cols if c not in picked]
         if not picked:
             picked = others[:2] if " and " in question.lower() else others[:1]

@@ -203,8 +203,11 @@ COMPOUND_SPLIT = re.compile(r",?\s+(?:and|&)\s+(?=(?:what|when|where|which|who|h
 # A question asks a table's year column by these words ("when", "founded") ...
 TABLE_YEAR_WORDS: frozenset[str] = frozenset(
     "year when established establish founded found launched launch created create start started began begin set "
-    "opened awarded formed date dates dated new newly".split()
+    "opened awarded formed date dates dated new newly age ages old older oldest newest youngest".split()
 )
+# ... and its count column ("# of Institutes") by these: "how big is each program", "compare their size".
+TABLE_SIZE_WORDS: frozenset[str] = frozenset("size sizes big bigger biggest large larger largest small smaller "
+                                              "smallest".split())
 # "Yearly", "each year": a rate, not a year column; the table reader reads them as "annual" (a budget's word).
 TABLE_RATE_PHRASES = re.compile(r"\b(?:yearly|annually|per year|each year|every year|a year|per annum)\b", re.I)
 # ... and its place columns (city, province) by these.

@@ -211,3 +211,10 @@ def test_a_when_clause_asks_no_year(fake_engine):
     ans = fake_engine.tables.answer("What is Germany's percent of GDP from manufacturing when measured for 2023?")
     assert ans is not None and "Year Started" not in ans.plain_text and "19%" in ans.plain_text, ans.plain_text
     assert "Year Started" in fake_engine.tables.answer("When was the Fraunhofer program started?").plain_text
+
+
+def test_age_and_size_ask_the_year_and_count_columns_unless_a_column_is_named(fake_engine):
+    ans = fake_engine.tables.answer("how old and how big is each of the three programs?")
+    assert ans is not None and "Year Started: 1949" in ans.plain_text and "# of Institutes: 76" in ans.plain_text
+    budget = fake_engine.tables.answer("how big is the Fraunhofer budget?")
+    assert budget is not None and "# of Institutes" not in budget.plain_text and "Budget" in budget.plain_text
