@@ -116,6 +116,10 @@ CONSEQUENCE_OPENERS = re.compile(r"^\W*(?:hence|therefore|thus|consequently|as a
 # ... and a sentence that opens by explaining the one before ("This is due in part to ...") gives its reasons.
 REASON_OPENERS = re.compile(r"^\W*(?:(?:this|that|it)\s+(?:is|was)\s+(?:due|because|owing|explained|driven|largely due|"
                             r"partly due|in part due)\b|the reasons?\s+(?:is|are|was|were|being)\b|this stems from\b)", re.I)
+# A sentence that opens by pointing back ("This direction from the central government ...", "These centers ...")
+# needs the sentence it points to: an answer quoting it brings that sentence first.
+DEMONSTRATIVE_OPENERS = re.compile(r"^\W*(?:this|these|such)\s+(?!(?:is|was|are|were|report|review|paper|document|"
+                                   r"study|section|chapter)\b)[a-z]+\b(?!\s+(?:is|was)\s+(?:due|because))", re.I)
 # A question that opens with "why" asks for reasons, whatever figure it mentions later.
 WHY_SHAPE = re.compile(r"^\W*(?:why|how come)\b", re.I)
 # Sentences about the document itself ("This report summarizes ...", "This review discusses ..."): they echo
@@ -308,6 +312,9 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
     frozenset({"pick", "picks", "picked", "choose", "chooses", "chose", "chosen", "select", "selects", "selected",
                "selection"}),
     frozenset({"body", "bodies", "entity", "entities"}),
+    frozenset({"fast", "faster", "rapid", "rapidly", "quick", "quickly", "swift", "swiftly"}),
+    frozenset({"hard", "harder", "difficult", "difficulty", "difficulties"}),
+    frozenset({"ensure", "ensures", "ensured", "guarantee", "guarantees", "guaranteed", "assure", "assures"}),
 )
 # "What is the pledge in US dollars?": the currency asked for (question pattern), and how a text writes an amount
 # in it. An amount in another currency does not answer ("300 billion CNY" for "in dollars").

@@ -180,6 +180,15 @@ def test_linking_up_with_bodies_asks_for_the_section_on_linkage_with_entities(re
         [c.section for c in ans.citations]
 
 
+def test_a_sentence_that_points_back_comes_with_the_sentence_it_points_to(real):
+    # "This direction from the central government ..." is quoted after "... a single central government providing
+    # common direction", which it points to; "quickly" is the report's "rapidly" (SAME_MEANING)
+    ans = ask(real, "why did the MIC program progress so quickly?")
+    assert "This direction from the central government" in ans.text, ans.text
+    assert ans.text.index("single central government providing common direction") < \
+        ans.text.index("This direction from the central government"), ans.text
+
+
 def test_a_why_answer_brings_the_reasons_before_a_consequence(real):
     # "Hence, Wuhan is home to two MICs ..." states the result; the sentence before it gives the reasons
     ans = ask(real, "why does wuhan have two MICs")

@@ -34,6 +34,7 @@ from rag.units import SOURCE_LINE, sentence_key, unit_spans
 from rag.vocab import (
     CAUSE_MARKERS,
     CONSEQUENCE_OPENERS,
+    DEMONSTRATIVE_OPENERS,
     DERIVED_ENDINGS,
     DOCUMENT_REFERENCE,
     METADISCOURSE,
@@ -275,7 +276,7 @@ class SynthesisAnswerer:
             toks = set(u.toks) | extra
             v = self._vec(u)
             sim = float(np.dot(v, target)) if v is not None and target is not None else 0.0
-            cov = math.fsum(w for t, w in weights.items() if t in toks) / total
+            cov = math.fsum(w for t, w in weights.items() if t in toks or not alike(t).isdisjoint(toks)) / total
             path = tuple(u.chunk.section_path)
             sec = max((section_sims or {}).get(path, 0.0), 0.0)
             rel = (self.s.synth_sim_weight * max(sim, 0.0) + self.s.synth_cov_weight * cov
@@ -383,6 +384,7 @@ class SynthesisAnswerer:
         units = [c[1] for c in chosen]
         if WHY_SHAPE.search(job.query.text):
             units = self._with_reasons(units)
+        units = self._with_antecedents(units)
         ctx = pool
         units = self.g._with_list_items(units, ctx)
         units = self.g._with_attribution(units, ctx)
@@ -401,6 +403,18 @@ class SynthesisAnswerer:
         drafted.contexts = self.g.rerank(job.contexts or pool, self.g.score_units(job.query.text, job.contexts or pool,
                                                                                 job.query_vec))
         return drafted
+
+    def _with_antecedents(self, units: list[Unit]) -> list[Unit]:
+        """A chosen sentence that points back ("This direction from the central government ...") comes after the
+        sentence it points to, when that one stands right before it in the report."""
+        out: list[Unit] = []
+        for u in units:
+            before = self.g.neighbour(u) if DEMONSTRATIVE_OPENERS.match(u.text) else None
+            if before is not None and not any(v.chunk.id == before.chunk.id and v.start == before.start
+                                              for v in units + out):
+                out.append(before)
+            out.append(u)
+        return out
 
     def _with_reasons(self, units: list[Unit]) -> list[Unit]:
         """A chosen sentence that states a consequence ("Hence, ...") comes after the sentence that gives its
