@@ -245,6 +245,9 @@ class SynthesisAnswerer:
 
         weights = {t: min(self.g.idf(t), self.g.max_idf) for t in set(job.query.topic_terms)}
         total = math.fsum(weights.values()) or 1.0
+        # a word the documents never use ("fast") is met by a word of its group ("rapidly"); one they use keeps
+        # its own sense ("goal" is not the "target" of "target industry sectors")
+        unknown = {t for t in weights if not self.g.idf.df.get(t)}
         out = []
         units = []
         for rank, sc in enumerate(pool):
@@ -276,7 +279,7 @@ class SynthesisAnswerer:
             toks = set(u.toks) | extra
             v = self._vec(u)
             sim = float(np.dot(v, target)) if v is not None and target is not None else 0.0
-            cov = math.fsum(w for t, w in weights.items() if t in toks or not alike(t).isdisjoint(toks)) / total
+            cov = math.fsum(w for t, w in weights.items() if t in toks or t in unknown and not alike(t).isdisjoint(toks)) / total
             path = tuple(u.chunk.section_path)
             sec = max((section_sims or {}).get(path, 0.0), 0.0)
             rel = (self.s.synth_sim_weight * max(sim, 0.0) + self.s.synth_cov_weight * cov
