@@ -570,6 +570,8 @@ def test_upload_a_document_and_ask_about_it(browser, data_dir: Path, tmp_path: P
             page.locator(".st-key-chips-0 button:visible").first.click()
             dialog = page.locator('[role="dialog"]')
             dialog.get_by_text("Source [1]").wait_for(timeout=30_000)
+            # the dialog's heading can draw before its passage under load: wait for the passage, then read it
+            dialog.get_by_text("Harbour Lantern Survey", exact=False).first.wait_for(timeout=30_000)
             assert "Harbour Lantern Survey" in dialog.inner_text()  # the citation names the uploaded document
             # passage text is shown as text, never run as markup
             assert "<img src=x" in dialog.inner_text()
