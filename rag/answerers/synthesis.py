@@ -84,6 +84,7 @@ class SynthesisAnswerer:
         self._section_chunks: dict[tuple[str, ...], list[Chunk]] | None = None
         self._centroids: tuple[list[tuple[str, ...]], np.ndarray] | None = None
         self._titles: tuple[list[tuple[str, ...]], np.ndarray] | None = None
+        self._self_paragraphs: dict[str, tuple[Chunk, list[tuple[int, int]]]] | None = None
 
     # ------------------------------------------------------------ candidates
     def _chunks_by_section(self) -> dict[tuple[str, ...], list[Chunk]]:
@@ -95,22 +96,20 @@ class SynthesisAnswerer:
             self._section_chunks = out
         return self._section_chunks
 
-    def _self_describing(self, job: AnswerJob) -> list[Chunk]:
-        """Passages with a sentence in which the document speaks of itself ("This report ...")."""
-        out = []
-        for chunks in self._chunks_by_section().values():
-            for c in chunks:
-                if job.filters is not None and not job.filters.accepts(c):
-                    continue
-                if any(METADISCOURSE.match(c.text[a:b]) for a, b in unit_spans(c)):
-                    out.append(c)
-        return out
-
-    @staticmethod
-    def _self_paragraphs(c: Chunk) -> list[tuple[int, int]]:
-        """The paragraphs of a passage in which the document speaks of itself."""
-        return [(a, b) for a, b in paragraph_spans(c.text)
-                if any(METADISCOURSE.match(c.text[x:y]) for x, y in unit_spans(c) if a <= x < b)]
+    def _self_describing(self, job: AnswerJob) -> dict[str, tuple[Chunk, list[tuple[int, int]]]]:
+        """Passages in which the document speaks of itself ("This report ..."), by id, with those paragraphs
+        (found once per index, then filtered to the documents the question is about)."""
+        if self._self_paragraphs is None:
+            found: dict[str, tuple[Chunk, list[tuple[int, int]]]] = {}
+            for chunks in self._chunks_by_section().values():
+                for c in chunks:
+                    starts = [x for x, y in unit_spans(c) if METADISCOURSE.match(c.text[x:y])]
+                    if starts:
+                        found[c.id] = (c, [(a, b) for a, b in paragraph_spans(c.text)
+                                           if any(a <= x < b for x in starts)])
+            self._self_paragraphs = found
+        return {cid: v for cid, v in self._self_paragraphs.items()
+                if job.filters is None or job.filters.accepts(v[0])}
 
     def _section_matrix(self) -> tuple[list[tuple[str, ...]], np.ndarray]:
         """The mean sentence vector of every section (built on the first open question, then kept)."""
@@ -350,8 +349,7 @@ class SynthesisAnswerer:
         closest = {p for p, _v in sorted(sims.items(), key=lambda kv: -kv[1])[: self.s.synth_top_sections]}
         focus = named | self._focus_sections(job) | self._aspect_sections(job)
         pool = self._pool(job, focus | closest)
-        own_words: set[str] = set()
-        own: list[Chunk] = []
+        own: dict[str, tuple[Chunk, list[tuple[int, int]]]] = {}
         # a question about the report's own method, sources or caveats ("what methods does it rely on")
         topical = job.query.intent == "whole_report" and not self._no_topic_of_its_own(job) and bool(
             set(job.query.topic_terms) & _REPORT_ASPECTS)
@@ -359,19 +357,18 @@ class SynthesisAnswerer:
             # where the report speaks of itself ("This report is based on ... two benchmarking trips"): its
             # method, scope and caveats, wherever they stand, are about the whole report too
             own = self._self_describing(job)
-            own_words = {c.id for c in own}
             have = {sc.chunk.id for sc in pool}
-            pool += [ScoredChunk(c, 0.0) for c in own if c.id not in have]
-            focus = focus | {tuple(c.section_path) for c in own}
+            pool += [ScoredChunk(c, 0.0) for cid, (c, _p) in own.items() if cid not in have]
+            focus = focus | {tuple(c.section_path) for c, _p in own.values()}
         if named:  # "summarize section 4.2": the answer comes from that section
-            inside = [sc for sc in pool if tuple(sc.chunk.section_path) in named or sc.chunk.id in own_words]
+            inside = [sc for sc in pool if tuple(sc.chunk.section_path) in named or sc.chunk.id in own]
             pool = inside or pool
         # the whole report, or a section asked for by name: what the section keeps coming back to, not only the
         # words of the question ("summarize appendix B" shares few words with appendix B's sentences)
         # (a whole-report question with a topic of its own, "what methods ...", is asked in its own words)
         central = bool(named) and job.query.intent in ("whole_report", "summary") and not topical
         scored = self._score(job, pool, focus, central=central, section_sims=sims,
-                             self_paragraphs={c.id: self._self_paragraphs(c) for c in own} if topical else None)
+                             self_paragraphs={cid: paras for cid, (_c, paras) in own.items()} if topical else None)
         if not scored or scored[0][0] < self.s.synth_min_relevance:
             return None
         # a comparison starts from a sentence naming each side, then adds what is most relevant and new
