@@ -327,6 +327,9 @@ def build_index(
                                                                 progress)
             stages["embed_sentences"] = time.perf_counter() - t
             t = time.perf_counter()
+            _write_word_vectors(settings, tmp, all_chunks, embedder, vectors.shape[1])
+            stages["embed_words"] = time.perf_counter() - t
+            t = time.perf_counter()
             if progress:
                 progress("write", 0, 3)
             _write_build(settings, tmp, build_id, docs, all_sections, all_tables, all_refs, all_acr, all_chunks,
@@ -521,6 +524,33 @@ def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], 
             progress("embed sentences", done, len(todo))
     np.save(tmp / "sentences.npy", out)
     (tmp / "sentence_keys.json").write_text(json.dumps(keys))
+    return len(todo)
+
+
+def _write_word_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], embedder, dim: int) -> int:
+    """One vector per distinct word of the documents (``words.npy``, ``words.json``), so a question's word the
+    documents never use can be met by their words of like meaning (rag.neighbours). Returns how many were new."""
+    from rag.neighbours import report_words
+
+    words = report_words(c.text for c in chunks)
+    prev: dict[str, np.ndarray] = {}
+    try:
+        cur = _intact_current(settings, ("words.npy", "words.json"))
+        if cur is not None and (cur / "words.npy").exists():
+            old = np.load(cur / "words.npy")
+            if old.shape[1] == dim:
+                prev = dict(zip(json.loads((cur / "words.json").read_text()), old, strict=True))
+    except (OSError, ValueError, MicqaError):
+        prev = {}
+    todo = [w for w in words if w not in prev]
+    for b in range(0, len(todo), 256):
+        part = todo[b:b + 256]
+        prev.update(zip(part, np.asarray(embedder.embed_documents(part), dtype=np.float32), strict=True))
+    out = np.zeros((len(words), dim), dtype=np.float32)
+    for i, w in enumerate(words):
+        out[i] = prev[w]
+    np.save(tmp / "words.npy", out)
+    (tmp / "words.json").write_text(json.dumps(words))
     return len(todo)
 
 

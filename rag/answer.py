@@ -22,11 +22,12 @@ import numpy as np
 
 from rag.citations import make_citation, report_marker_numbers, strip_report_markers
 from rag.frontmatter import FrontMatter
+from rag.neighbours import WordNeighbours
 from rag.query import NUMBER_OF, counted_stem
 from rag.records import CANNOT_ANSWER, Chunk, Citation, ReportReference, ScoredChunk, Segment, render
 from rag.settings import AnswerSettings
 from rag.tables import TableAnswer
-from rag.text import tokens
+from rag.text import stem, tokens, words
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
 from rag.vocab import (
     ANSWER_FRAME_WORDS,
@@ -45,6 +46,7 @@ from rag.vocab import (
     SAME_MEANING,
     SHORT_FORMS,
     SOURCE_WORDS,
+    WHEN_CLAUSE_LEAD,
 )
 
 # "when" asks for a date only as the question's own word ("When was ...", "..., and when did ..."), not in a clause
@@ -76,7 +78,9 @@ _HOW_MUCH = re.compile(r"\bhow\s+much\b", re.I)  # "how much funding ..." asks a
 _MONEY_Q = re.compile(r"\b(?:cost|costs|price|fee|fees|budget|revenue|salary|spend|spent|funding)\b", re.I)
 # "... are determined by China's Ministry ...": a passive with its agent says who does it, in other words
 _PASSIVE_AGENT = re.compile(r"\b(?:is|are|was|were)\s+(?:\w+\s+)?\w+(?:ed|en)\s+by\s+(?:the\s+)?[A-Z]")
-_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b", re.I)
+# an ordinal that picks one thing ("the second MIC"), not one that opens a span ("its first five years")
+_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b"
+                      r"(?!\s+(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|few|several|couple)\b)", re.I)
 # Acronym-list entries answer "what does X stand for", nothing else.
 _DEFINITION_Q = re.compile(r"\b(stand|stands|mean|means|meaning|acronym|abbreviation|abbreviate|short for|full name|"
                            r"spelled out|spell out|expand|expansion|refer to|refers to|define|definition)\b", re.I)
@@ -206,7 +210,9 @@ class AnswerKind:
     @classmethod
     def of(cls, question: str) -> AnswerKind:
         bare = _PART_REF.sub(" ", _PHRASING.sub(" ", question))
-        return cls(date=bool(_WHEN_Q.search(question)), number=asks_number(question),
+        # "When MIIT announces a topic, how many ...": the "when" opens a clause, the question is what follows
+        return cls(date=bool(_WHEN_Q.search(question)) and not WHEN_CLAUSE_LEAD.match(question),
+                   number=asks_number(question),
                    money=bool((_QUANTITY_Q.search(question) or _HOW_MUCH.search(question))
                               and _MONEY_Q.search(question)),
                    given=frozenset(m.group(0) for m in re.finditer(r"\d[\d,.]*\d|\d", bare)),
@@ -303,8 +309,12 @@ def demonyms_of(toks: set[str]) -> set[str]:
 class GroundedAnswerer:
     def __init__(self, chunks: list[Chunk], references: dict[tuple[str, int], ReportReference],
                  vectors: dict[str, np.ndarray] | None = None, expander=None, df: dict[str, int] | None = None,
-                 front: FrontMatter | None = None, settings: AnswerSettings | None = None) -> None:
+                 front: FrontMatter | None = None, settings: AnswerSettings | None = None,
+                 neighbours: WordNeighbours | None = None) -> None:
         self.s = settings or AnswerSettings()
+        self.neighbours = neighbours
+        # the report's words near in meaning to a question word it never uses, by stem (rag.neighbours)
+        self.near: dict[str, frozenset[str]] = {}
         self.front = front
         self.vectors = vectors or {}
         self.expander = expander
@@ -344,7 +354,7 @@ class GroundedAnswerer:
         people = counted in _PEOPLE_STEMS  # "how many people": "5,000 staff members" counts people too
         for m in _NUMBER.finditer(plain):
             for word in re.findall(r"[A-Za-z][\w'-]*", plain[m.end():m.end() + 80])[:self.s.count_window]:
-                if tokens(word)[:1] in ([counted], *([t] for t in _SAME.get(counted, ()))) or (
+                if tokens(word)[:1] in ([counted], *([t] for t in self.like(counted))) or (
                         people and word.lower() in PEOPLE_NOUNS):
                     return True
                 if self.expander is not None and any(tokens(e)[-1:] == [counted]
@@ -353,7 +363,17 @@ class GroundedAnswerer:
         return False
 
     def _weights(self, question: str) -> dict[str, float]:
-        return {t: min(self.idf(t), self.max_idf) for t in self.content_tokens(question)}
+        weights = {t: min(self.idf(t), self.max_idf) for t in self.content_tokens(question)}
+        if self.neighbours is not None:
+            for w in words(question):
+                t = stem(w)
+                if t in weights and t not in self.near and not self.idf.df.get(t, 0):
+                    self.near[t] = self.neighbours.of(w)
+        return weights
+
+    def like(self, tok: str) -> frozenset[str]:
+        """Words that meet ``tok``: its SAME_MEANING group, and for a word the report never uses, its neighbours."""
+        return _SAME.get(tok, frozenset()) | self.near.get(tok, frozenset())
 
     def split_terms(self, question: str) -> tuple[set[str], set[str]]:
         """(entity terms, attribute terms): capitalised names and acronyms vs the rest of the question."""
@@ -410,7 +430,7 @@ class GroundedAnswerer:
         total = math.fsum(weights.values()) or 1.0
         # a short form asked ("lab") is met by the word in full ("laboratory")
         return math.fsum(w for t, w in weights.items() if t in toks or _LONG_STEM.get(t, "") in toks
-                         or not _SAME.get(t, frozenset()).isdisjoint(toks)) / total
+                         or not self.like(t).isdisjoint(toks)) / total
 
     def _unit_extra(self, u: Unit) -> set[str]:
         """Tokens of the acronyms a sentence uses, written out: "CDB pledged" names the China Development Bank."""

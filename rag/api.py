@@ -24,6 +24,7 @@ from rag.citations import mark_table_cells
 from rag.conversation import condense, names_in
 from rag.errors import BadQuestion, IndexNeedsRebuild, MicqaError
 from rag.frontmatter import FrontMatter
+from rag.neighbours import WordNeighbours
 from rag.query import Lexicon, Query, parse_query
 from rag.records import CANNOT_ANSWER, Answer, Chunk, ReportReference, Section, Table, TableRow, Turn
 from rag.retrieve import Filters
@@ -111,7 +112,9 @@ class Engine:
         self.answerer = GroundedAnswerer(self.index.chunks, self.index.references, vectors=unit_vectors,
                                          settings=self.answer_settings,
                                          expander=self.retriever.expander, df=_load_df(self.index.build_dir),
-                                         front=FrontMatter(self.index.chunks, self.index.acronyms))
+                                         front=FrontMatter(self.index.chunks, self.index.acronyms),
+                                         neighbours=_word_neighbours(self.index.build_dir, self.embedder,
+                                                                     self.answer_settings))
         self.retriever.sentence_weights = self.answerer._weights
         from rag.answerers import REGISTRY
 
@@ -175,6 +178,19 @@ def _load_df(build_dir: Path) -> dict[str, int] | None:
         return json.loads((build_dir / "df.json").read_text())
     except (OSError, ValueError):
         return None
+
+
+def _word_neighbours(build_dir: Path, embedder, s: AnswerSettings) -> WordNeighbours | None:
+    """The documents' word vectors (written at ingest), for meeting a question's unknown words; None when the
+    build has none or they are unreadable (answers then match words by spelling and SAME_MEANING only)."""
+    try:
+        words = json.loads((build_dir / "words.json").read_text())
+        vecs = np.load(build_dir / "words.npy")
+    except (OSError, ValueError):
+        return None
+    if len(words) != len(vecs):
+        return None
+    return WordNeighbours(words, vecs, embedder.embed_query, s.neighbour_min_sim, s.neighbour_top)
 
 
 def _load_unit_vectors(build_dir: Path) -> dict[str, np.ndarray]:

@@ -63,6 +63,8 @@ _HYPHENATED = re.compile(r"\b([A-Za-z]{2,})-([A-Za-z]{2,})\b")
 _GLUED_PHRASAL = re.compile(r"\b([a-z]{2,})(up|out|off|about)\b")
 _GLUED_ACRONYM_YEAR = re.compile(r"\b([A-Za-z]{2,6})-?((?:19|20)\d\d)\b")
 _NAME_YEAR = re.compile(r"\b((?:[A-Z][\w'’-]*\s+(?:(?:in|of|and|for|the|de)\s+)?){1,6})((?:19|20)\d\d)\b")
+_AMERICA = re.compile(r"(?<!Bank of )(?<!North )(?<!South )(?<!Latin )(?<!Central )(?:\bthe\s+)?\bAmerica\b(?!n)", re.I)
+_SHORT_YEAR_RANGE = re.compile(r"\b((?:19|20)\d\d)[-–](\d\d)\b(?![-–\d])")
 _DIGIT_ORDINAL = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b", re.I)
 _GLUED_UNIT = re.compile(r"\b(\d+(?:[.,]\d+)?)(?!st\b|nd\b|rd\b|th\b|s\b)([A-Za-z]{2,})\b")
 # "number of" opening a terse question ("wuhan: number of universities") asks "how many"
@@ -414,6 +416,13 @@ def classify(text: str) -> Intent:
     return "lookup"
 
 
+def _full_year_range(m: re.Match[str]) -> str:
+    start = int(m.group(1))
+    end = start // 100 * 100 + int(m.group(2))
+    end += 100 if end < start else 0  # "1995-05" ends in 2005
+    return f"{start}-{end}"
+
+
 def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
     """The one parse of a question (already cleaned and bounded by ``rag.sanitize``)."""
     text = drop_fillers(strip_wrappers(question))
@@ -436,6 +445,8 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
             return lexicon.case.get(w, w) if w.islower() else w
 
         text = _WORD_RE.sub(case, lexicon.restore_names(_WORD_RE.sub(mend, text)))
+        # "America" is the country the documents call "the United States" (not "Latin America")
+        text = _AMERICA.sub("the United States", text)
         # "the us", "germany vs us": the country, not the pronoun
         text = _US_COUNTRY.sub(lambda m: m.group(1) + "US", text)
         # a compound written with a hyphen the documents write as one word ("light-weight": "lightweight")
@@ -447,6 +458,8 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
                                   else f"{m.group(1)} {m.group(2)}", text)
         # an acronym glued to a year ("MIC2025", "MiC-2025") names what the documents write in full ("Made in China 2025")
         text = _GLUED_ACRONYM_YEAR.sub(lambda m: lexicon.named_year(m.group(1), m.group(2)) or m.group(0), text)
+        # a year range with its end year shortened ("2021-25") names the full year, as the documents write it
+        text = _SHORT_YEAR_RANGE.sub(_full_year_range, text)
         # "3rd" where the documents write "third"
         text = _DIGIT_ORDINAL.sub(lambda m: lexicon.ordinal_word(m.group(0)) or m.group(0), text)
         # a figure glued to its unit ("22nm", "5bn") the documents write apart ("22 nm"); "5G" stays as written

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CHUNKER_VERSION = "12"  # 12: a line's name-and-date fields stay with its sentence (text._join_fields)
+CHUNKER_VERSION = "13"  # 13: word vectors of the documents (words.npy, rag.neighbours)
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 
@@ -174,6 +174,12 @@ class AnswerSettings:
     # A word the report never uses weighs at most this share of an unseen word's IDF (it may just be a synonym):
     # higher lets an unknown word of the question sink more answers.
     unknown_word_idf_share: float = 0.6
+    # A question word the report never uses is met by the report's words whose word vector is this close
+    # (rag.neighbours): lower lets "automakers" meet "car" and also lets loose associations ("home" for
+    # "homegrown") stand in for what was asked.
+    neighbour_min_sim: float = 0.6
+    # ... and only the nearest this many of them: more admits weaker associations.
+    neighbour_top: int = 3
     # Share of a sentence's word coverage from the sentence itself, the rest from its passage (section path and
     # neighbours): higher wants the sentence to say it, lower lets context carry it.
     sentence_cov_share: float = 0.75

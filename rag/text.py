@@ -147,7 +147,8 @@ STOPWORDS = frozenset(
     under between among per also any all some such each other more most much many few very so if but only same
     too s t just via up out off again further once here both either neither nor whether while during before after
     above below against through until upon within without report according tell please give list name say said
-    let us whats what's""".split()
+    let us whats what's
+    alongside besides beside toward towards along amid amidst onto ones""".split()  # prepositions, "the ones"
 )
 
 # Question words that carry meaning for matching but not for retrieval scoring.

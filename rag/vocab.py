@@ -315,6 +315,7 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
     frozenset({"fast", "faster", "rapid", "rapidly", "quick", "quickly", "swift", "swiftly"}),
     frozenset({"hard", "harder", "difficult", "difficulty", "difficulties"}),
     frozenset({"ensure", "ensures", "ensured", "guarantee", "guarantees", "guaranteed", "assure", "assures"}),
+    frozenset({"promise", "promises", "promised", "pledge", "pledges", "pledged"}),
 )
 # "What is the pledge in US dollars?": the currency asked for (question pattern), and how a text writes an amount
 # in it. An amount in another currency does not answer ("300 billion CNY" for "in dollars").
@@ -338,3 +339,8 @@ SHORT_FORMS: dict[str, str] = {
 # What a reference-list entry holds besides its title: a question asking these of a title it names is answered
 # by the entry ("Who wrote <title>?", "When was <title> published?").
 REFERENCE_FIELD_WORDS = "wrote write written author authors authored published publish publication year date"
+
+# A question that opens with a "when" clause and asks its question after the comma ("When MIIT announces a topic,
+# how many guidelines come with it?"): it asks no date.
+WHEN_CLAUSE_LEAD = re.compile(r"^\W*when\s[^,?]+,\s*(?:what|which|how|who|whom|whose|where|why|is|are|was|were|does|"
+                              r"do|did|can|could)\b", re.I)

@@ -709,3 +709,33 @@ def test_a_row_named_by_the_initials_of_its_distinct_words(fake_engine):
     ans = api.ask("which city has the VR innovation center?", None, fake_engine.settings, engine=fake_engine)
     assert "Nanchang" in ans.text, ans.text[:200]
 
+
+
+def test_a_when_clause_before_the_question_asks_no_date():
+    from rag.answer import AnswerKind
+
+    kind = AnswerKind.of("When a ministry opens a call, how many rules come with it?")
+    assert not kind.date and kind.held_by("Each call comes with five rules.")
+    assert AnswerKind.of("When did the ministry open its first call?").date
+
+
+def test_an_ordinal_that_opens_a_span_is_no_ordinal_asked_about():
+    from rag.answer import _ORDINAL
+
+    assert _ORDINAL.findall("How much was spent in its first five years?") == []
+    assert _ORDINAL.findall("Which was the second lab, and its first 3 years?") == ["second"]
+
+
+def test_a_word_the_report_never_uses_meets_its_near_words_by_meaning():
+    import numpy as np
+
+    from rag.neighbours import WordNeighbours
+
+    vecs = {"car": [1.0, 0.0, 0.0], "vehicles": [0.9, 0.436, 0.0], "budget": [0.0, 0.0, 1.0],
+            "automakers": [0.95, 0.312, 0.0]}
+    words = ["budget", "car", "vehicles"]
+    nb = WordNeighbours(words, np.array([vecs[w] for w in words]), lambda w: np.array(vecs[w]), 0.6, 1)
+    assert nb.of("Automakers") == frozenset({"vehicl"})  # the nearest one only (top 1)
+    nb.top = 3
+    nb.cache.clear()
+    assert nb.of("automakers") == frozenset({"car", "vehicl"})  # "budget" is too far

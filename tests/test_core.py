@@ -473,3 +473,16 @@ def test_a_passive_with_its_agent_says_who_does_it(real):
                        k=10).refused
     # the passive must be about what is asked: the agent of another passive does not chair anything
     assert not GroundedAnswerer._passive_on("The Board members are appointed by the Senate.", {"chair"})
+
+
+def test_a_word_the_report_never_uses_is_met_by_its_words_of_like_meaning(real):
+    # the report writes "car manufacturers"; "automakers" is a word it never uses
+    ans = api.ask("how many automakers call hefei home?", None, real.settings, engine=real, k=10)
+    assert not ans.refused and "six car manufacturers" in ans.text, ans.text[:300]
+    assert real.answerer.near.get("automak")
+
+
+def test_a_shortened_year_range_and_america_read_as_the_report_writes_them(lexicon):
+    q = parse_query("what did america spend over 2016-20?", lexicon)
+    assert "the United States" in q.text and "2016-2020" in q.text
+    assert "Latin America" in parse_query("Is Latin America covered?", lexicon).text
