@@ -25,7 +25,7 @@ from rag.conversation import condense, names_in
 from rag.errors import BadQuestion, IndexNeedsRebuild, MicqaError
 from rag.frontmatter import FrontMatter
 from rag.neighbours import WordNeighbours
-from rag.query import Lexicon, Query, parse_query
+from rag.query import Lexicon, Query, counted_stem, parse_query
 from rag.records import CANNOT_ANSWER, Answer, Chunk, ReportReference, Section, Table, TableRow, Turn
 from rag.retrieve import Filters
 from rag.route import ROUTES, Router, merge_parts
@@ -414,9 +414,14 @@ def _answer_parts(parts: list[str], history: list[Turn], eng: Engine, k: int, fi
         vec = eng.embedder.embed_query(eng.retriever.expander.expand(sub.text))
         ctx = eng.retriever.search(sub.text, k=k, filters=filters, query_vec=vec)
         # each part says one thing: the parts together stay as short as one answer
-        r = eng.router.run(AnswerJob(sub, ctx, eng.table_answer(sub.text, filters), vec, filters=filters,
-                                     max_chars=PART_MAX_CHARS // len(parts)))
+        tab = eng.table_answer(sub.text, filters)
+        r = eng.router.run(AnswerJob(sub, ctx, tab, vec, filters=filters, max_chars=PART_MAX_CHARS // len(parts)))
         out.append(r)
+        if n == 0 and r.answerer == "table" and tab is not None and len(tab.rows) == 1 and \
+                counted_stem(sub.text) is None:
+            # "Which city hosts the graphene center, and what year was it set up?": "it" is the row found
+            # (after "How many MICs ...", "they" are still the things counted)
+            first = eng.tables.row_names(tab.table, tab.rows) or first
         # a pronoun in a later part means what the first part asked about ("how many X ..., and when did they ...")
         prior = [Turn("user", part), Turn("assistant", r.drafted.text, first[:1])]
     return out

@@ -174,6 +174,9 @@ class AnswerSettings:
     # A word the report never uses weighs at most this share of an unseen word's IDF (it may just be a synonym):
     # higher lets an unknown word of the question sink more answers.
     unknown_word_idf_share: float = 0.6
+    # A row's name word and a question word are one word when one stem starts the other and the shorter has at
+    # least this many letters ("machin" / "machinery"): lower conflates unrelated words ("nation" / "national").
+    table_prefix_min_chars: int = 5
     # A question word the report never uses is met by the report's words whose word vector is this close
     # (rag.neighbours): lower lets "automakers" meet "car" and also lets loose associations ("home" for
     # "homegrown") stand in for what was asked.

@@ -30,6 +30,7 @@ from rag.settings import AnswerSettings
 from rag.text import STOPWORDS, fold, stem, tokens, words
 from rag.vocab import (
     COUNT_COLUMN,
+    DEMONYMS,
     NUMBER_WORDS,
     SMALLER_WORDS,
     TABLE_OP_WORDS,
@@ -38,6 +39,7 @@ from rag.vocab import (
     TABLE_RATE_PHRASES,
     TABLE_SIZE_WORDS,
     TABLE_YEAR_WORDS,
+    WHEN_CLAUSE_LEAD,
 )
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ _PLACE_STEMS = {stem(w) for w in ("city", "province", "location", "country", "re
 _KIND_WORDS = TABLE_YEAR_WORDS | TABLE_PLACE_WORDS | {stem(w) for w in TABLE_YEAR_WORDS | TABLE_PLACE_WORDS}
 _SIZE_WORDS = TABLE_SIZE_WORDS | {stem(w) for w in TABLE_SIZE_WORDS}
 # words every table question may use (operations, years, places), with their stems: built once
+_DEMONYM_OF: dict[str, str] = {tokens(c)[0]: tokens(d)[0] for d, cs in DEMONYMS.items() for c in cs if tokens(c)}
 _ALWAYS_KNOWN = frozenset(TABLE_OP_WORDS | {stem(w) for w in TABLE_OP_WORDS} | _KIND_WORDS | _SIZE_WORDS)
 _COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b|^\s*(?:number|count) of\b")
 _LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b"
@@ -344,7 +347,7 @@ class TableQA:
                         and w not in col_words and w not in common]
                 if not dist:
                     continue
-                matched = sum(1 for w in dist if w in qwords)
+                matched = sum(1 for w in dist if _same_word(w, qwords, self.s.table_prefix_min_chars))
                 if matched:
                     # share of the name matched, and how many words: "embodied ... robot" beats "robot" alone
                     share = self.s.table_row_share_weight
@@ -473,6 +476,7 @@ class TableQA:
             for title in t.section_path:
                 context_words |= set(_norm_words(title))
             known = caption_words | context_words | acr_words | _ALWAYS_KNOWN
+            known |= {d for w in known if (d := _DEMONYM_OF.get(w))}  # "China's centers": "Chinese centers" too
             for _c, v in filters:
                 known |= set(_norm_words(v))
             if row is not None:
@@ -535,6 +539,8 @@ class TableQA:
             return acr
         question = TABLE_RATE_PHRASES.sub("annual", question)
         question = _WHEN_CLAUSE.sub(" ", question)
+        if WHEN_CLAUSE_LEAD.match(question):  # "When indexed to the US, what's ...": no year asked either
+            question = re.sub(r"^\W*when\b", "", question, flags=re.I).strip()
         rq = self.read(question) if not _FUTURE.search(question) else None
         ans = self._answer(question, rq)
         if ans is not None and rq is not None and ans.table is rq.table:
@@ -994,6 +1000,13 @@ def _initialisms(rows: list[TableRow], prof: TableProfile, sizes: tuple[int, ...
                 for i in range(len(caps) - n + 1):
                     out.add("".join(w[0] for w in caps[i:i + n]).lower())
     return out
+
+
+def _same_word(w: str, qwords: set[str], min_chars: int) -> bool:
+    """The word, or another form of it: one stem starts the other ("agriculture" and "agricultural", "machine"
+    and "machinery"), the shorter at least ``min_chars`` long."""
+    return w in qwords or any(min(len(w), len(q)) >= min_chars and (q.startswith(w) or w.startswith(q))
+                              for q in qwords)
 
 
 def _known(w: str, known: set[str], s: AnswerSettings) -> bool:

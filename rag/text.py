@@ -148,7 +148,8 @@ STOPWORDS = frozenset(
     too s t just via up out off again further once here both either neither nor whether while during before after
     above below against through until upon within without report according tell please give list name say said
     let us whats what's
-    alongside besides beside toward towards along amid amidst onto ones""".split()  # prepositions, "the ones"
+    alongside besides beside toward towards along amid amidst onto ones going judging""".split()
+    # (prepositions; "the ones"; "going by the table")
 )
 
 # Question words that carry meaning for matching but not for retrieval scoring.

@@ -486,3 +486,20 @@ def test_a_shortened_year_range_and_america_read_as_the_report_writes_them(lexic
     q = parse_query("what did america spend over 2016-20?", lexicon)
     assert "the United States" in q.text and "2016-2020" in q.text
     assert "Latin America" in parse_query("Is Latin America covered?", lexicon).text
+
+
+def test_table_questions_in_a_readers_words(real):
+    def ask_real(q):
+        return api.ask(q, None, real.settings, engine=real, k=10)
+
+    # "Chinese centers" are the centers of the table under "China's ..."; "going by the table" frames the question
+    ans = ask_real("how many chinese centres were founded in 2021, going by the appendix table?")
+    assert ans.answerer == "table" and ans.text.startswith("6 of the 33"), ans.text[:200]
+    # a row named in another form of its words ("agricultural machinery" for "Agriculture Machine")
+    assert "Luoyang" in ask_real("Where is the agricultural machinery innovation center?").text
+    # a "when" clause before the question asks no year
+    assert "19.6" in ask_real("When indexed to the U.S., what is Germany's program investment per manufacturing "
+                              "GDP?").text
+    # "it" in a later part is the row the first part found
+    ans = ask_real("which city hosts china's graphene centre, and what year was it set up?")
+    assert "Ningbo" in ans.text and "2022" in ans.text, ans.text[:300]
