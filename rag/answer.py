@@ -367,7 +367,8 @@ class GroundedAnswerer:
         if self.neighbours is not None:
             for w in words(question):
                 t = stem(w)
-                if t in weights and t not in self.near and not self.idf.df.get(t, 0):
+                if t in weights and t not in self.near and not self.idf.df.get(t, 0) and \
+                        len(w) >= self.s.neighbour_min_chars:
                     self.near[t] = self.neighbours.of(w)
         return weights
 

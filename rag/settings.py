@@ -183,6 +183,8 @@ class AnswerSettings:
     neighbour_min_sim: float = 0.6
     # ... and only the nearest this many of them: more admits weaker associations.
     neighbour_top: int = 3
+    # ... and only for a word this long: a short one ("sep", "jan") has no meaning of its own to a sentence model.
+    neighbour_min_chars: int = 4
     # Share of a sentence's word coverage from the sentence itself, the rest from its passage (section path and
     # neighbours): higher wants the sentence to say it, lower lets context carry it.
     sentence_cov_share: float = 0.75

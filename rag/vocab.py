@@ -316,6 +316,8 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
     frozenset({"hard", "harder", "difficult", "difficulty", "difficulties"}),
     frozenset({"ensure", "ensures", "ensured", "guarantee", "guarantees", "guaranteed", "assure", "assures"}),
     frozenset({"promise", "promises", "promised", "pledge", "pledges", "pledged"}),
+    frozenset({"firm", "firms", "company", "companies"}),
+    frozenset({"country", "countries", "nation", "nations"}),
 )
 # "What is the pledge in US dollars?": the currency asked for (question pattern), and how a text writes an amount
 # in it. An amount in another currency does not answer ("300 billion CNY" for "in dollars").

@@ -503,3 +503,12 @@ def test_table_questions_in_a_readers_words(real):
     # "it" in a later part is the row the first part found
     ans = ask_real("which city hosts china's graphene centre, and what year was it set up?")
     assert "Ningbo" in ans.text and "2022" in ans.text, ans.text[:300]
+
+
+def test_a_short_unknown_word_gets_no_neighbours(real):
+    # "sep" is no word a sentence model reads on its own (its nearest report word is "separate")
+    real.answerer._weights("How much was lent in jan-sep 2023 to industrial firms?")
+    assert "sep" not in real.answerer.near and "jan" not in real.answerer.near
+    ans = api.ask("How much net lending went to industrial firms in jan-sep 2023?", None, real.settings, engine=real,
+                  k=10)
+    assert "680 billion" in ans.text, ans.text[:300]
