@@ -124,7 +124,7 @@ _SAME: dict[str, frozenset[str]] = {t: frozenset(u for w in group for u in token
 def alike(tok: str) -> frozenset[str]:
     """The tokens that mean what this one means (rag/vocab.py SAME_MEANING), itself excluded."""
     return _SAME.get(tok, frozenset())
-_WHEN_Q = re.compile(r"(?:,|\band)\s+(?:(?:over|in|during|for)\s+)?(?:what|which)\s+(?:years|period)\b|^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:(?:were|was|is|are)\s+the\s+)?(?:exact\s+|precise\s+)?"
+_WHEN_Q = re.compile(r"(?:,|\band)\s+(?:(?:over|in|during|for)\s+)?(?:what|which)\s+(?:years|period)\b|^\s*(?:when\b|(?:(?:in|on|by|as of)\s+)?(?:what|which)\s+(?:(?:were|was|is|are)\s+the\s+)?(?:exact\s+|precise\s+)?"
                      r"(?:years?|dates?|months?|decades?|day)\b|since when\b|(?:the\s+)?(?:date|year)\s+of\b)", re.I)
 # month names as names (capitalised): the modal "may" is no date
 _DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d)s?\b|\b(?:January|February|March|April|May|June|July|August|September|"

@@ -178,9 +178,10 @@ class AnswerSettings:
     # least this many letters ("machin" / "machinery"): lower conflates unrelated words ("nation" / "national").
     table_prefix_min_chars: int = 5
     # A question word the report never uses is met by the report's words whose word vector is this close
-    # (rag.neighbours): lower lets "automakers" meet "car" and also lets loose associations ("home" for
-    # "homegrown") stand in for what was asked.
-    neighbour_min_sim: float = 0.6
+    # (rag.neighbours): lower lets "decides" meet "determined" (0.67) but also lets a broader word stand in
+    # for what was asked ("stanford" -> "university" 0.67, "farm" -> "agricultural" 0.68), which answers
+    # questions the report does not; a wrong answer costs more than a refusal, so 0.7.
+    neighbour_min_sim: float = 0.7
     # ... and only the nearest this many of them: more admits weaker associations.
     neighbour_top: int = 3
     # ... and only for a word this long: a short one ("sep", "jan") has no meaning of its own to a sentence model.

@@ -76,7 +76,7 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
                      r"(?:report|document)\s+(?:organi[sz]ed|structured|laid out|arranged)\b|\b(?:structure|outline|"
                      r"organi[sz]ation|contents|chapters|sections|parts)\s+(?:of|in)\s+(?:the|this)\s+(?:report|document)\b|\bsum\s+up\s+(?:the|this)"
                      r"\s+(?:report|document)\b"),
-    ("compare", r"\bcompar(?:e|es|ed|ing|ison|isons)\b|\bdiffer(?:s|ed|ent|ently|ence|ences)?\b|\bversus\b|\bvs\.?\b|"
+    ("compare", r"\bcompar(?:e|es|ed|ing|ison|isons)\b(?!\s+(?:table|chart|figure|graph)s?\b)|\bdiffer(?:s|ed|ent|ently|ence|ences)?\b|\bversus\b|\bvs\.?\b|"
                 r"\bcontrast\b|\bsimilar(?:ity|ities)?\b|\bstack up\b|\brelative to\b|\bsets? (?:\w+ )?apart\b|"
                 r"\b(?:alike|unlike)\b|\bmeasure up\b|\bin common\b|\bshare with\b"),
     ("summary", r"(?<!executive )\bsummar(?:y|ize|ise|ized|ised|izes|ises|izing|ising)\b|\boverview\b|\bgist\b|\brecap\b|\bbrief (?:me|summary)\b|"
@@ -336,6 +336,7 @@ SHORT_FORMS: dict[str, str] = {
     "jan": "January", "feb": "February", "mar": "March", "apr": "April", "jun": "June", "jul": "July",
     "aug": "August", "sep": "September", "sept": "September", "oct": "October", "nov": "November", "dec": "December",
     "fig": "figure", "figs": "figures", "doc": "document", "docs": "documents", "exec": "executive",
+    "nonprofit": "not-for-profit", "nonprofits": "not-for-profit",
 }
 
 # What a reference-list entry holds besides its title: a question asking these of a title it names is answered

@@ -437,6 +437,8 @@ def test_table_operations(fake_engine, question, expected):
         ("How do I contact the authors by email?", "manufacturingusa@nist.gov"),
         ("email for questions regarding the China MIC report", "manufacturingusa@nist.gov"),
         ("What is the report's DOI?", "https://doi.org/10.6028/NIST.AMS.600-17"),
+        # the publication named by its subject, with the demonym of its title's country
+        ("who's the lead author of the nist benchmarking study on chinese innovation centers?", "Michael Molnar"),
     ],
 )
 def test_front_matter_facts(fake_engine, question, expected):
@@ -713,6 +715,8 @@ def test_a_row_named_by_the_initials_of_its_distinct_words(fake_engine):
 
 def test_a_when_clause_before_the_question_asks_no_date():
     from rag.answer import AnswerKind
+
+    assert AnswerKind.of("On what date was the table's data accessed?").date
 
     kind = AnswerKind.of("When a ministry opens a call, how many rules come with it?")
     assert not kind.date and kind.held_by("Each call comes with five rules.")

@@ -85,6 +85,8 @@ def test_names_get_the_reports_capitals(lexicon):
     # the report's own method and caveats
     ("what are the main caveats of this NIST study", "whole_report"),
     ("How did the authors collect their data?", "whole_report"),
+    # a "comparison table" is a name, not a comparison asked for
+    ("Which year does the comparison table give for the budgets?", "lookup"),
 ])
 def test_intent_comes_from_the_shape_of_the_question(question, intent):
     assert classify(question) == intent
@@ -512,3 +514,8 @@ def test_a_short_unknown_word_gets_no_neighbours(real):
     ans = api.ask("How much net lending went to industrial firms in jan-sep 2023?", None, real.settings, engine=real,
                   k=10)
     assert "680 billion" in ans.text, ans.text[:300]
+
+
+def test_a_nonprofit_is_the_reports_not_for_profit():
+    lexicon = Lexicon(["Each institute is run as a not-for-profit entity. The labs are for-profit."], ENGLISH)
+    assert "not-for-profit" in parse_query("are the labs nonprofits?", lexicon).text

@@ -25,6 +25,9 @@ def test_clean_markup() -> None:
     # a lone footnote star and arithmetic stay
     assert clean_markup("From Manu- facturing*\t2023") == "From Manu- facturing*\t2023"
     assert clean_markup("5 * 3 = 15") == "5 * 3 = 15"
+    # an emphasis mark that lost its partner goes; an underscore in a word or URL stays
+    assert clean_markup("in current prices_ [accessed 2025]") == "in current prices [accessed 2025]"
+    assert clean_markup("see gov.cn/state_council/ and final_made_in") == "see gov.cn/state_council/ and final_made_in"
     once = clean_markup(CORPUS.read_text(encoding="utf-8"))
     assert clean_markup(once) == once
 
