@@ -141,6 +141,7 @@ class Engine:
                      if isinstance(v, str) and len(v.split()) >= 2 and v[:1].isupper()]
             self._lexicon = Lexicon([c.text for c in chunks], english,
                                     case_texts=[c.text for c in chunks if c.kind == "prose"] + cells)
+            self._lexicon.published = self.answerer.front.published() if self.answerer.front is not None else None
         return self._lexicon
 
     def parse(self, question: str) -> Query:

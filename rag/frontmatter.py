@@ -109,6 +109,13 @@ class FrontMatter:
         """The first document's facts (one-document indexes read them directly)."""
         return next(iter(self.docs.values())).facts if self.docs else {}
 
+    def published(self) -> tuple[int, int] | None:
+        """(year, month) of the latest publication date any document's front matter gives."""
+        months = _MONTHS.lower().split("|")
+        dates = [(int(y), months.index(m.lower()) + 1) for f in self.docs.values() if "date" in f.facts
+                 for m, y in [f.facts["date"].quote.split()]]
+        return max(dates) if dates else None
+
     def answer(self, question: str, prefer: list[str] | None = None) -> FrontFact | None:
         asked_kinds = [kind for kind, pat in _INTENTS if pat.search(question)]
         if not asked_kinds:

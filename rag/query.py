@@ -36,6 +36,8 @@ from rag.vocab import (
     IRREGULAR_PLURALS,
     LIGHT_VERB_PHRASES,
     ORDINAL_WORDS,
+    PERIOD_END_MONTH,
+    PERIOD_PHRASE,
     PLACE_NAMES,
     POLITE_PREFIXES,
     POLITE_SUFFIXES,
@@ -92,6 +94,8 @@ class Query:
     section_numbers: list[str] = field(default_factory=list)  # "section 4.2" named in the question
     topic_terms: list[str] = field(default_factory=list)  # stemmed content words, framing removed
     absent_names: list[str] = field(default_factory=list)  # names no document mentions ("India", "Huawei")
+    # a period the question asks about that ends after the documents were published ("late 2025")
+    after_publication: str | None = None
 
     @property
     def synthesis(self) -> bool:
@@ -122,6 +126,8 @@ class Lexicon:
         writes them; table cells and headings capitalise common nouns). Defaults to ``texts``."""
         texts = list(texts)
         self._texts = texts  # for acronyms' initials, read only when a question has an unknown acronym
+        # (year, month) the latest document was published, when its front matter says (set by the engine)
+        self.published: tuple[int, int] | None = None
         self._initials: frozenset[str] | None = None
         self._named_years: dict[tuple[str, str], str] | None = None  # read on the first glued acronym and year
         self._digit_ordinals: frozenset[str] | None = None
@@ -213,6 +219,21 @@ class Lexicon:
     def mentions(self, low: str) -> bool:
         """Whether the documents use this word or a form of it ("japanese" for "Japan", "mics" for "MIC")."""
         return any(low[:n] in self.counts for n in range(max(4, len(low) - 3), len(low) + 1)) or low + "s" in self.counts
+
+    def after_publication(self, text: str) -> str | None:
+        """The period a question asks about when it lies after the latest document's publication date ("late 2025"
+        for a report of May 2025), as written; None when there is none or the date is unknown."""
+        if self.published is None:
+            return None
+        year, month = self.published
+        for m in PERIOD_PHRASE.finditer(text):
+            asked = int(m.group("year"))
+            when = " ".join(m.group("when").lower().split())
+            # a named month reaches that month; "late", "end of", "second half of", "all of" reach December
+            reach = PERIOD_END_MONTH.get(when, 12)
+            if asked > year or (asked == year and reach > month):
+                return " ".join(m.group(0).split())
+        return None
 
     def absent_names(self, text: str) -> list[str]:
         """Names in a question that no document mentions: a country or region (any casing), or a word capitalised
@@ -482,5 +503,6 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
         intent = "summary"
     topic = [t for t in tokens(text) if t not in _FRAME_TOKENS]
     absent = lexicon.absent_names(text) if lexicon is not None else []
+    after = lexicon.after_publication(text) if lexicon is not None else None
     return Query(original=question, text=text, intent=intent, parts=parts, corrections=corrections,
-                 section_numbers=sections, topic_terms=topic, absent_names=absent)
+                 section_numbers=sections, topic_terms=topic, absent_names=absent, after_publication=after)

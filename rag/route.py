@@ -52,6 +52,12 @@ class Router:
             # a few names, each kept short: a pasted list of names makes a refusal, not a wall of text
             names = " or ".join(n if len(n) <= 60 else n[:57].rstrip() + "..." for n in job.query.absent_names[:3])
             return Routed(Drafted.refusal(why=f"it does not mention {names}."), "names")
+        if job.query.after_publication:
+            from rag.answer import Drafted
+
+            # "what happened in late 2025" of a report from May 2025: whatever the passages say, it is not that
+            return Routed(Drafted.refusal(why=f"it was written before {job.query.after_publication}."),
+                          "dates")
         route = self.routes.get(job.query.intent, self.routes["lookup"])
         last: Drafted | None = None
         for name in route:

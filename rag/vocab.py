@@ -347,3 +347,14 @@ REFERENCE_FIELD_WORDS = "wrote write written author authors authored published p
 # how many guidelines come with it?"): it asks no date.
 WHEN_CLAUSE_LEAD = re.compile(r"^\W*when\s[^,?]+,\s*(?:what|which|how|who|whom|whose|where|why|is|are|was|were|does|"
                               r"do|did|can|could)\b", re.I)
+
+# A period a question asks about, read to compare with the documents' publication date: "late 2025", "the second
+# half of 2025", "December 2025", "all of 2025". Group "when" is the words before the year, "year" the year.
+MONTH_NAMES: tuple[str, ...] = ("january", "february", "march", "april", "may", "june", "july", "august",
+                                "september", "october", "november", "december")
+PERIOD_PHRASE = re.compile(r"\b(?P<when>late|the\s+end\s+of|end\s+of|(?:the\s+)?(?:second|latter|last)\s+half\s+of|"
+                           r"(?:the\s+)?(?:third|fourth|last)\s+quarter\s+of|q[34]|all\s+of|(?:the\s+)?full\s+year|"
+                           r"(?:the\s+)?whole\s+of|" + "|".join(MONTH_NAMES) + r")(?:\s+of)?\s+(?P<year>(?:19|20)\d\d)\b",
+                           re.I)
+# ... and the month each of those periods reaches past (a whole year, its end or second half: December)
+PERIOD_END_MONTH: dict[str, int] = {**{m: i + 1 for i, m in enumerate(MONTH_NAMES)}}

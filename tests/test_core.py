@@ -519,3 +519,17 @@ def test_a_short_unknown_word_gets_no_neighbours(real):
 def test_a_nonprofit_is_the_reports_not_for_profit():
     lexicon = Lexicon(["Each institute is run as a not-for-profit entity. The labs are for-profit."], ENGLISH)
     assert "not-for-profit" in parse_query("are the labs nonprofits?", lexicon).text
+
+
+def test_a_period_after_the_publication_is_declined_with_the_reason(real):
+    lexicon = Lexicon(["The plan ran to 2025."], ENGLISH)
+    lexicon.published = (2025, 5)
+    assert lexicon.after_publication("what changed in late 2025?") == "late 2025"
+    assert lexicon.after_publication("Which centers opened in December 2025?") == "December 2025"
+    assert lexicon.after_publication("how many centers by 2025?") is None  # a target, not an event after
+    assert lexicon.after_publication("what happened in March 2025?") is None
+    ans = api.ask("which innovation centers did china open in the second half of 2025?", None, real.settings,
+                  engine=real, k=10)
+    assert ans.refused and "written before the second half of 2025" in ans.text, ans.text
+    assert not api.ask("How many MICs did China aim to have by 2025?", None, real.settings, engine=real,
+                       k=10).refused
