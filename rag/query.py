@@ -463,6 +463,8 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
 
         def case(m: re.Match[str]) -> str:
             w = m.group(0)
+            if w.islower() and w in PLACE_NAMES:
+                return w.capitalize()  # a country is a name however rarely the documents write it ("korea")
             return lexicon.case.get(w, w) if w.islower() else w
 
         text = _WORD_RE.sub(case, lexicon.restore_names(_WORD_RE.sub(mend, text)))

@@ -533,3 +533,8 @@ def test_a_period_after_the_publication_is_declined_with_the_reason(real):
     assert ans.refused and "written before the second half of 2025" in ans.text, ans.text
     assert not api.ask("How many MICs did China aim to have by 2025?", None, real.settings, engine=real,
                        k=10).refused
+
+
+def test_a_country_in_lower_case_is_a_name(lexicon):
+    # a name the grounding checks then require in the answering sentence, however rarely the report writes it
+    assert "Japan" in parse_query("what share of output goes to japan?", lexicon).text
