@@ -538,3 +538,10 @@ def test_a_period_after_the_publication_is_declined_with_the_reason(real):
 def test_a_country_in_lower_case_is_a_name(lexicon):
     # a name the grounding checks then require in the answering sentence, however rarely the report writes it
     assert "Japan" in parse_query("what share of output goes to japan?", lexicon).text
+
+
+def test_a_passage_close_in_meaning_answers_a_question_in_other_words(real):
+    # few of the question's words are the report's ("jump", "sector group"), but the passage says it
+    ans = api.ask("which group of sectors saw the biggest jump in chinese manufacturing investment in 2024?", None,
+                  real.settings, engine=real, k=10)
+    assert not ans.refused and "34.9" in ans.text, ans.text[:300]
