@@ -317,6 +317,8 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
     frozenset({"ensure", "ensures", "ensured", "guarantee", "guarantees", "guaranteed", "assure", "assures"}),
     frozenset({"promise", "promises", "promised", "pledge", "pledges", "pledged"}),
     frozenset({"firm", "firms", "company", "companies"}),
+    frozenset({"bid", "bids", "proposal", "proposals"}),
+    frozenset({"earliest", "first"}),
     frozenset({"country", "countries", "nation", "nations"}),
 )
 # "What is the pledge in US dollars?": the currency asked for (question pattern), and how a text writes an amount

@@ -545,3 +545,13 @@ def test_a_passage_close_in_meaning_answers_a_question_in_other_words(real):
     ans = api.ask("which group of sectors saw the biggest jump in chinese manufacturing investment in 2024?", None,
                   real.settings, engine=real, k=10)
     assert not ans.refused and "34.9" in ans.text, ans.text[:300]
+
+
+def test_words_a_reader_uses_for_the_reports_bids_and_firsts(real):
+    def ask_real(q):
+        return api.ask(q, None, real.settings, engine=real, k=10)
+
+    ans = ask_real("how many bids did the national robot innovation center receive?")
+    assert "three proposals" in ans.text, ans.text[:300]
+    ans = ask_real("In what year was the earliest chinese MIC set up?")
+    assert "2016" in ans.text.split("[1]")[0], ans.text[:300]
