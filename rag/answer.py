@@ -100,6 +100,14 @@ _ANSWER_FRAME = {t for w in ANSWER_FRAME_WORDS for t in tokens(w)}
 _FRAME_TOKENS = {t for w in QUESTION_WORDS for t in tokens(w)} | _ANSWER_FRAME
 
 
+def _in_footnote(u: Unit) -> bool:
+    """Is this unit part of a footnote paragraph set in the text flow ("*GDP numbers were ...", "^{**2023} ...")?"""
+    text = u.chunk.text
+    para_start = text.rfind("\n\n", 0, u.start)
+    head = text[para_start + 2 if para_start >= 0 else 0:u.start + 2].lstrip()
+    return head.startswith(("^{", "*"))
+
+
 def _in_bullet(u: Unit) -> bool:
     """Is this unit part of a bullet paragraph ("- item. Its second sentence.")?"""
     text = u.chunk.text
@@ -518,6 +526,8 @@ class GroundedAnswerer:
             units = units_of(sc, rank)
             # a passage's first sentence may refer back to the last one of the passage before it
             prev: Unit | None = self.neighbour(units[0]) if units else None
+            while prev is not None and _in_footnote(prev):
+                prev = self.neighbour(prev)  # a footnote set between two paragraphs is not what "this" refers to
             for u in units:
                 u.toks |= extra | self._unit_extra(u)  # "Congressional Research Service" is the question's "CRS"
                 if sc.chunk.kind != "reference":
@@ -526,11 +536,11 @@ class GroundedAnswerer:
                 u.sim = self.unit_sim(u, query_vec)
                 cov_s = self.coverage(weights, u.toks)
                 if prev is not None and _BACKREF.search(u.text):
-                    u.borrowed = prev.toks - u.toks
+                    u.borrowed = self._antecedent_toks(u, prev) - u.toks
                     cov_s += self.s.backref_share * self.coverage(weights, u.borrowed)
                 # a footnote set in the text flow ("*GDP numbers ...", "^{*}" before cleaning) is not what "this"
                 # refers to
-                if not u.text.startswith(("^{", "*")):
+                if not _in_footnote(u):
                     prev = u
                 cov_c = self.coverage(weights, u.toks | chunk_toks)
                 cov = self.s.sentence_cov_share * cov_s + (1 - self.s.sentence_cov_share) * cov_c
@@ -750,6 +760,21 @@ class GroundedAnswerer:
             if e_ok and (a_ok or u.sim >= self.s.sim_grounded):
                 return u
         return None
+
+    def _antecedent_toks(self, u: Unit, prev: Unit) -> set[str]:
+        """What "this" at the start of ``u`` may refer to: the sentence before, or, when ``u`` opens a paragraph,
+        the last few sentences of the paragraph before ("This equates to 41 billion USD" after a quotation whose
+        second-to-last sentence gives the pledge)."""
+        text = u.chunk.text
+        opens = text[max(0, text.rfind("\n\n", 0, u.start)):u.start].strip() == ""
+        toks = set(prev.toks)
+        back: Unit | None = prev
+        for _ in range(self.s.backref_paragraph_sentences - 1 if opens else 0):
+            back = self.neighbour(back) if back is not None else None
+            if back is None or _in_footnote(back):
+                break
+            toks |= back.toks
+        return toks
 
     @staticmethod
     def _passive_on(text: str, asked: set[str]) -> bool:

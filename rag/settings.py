@@ -147,6 +147,9 @@ class AnswerSettings:
     sim_weight: float = 0.25
     # How much of what the sentence before names counts for a sentence that refers back ("this MIC").
     backref_share: float = 0.5
+    # ... and a sentence that opens its paragraph by pointing back ("This equates to ...") borrows from this many
+    # of the last sentences of the paragraph before: more finds the antecedent further back, and more noise.
+    backref_paragraph_sentences: int = 3
     # A sentence that puts a number right before what a "how many" question counts gains this much.
     count_bonus: float = 0.1
     # How many words may stand between a number and what a "how many" question counts ("1.58 million patent

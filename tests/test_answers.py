@@ -743,3 +743,18 @@ def test_a_word_the_report_never_uses_meets_its_near_words_by_meaning():
     nb.top = 3
     nb.cache.clear()
     assert nb.of("automakers") == frozenset({"car", "vehicl"})  # "budget" is too far
+
+
+def test_a_paragraph_that_opens_with_this_may_point_past_the_last_sentence_before_it():
+    from rag.answer import GroundedAnswerer
+    from rag.records import Chunk, ScoredChunk
+
+    text = ("The bank pledged 300 billion CNY to the plan. Reportedly, many funds exist.\n\n"
+            "*Budget notes come from annual reports.\n\n"
+            "This equates to about 41 billion USD.")
+    chunk = Chunk("c1", "d", "Doc", "1", ("One",), 1, 0, len(text), "prose", text, text)
+    g = GroundedAnswerer([chunk], {})
+    scored = g.score_units("How much is the bank's pledge worth in USD?", [ScoredChunk(chunk, 1.0)])
+    this = next(u for _s, _c, u in scored if u.text.startswith("This"))
+    # the footnote between is skipped, and the pledge two sentences back is what "this" may mean
+    assert "pledg" in this.borrowed and "bank" in this.borrowed
