@@ -641,7 +641,9 @@ class GroundedAnswerer:
         if not table.unexplained or not scored:
             return False
         _s, cov, best = scored[0]
-        if best.chunk.kind not in ("prose", "figure_caption") or cov < self.s.min_coverage:
+        # (a sentence close in meaning may cover less, as a passage may when answering: dense_rescue)
+        if best.chunk.kind not in ("prose", "figure_caption") or cov < self.s.min_coverage and not (
+                best.sim >= self.s.dense_rescue and cov >= self.s.min_coverage_dense):
             return False
         # words the report never uses are paraphrases that neither the table nor the text can hold
         weights = {t: self.idf(t) for t in table.unexplained if self.idf.df.get(t, 0)}

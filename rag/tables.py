@@ -56,7 +56,9 @@ _SIZE_WORDS = TABLE_SIZE_WORDS | {stem(w) for w in TABLE_SIZE_WORDS}
 # words every table question may use (operations, years, places), with their stems: built once
 _DEMONYM_OF: dict[str, str] = {tokens(c)[0]: tokens(d)[0] for d, cs in DEMONYMS.items() for c in cs if tokens(c)}
 _ALWAYS_KNOWN = frozenset(TABLE_OP_WORDS | {stem(w) for w in TABLE_OP_WORDS} | _KIND_WORDS | _SIZE_WORDS)
-_COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b|^\s*(?:number|count) of\b")
+# ("mic count beijing?": a noun before "count" is what is counted)
+_COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b|^\s*(?:number|count) of\b"
+                    r"|^\W*[A-Za-z]+s?\s+count\b", re.I)
 _LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b"
                    r"|^\s*what\s+(?!does\b|is\b|was\b|has\b|address\b|process\b)\w+s\b")
 _MOST = re.compile(r"\b(most|largest|highest|greatest|biggest|maximum|max|top|leading)\b")

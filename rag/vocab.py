@@ -319,6 +319,7 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
     frozenset({"firm", "firms", "company", "companies"}),
     frozenset({"bid", "bids", "proposal", "proposals"}),
     frozenset({"earliest", "first"}),
+    frozenset({"decide", "decides", "decided", "determine", "determines", "determined"}),
     frozenset({"country", "countries", "nation", "nations"}),
 )
 # "What is the pledge in US dollars?": the currency asked for (question pattern), and how a text writes an amount

@@ -555,3 +555,17 @@ def test_words_a_reader_uses_for_the_reports_bids_and_firsts(real):
     assert "three proposals" in ans.text, ans.text[:300]
     ans = ask_real("In what year was the earliest chinese MIC set up?")
     assert "2016" in ans.text.split("[1]")[0], ans.text[:300]
+
+
+def test_terse_and_paraphrased_lookups(real):
+    def ask_real(q):
+        return api.ask(q, None, real.settings, engine=real, k=10)
+
+    # "<things> count <place>" counts the things
+    assert ask_real("center count shanghai?").text.startswith("3 of the 33")
+    # "decides" is the report's "determined by"
+    assert "Ministry of Industry and Information Technology" in ask_real(
+        "who decides what topics china's centers work on?").text.split("[1]")[0]
+    # a sentence close in meaning answers rather than a table's count of rows by sector
+    ans = ask_real("which sector saw the biggest jump in china's manufacturing investment during 2024?")
+    assert "34.9" in ans.text and ans.answerer == "fact", ans.text[:300]
