@@ -263,7 +263,8 @@ SOURCE_WORDS = "source sources cite cites cited citation citations reference ref
 # Verbs of a "Who <verb>s ...?" question that do not say what the person does ("who is", "who has").
 # "Who serves as director?" asks for the director: copular verbs are not what a sentence must say
 NOT_ASKED_VERBS: frozenset[str] = frozenset("is was has does says thinks means makes gets goes uses serves served "
-                                            "acts acted works worked".split())
+                                            "acts acted works worked ended ends turned turns seems seemed appears "
+                                            "appeared happened happens".split())  # "who ended up being ..."
 # "Who heads X?" is answered by "the director of X": verbs and nouns of leading something.
 ROLE_WORDS = "head heads direct directs director chair chairs chairman chairwoman president presides chief manage " \
              "manages manager run runs"

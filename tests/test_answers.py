@@ -758,3 +758,10 @@ def test_a_paragraph_that_opens_with_this_may_point_past_the_last_sentence_befor
     this = next(u for _s, _c, u in scored if u.text.startswith("This"))
     # the footnote between is skipped, and the pledge two sentences back is what "this" may mean
     assert "pledg" in this.borrowed and "bank" in this.borrowed
+
+
+def test_who_ended_up_asks_who_not_who_ended_something():
+    from rag.answer import GroundedAnswerer
+
+    assert GroundedAnswerer.asked_verb("Who ended up being the sole bidder?") is None
+    assert GroundedAnswerer.asked_verb("Who chairs the board?") == "chair"
