@@ -742,6 +742,7 @@ class GroundedAnswerer:
                 continue  # "9 months" is met by "nine months"
             if verb and verb not in u.toks and alike(verb).isdisjoint(u.toks) and u.sim < self.s.sim_grounded \
                     and not (verb in _ROLE and u.toks & _ROLE) \
+                    and not (verb in _REFERENCE_FIELDS and report_marker_numbers(u.text)) \
                     and not self._passive_on(u.text, attr - {verb}):
                 continue  # "Who chairs the Senate?" is not answered by a sentence that does not say who chairs
             if not kind.held_by(u.text):

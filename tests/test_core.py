@@ -569,3 +569,9 @@ def test_terse_and_paraphrased_lookups(real):
     # a sentence close in meaning answers rather than a table's count of rows by sector
     ans = ask_real("which sector saw the biggest jump in china's manufacturing investment during 2024?")
     assert "34.9" in ans.text and ans.answerer == "fact", ans.text[:300]
+
+
+def test_who_wrote_the_piece_a_sentence_cites_is_answered_with_its_reference(real):
+    ans = api.ask("who authored the NYT piece cited about china shifting from real estate to manufacturing?",
+                  None, real.settings, engine=real, k=10)
+    assert "Bradsher" in ans.text, ans.text[:300]
