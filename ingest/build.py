@@ -475,6 +475,20 @@ def _write_document_frequencies(tmp: Path, chunks: list[Chunk]) -> None:
     (tmp / "df.json").write_text(json.dumps(document_frequencies(chunks)))
 
 
+def _current_vectors(settings: Settings, vectors_name: str, keys_name: str, dim: int) -> dict[str, np.ndarray]:
+    """The current build's vectors by key (``vectors_name`` .npy, ``keys_name`` .json), to copy rather than embed
+    again; empty when there is no intact current build, it lacks them, or their dimension differs."""
+    try:
+        cur = _intact_current(settings, (vectors_name, keys_name))
+        if cur is not None and (cur / vectors_name).exists():
+            old = np.load(cur / vectors_name)
+            if old.shape[1] == dim:
+                return dict(zip(json.loads((cur / keys_name).read_text()), old, strict=True))
+    except (OSError, ValueError, MicqaError):
+        pass
+    return {}
+
+
 def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], embedder, dim: int,
                             progress: Progress | None = None) -> int:
     """One vector per answerable sentence, so the answerer can weigh meaning as well as shared words.
@@ -492,16 +506,7 @@ def _write_sentence_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], 
         for a, b in unit_spans(c):
             keys.append(sentence_key(c.id, a, b))
             texts.append(c.text[a:b])
-    prev: dict[str, np.ndarray] = {}
-    try:
-        cur = _intact_current(settings, ("sentences.npy", "sentence_keys.json"))
-        if cur is not None and (cur / "sentences.npy").exists():
-            old_keys = json.loads((cur / "sentence_keys.json").read_text())
-            old = np.load(cur / "sentences.npy")
-            if old.shape[1] == dim:
-                prev = dict(zip(old_keys, old, strict=True))
-    except (OSError, ValueError, MicqaError):
-        prev = {}
+    prev = _current_vectors(settings, "sentences.npy", "sentence_keys.json", dim)
     out = np.zeros((len(keys), dim), dtype=np.float32)
     todo = [i for i, k in enumerate(keys) if k not in prev]
     for i, k in enumerate(keys):
@@ -533,15 +538,7 @@ def _write_word_vectors(settings: Settings, tmp: Path, chunks: list[Chunk], embe
     from rag.neighbours import report_words
 
     words = report_words(c.text for c in chunks)
-    prev: dict[str, np.ndarray] = {}
-    try:
-        cur = _intact_current(settings, ("words.npy", "words.json"))
-        if cur is not None and (cur / "words.npy").exists():
-            old = np.load(cur / "words.npy")
-            if old.shape[1] == dim:
-                prev = dict(zip(json.loads((cur / "words.json").read_text()), old, strict=True))
-    except (OSError, ValueError, MicqaError):
-        prev = {}
+    prev = _current_vectors(settings, "words.npy", "words.json", dim)
     todo = [w for w in words if w not in prev]
     for b in range(0, len(todo), 256):
         part = todo[b:b + 256]

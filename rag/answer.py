@@ -27,12 +27,11 @@ from rag.query import NUMBER_OF, counted_stem
 from rag.records import CANNOT_ANSWER, Chunk, Citation, ReportReference, ScoredChunk, Segment, render
 from rag.settings import AnswerSettings
 from rag.tables import TableAnswer
-from rag.text import stem, tokens, words
+from rag.text import demonyms_of, stem, tokens, words
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
 from rag.vocab import (
     ANSWER_FRAME_WORDS,
     CURRENCIES,
-    DEMONYMS,
     EXCLUSION_PHRASE,
     FRAMING_WORDS,
     LIGHT_VERB_PHRASES,
@@ -306,23 +305,13 @@ def units_of(sc: ScoredChunk, rank: int) -> list[Unit]:
     return [Unit(c, rank, a, b, set(toks)) for a, b, toks in unit_tokens(c.kind, c.text)]
 
 
-_DEMONYM_OF: dict[str, str] = {c: tokens(d)[0] for d, cs in DEMONYMS.items() for name in cs for c in tokens(name)[:1]}
-
-
-def demonyms_of(toks: set[str]) -> set[str]:
-    """The demonyms of the countries these words name ("germany" -> "german")."""
-    return {d for t in toks if (d := _DEMONYM_OF.get(t)) is not None}
-
-
 class GroundedAnswerer:
     def __init__(self, chunks: list[Chunk], references: dict[tuple[str, int], ReportReference],
                  vectors: dict[str, np.ndarray] | None = None, expander=None, df: dict[str, int] | None = None,
                  front: FrontMatter | None = None, settings: AnswerSettings | None = None,
                  neighbours: WordNeighbours | None = None) -> None:
         self.s = settings or AnswerSettings()
-        self.neighbours = neighbours
-        # the report's words near in meaning to a question word it never uses, by stem (rag.neighbours)
-        self.near: dict[str, frozenset[str]] = {}
+        self.neighbours = neighbours  # the report's words near in meaning to a word it never uses
         self.front = front
         self.vectors = vectors or {}
         self.expander = expander
@@ -375,14 +364,15 @@ class GroundedAnswerer:
         if self.neighbours is not None:
             for w in words(question):
                 t = stem(w)
-                if t in weights and t not in self.near and not self.idf.df.get(t, 0) and \
-                        len(w) >= self.s.neighbour_min_chars:
-                    self.near[t] = self.neighbours.of(w)
+                if t in weights and not self.idf.df.get(t, 0) and len(w) >= self.s.neighbour_min_chars:
+                    self.neighbours.look_up(w)
         return weights
 
     def like(self, tok: str) -> frozenset[str]:
-        """Words that meet ``tok``: its SAME_MEANING group, and for a word the report never uses, its neighbours."""
-        return _SAME.get(tok, frozenset()) | self.near.get(tok, frozenset())
+        """Words that meet ``tok``: its SAME_MEANING group, and for a word the report never uses, its neighbours
+        (looked up by ``_weights``)."""
+        near = self.neighbours.of(tok) if self.neighbours is not None else frozenset()
+        return _SAME.get(tok, frozenset()) | near
 
     def split_terms(self, question: str) -> tuple[set[str], set[str]]:
         """(entity terms, attribute terms): capitalised names and acronyms vs the rest of the question."""

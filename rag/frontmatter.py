@@ -18,8 +18,7 @@ import re
 from dataclasses import dataclass
 
 from rag.records import Acronym, Chunk
-from rag.text import tokens
-from rag.vocab import DEMONYMS
+from rag.text import demonyms_of, tokens
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DOI = re.compile(r"https?://doi\.org/\S+[\w/]")
@@ -71,9 +70,7 @@ class _DocFront:
         # an acronym of the title's words names the report too ("MIC" for Manufacturing Innovation Center)
         short = {t for a in acronyms if set(tokens(a.expansion)) <= self.title_words for t in tokens(a.acronym)}
         # "the study on Chinese innovation centers" names "China's Manufacturing Innovation Centers" too
-        demonyms = {tokens(d)[0] for d, cs in DEMONYMS.items() for c in cs if tokens(c)[:1] and
-                    tokens(c)[0] in self.title_words}
-        self.allowed = self.title_words | _REPORT_WORDS | short | demonyms
+        self.allowed = self.title_words | _REPORT_WORDS | short | demonyms_of(self.title_words)
 
     def _read(self, c: Chunk) -> None:
         t = c.text

@@ -42,20 +42,25 @@ class WordNeighbours:
         self.embed = embed
         self.min_sim = min_sim
         self.top = top
+        # by stem: the first form of a word looked up stands for its other forms ("automakers", "automaker")
         self.cache: dict[str, frozenset[str]] = {}
 
-    def of(self, word: str) -> frozenset[str]:
-        """Stems of the report's words at least ``min_sim`` close to ``word`` (its own stem excluded)."""
-        word = word.lower()
-        got = self.cache.get(word)
+    def look_up(self, word: str) -> frozenset[str]:
+        """Stems of the report's words at least ``min_sim`` close to ``word`` (its own stem excluded), embedded
+        once per stem."""
+        own = stem(word.lower())
+        got = self.cache.get(own)
         if got is None:
             got = frozenset()
             if len(self.words):
-                sims = self.vectors @ np.asarray(self.embed(word), dtype=np.float32)
-                own = stem(word)
+                sims = self.vectors @ np.asarray(self.embed(word.lower()), dtype=np.float32)
                 best = np.argsort(-sims)[:self.top]
                 got = frozenset(self.stems[i] for i in best if sims[i] >= self.min_sim and self.stems[i] != own)
-            self.cache[word] = got
+            self.cache[own] = got
             if got:
                 log.debug("neighbours of %r: %s", word, sorted(got))
         return got
+
+    def of(self, tok: str) -> frozenset[str]:
+        """The neighbours of a stem already looked up (``look_up``), else none."""
+        return self.cache.get(tok, frozenset())

@@ -14,6 +14,7 @@ from rag.records import Citation, Segment, compacted
 
 if TYPE_CHECKING:
     from rag.answer import Drafted
+    from rag.query import Query
 
 ROUTES: dict[str, tuple[str, ...]] = {
     "lookup": ("source", "table", "table_summary", "fact"),
@@ -44,20 +45,12 @@ class Router:
         self.routes = routes
 
     def run(self, job: AnswerJob) -> Routed:
-        if job.query.absent_names:
-            # grounding before any answerer: a question about a name no document mentions ("India's centers") would
-            # otherwise get the nearest passages about something else
+        refused = _out_of_scope(job.query)
+        if refused is not None:
             from rag.answer import Drafted
 
-            # a few names, each kept short: a pasted list of names makes a refusal, not a wall of text
-            names = " or ".join(n if len(n) <= 60 else n[:57].rstrip() + "..." for n in job.query.absent_names[:3])
-            return Routed(Drafted.refusal(why=f"it does not mention {names}."), "names")
-        if job.query.after_publication:
-            from rag.answer import Drafted
-
-            # "what happened in late 2025" of a report from May 2025: whatever the passages say, it is not that
-            return Routed(Drafted.refusal(why=f"it was written before {job.query.after_publication}."),
-                          "dates")
+            why, by = refused
+            return Routed(Drafted.refusal(why=why), by)
         route = self.routes.get(job.query.intent, self.routes["lookup"])
         last: Drafted | None = None
         for name in route:
@@ -68,6 +61,20 @@ class Router:
             job.tried.append(name)
         assert last is not None, "the last answerer of a route always answers or refuses"
         return Routed(last, route[-1])
+
+
+def _out_of_scope(query: Query) -> tuple[str, str] | None:
+    """(reason, refused by) for a question the documents cannot answer whatever the passages say, checked before
+    any answerer runs; else None. A question about a name no document mentions ("India's centers") would
+    otherwise get the nearest passages about something else, and one about a period after the documents were
+    written ("late 2025" of a report from May 2025) passages from before it."""
+    if query.absent_names:
+        # a few names, each kept short: a pasted list of names makes a refusal, not a wall of text
+        names = " or ".join(n if len(n) <= 60 else n[:57].rstrip() + "..." for n in query.absent_names[:3])
+        return f"it does not mention {names}.", "names"
+    if query.after_publication:
+        return f"it was written before {query.after_publication}.", "dates"
+    return None
 
 
 def merge_parts(parts: list[Drafted]) -> Drafted:

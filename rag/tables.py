@@ -27,10 +27,9 @@ from functools import lru_cache
 from rag.query import counted_stem
 from rag.records import Acronym, Chunk, Table, TableRow
 from rag.settings import AnswerSettings
-from rag.text import STOPWORDS, fold, stem, tokens, words
+from rag.text import STOPWORDS, demonyms_of, fold, stem, tokens, words
 from rag.vocab import (
     COUNT_COLUMN,
-    DEMONYMS,
     NUMBER_WORDS,
     SMALLER_WORDS,
     TABLE_OP_WORDS,
@@ -54,7 +53,6 @@ _PLACE_STEMS = {stem(w) for w in ("city", "province", "location", "country", "re
 _KIND_WORDS = TABLE_YEAR_WORDS | TABLE_PLACE_WORDS | {stem(w) for w in TABLE_YEAR_WORDS | TABLE_PLACE_WORDS}
 _SIZE_WORDS = TABLE_SIZE_WORDS | {stem(w) for w in TABLE_SIZE_WORDS}
 # words every table question may use (operations, years, places), with their stems: built once
-_DEMONYM_OF: dict[str, str] = {tokens(c)[0]: tokens(d)[0] for d, cs in DEMONYMS.items() for c in cs if tokens(c)}
 _ALWAYS_KNOWN = frozenset(TABLE_OP_WORDS | {stem(w) for w in TABLE_OP_WORDS} | _KIND_WORDS | _SIZE_WORDS)
 # ("mic count beijing?": a noun before "count" is what is counted)
 _COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b|^\s*(?:number|count) of\b"
@@ -478,7 +476,7 @@ class TableQA:
             for title in t.section_path:
                 context_words |= set(_norm_words(title))
             known = caption_words | context_words | acr_words | _ALWAYS_KNOWN
-            known |= {d for w in known if (d := _DEMONYM_OF.get(w))}  # "China's centers": "Chinese centers" too
+            known |= demonyms_of(known)  # "China's centers": "Chinese centers" too
             for _c, v in filters:
                 known |= set(_norm_words(v))
             if row is not None:

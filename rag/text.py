@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rag.vocab import DEMONYMS
+
 # Abbreviations after which a period does not end a sentence (common in policy reports).
 _ABBREV = {
     "u.s", "u.n", "fig", "figs", "no", "nos", "e.g", "i.e", "vs", "etc", "al", "co", "ltd", "inc", "dr", "mr",
@@ -235,3 +237,12 @@ def tokens(text: str) -> list[str]:
     Stopwords are dropped before and after stemming ("reports" stems to the stopword "report").
     """
     return [s for s in (stem(w) for w in words(text) if w not in STOPWORDS) if s not in STOPWORDS]
+
+
+# a country's first word -> its demonym ("germany" -> "german"), stemmed as tokens() stems them
+_DEMONYM_OF: dict[str, str] = {c: tokens(d)[0] for d, cs in DEMONYMS.items() for name in cs for c in tokens(name)[:1]}
+
+
+def demonyms_of(toks: set[str]) -> set[str]:
+    """The demonyms of the countries these words name ("germany" -> "german")."""
+    return {d for t in toks if (d := _DEMONYM_OF.get(t)) is not None}

@@ -739,10 +739,12 @@ def test_a_word_the_report_never_uses_meets_its_near_words_by_meaning():
             "automakers": [0.95, 0.312, 0.0]}
     words = ["budget", "car", "vehicles"]
     nb = WordNeighbours(words, np.array([vecs[w] for w in words]), lambda w: np.array(vecs[w]), 0.6, 1)
-    assert nb.of("Automakers") == frozenset({"vehicl"})  # the nearest one only (top 1)
+    assert nb.of("automak") == frozenset()  # not looked up yet
+    assert nb.look_up("Automakers") == frozenset({"vehicl"})  # the nearest one only (top 1)
+    assert nb.of("automak") == frozenset({"vehicl"})  # kept by stem
     nb.top = 3
     nb.cache.clear()
-    assert nb.of("automakers") == frozenset({"car", "vehicl"})  # "budget" is too far
+    assert nb.look_up("automakers") == frozenset({"car", "vehicl"})  # "budget" is too far
 
 
 def test_a_paragraph_that_opens_with_this_may_point_past_the_last_sentence_before_it():

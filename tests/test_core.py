@@ -391,7 +391,7 @@ def test_a_refusal_for_absent_names_stays_short():
 
 
 def test_a_demonym_is_met_by_its_country(real):
-    from rag.answer import demonyms_of
+    from rag.text import demonyms_of
 
     assert demonyms_of({"germany", "china", "u.s"}) == {"german", "chines", "american"}
     # the report's IP section says "China's MICs", not "Chinese": the question is still answered from it
@@ -481,7 +481,7 @@ def test_a_word_the_report_never_uses_is_met_by_its_words_of_like_meaning(real):
     # the report writes "car manufacturers"; "automakers" is a word it never uses
     ans = api.ask("how many automakers call hefei home?", None, real.settings, engine=real, k=10)
     assert not ans.refused and "six car manufacturers" in ans.text, ans.text[:300]
-    assert real.answerer.near.get("automak")
+    assert real.answerer.neighbours.of("automak")
 
 
 def test_a_shortened_year_range_and_america_read_as_the_report_writes_them(lexicon):
@@ -510,7 +510,7 @@ def test_table_questions_in_a_readers_words(real):
 def test_a_short_unknown_word_gets_no_neighbours(real):
     # "sep" is no word a sentence model reads on its own (its nearest report word is "separate")
     real.answerer._weights("How much was lent in jan-sep 2023 to industrial firms?")
-    assert "sep" not in real.answerer.near and "jan" not in real.answerer.near
+    assert "sep" not in real.answerer.neighbours.cache and "jan" not in real.answerer.neighbours.cache
     ans = api.ask("How much net lending went to industrial firms in jan-sep 2023?", None, real.settings, engine=real,
                   k=10)
     assert "680 billion" in ans.text, ans.text[:300]
