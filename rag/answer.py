@@ -107,6 +107,12 @@ def _in_footnote(u: Unit) -> bool:
     return head.startswith(("^{", "*"))
 
 
+def _opens_paragraph(u: Unit) -> bool:
+    """Does this unit start its paragraph (or its passage)?"""
+    text = u.chunk.text
+    return text[max(0, text.rfind("\n\n", 0, u.start)):u.start].strip() == ""
+
+
 def _in_bullet(u: Unit) -> bool:
     """Is this unit part of a bullet paragraph ("- item. Its second sentence.")?"""
     text = u.chunk.text
@@ -442,8 +448,9 @@ class GroundedAnswerer:
             # a name the acronym list lacks stands for its initials too ("Congressional Research Service": CRS)
             for m in _CAPITAL_RUN.finditer(u.text):
                 words = m.group(0).split()
-                got |= {"".join(w[0] for w in ws).lower() for ws in (words, [w for w in words if w[0].isupper()])
-                        if len(ws) >= 2}
+                for ws in (words, [w for w in words if w[0].isupper()]):
+                    if len(ws) >= 2:  # and dotted, as names of two words are written ("United States": U.S.)
+                        got |= {"".join(w[0] for w in ws).lower(), ".".join(w[0] for w in ws).lower()}
             self.unit_extra[key] = got
         return got
 
@@ -518,7 +525,10 @@ class GroundedAnswerer:
             prev: Unit | None = self.neighbour(units[0]) if units else None
             while prev is not None and _in_footnote(prev):
                 prev = self.neighbour(prev)  # a footnote set between two paragraphs is not what "this" refers to
+            lead: Unit | None = None  # the lead-in ("As quoted by the SCSP:") of the paragraph being read
             for u in units:
+                if _opens_paragraph(u):
+                    lead = prev if prev is not None and ends_with_colon(prev.text) else None
                 u.toks |= extra | self._unit_extra(u)  # "Congressional Research Service" is the question's "CRS"
                 if sc.chunk.kind != "reference":
                     u.toks |= self.source_tokens(u.text, u.chunk.doc_id)
@@ -527,6 +537,9 @@ class GroundedAnswerer:
                 cov_s = self.coverage(weights, u.toks)
                 if prev is not None and _BACKREF.search(u.text):
                     u.borrowed = self._antecedent_toks(u, prev) - u.toks
+                if lead is not None:
+                    u.borrowed |= lead.toks - u.toks  # a quotation is what its lead-in says it is, and whose
+                if u.borrowed:
                     cov_s += self.s.backref_share * self.coverage(weights, u.borrowed)
                 # a footnote set in the text flow ("*GDP numbers ...", "^{*}" before cleaning) is not what "this"
                 # refers to
@@ -758,8 +771,7 @@ class GroundedAnswerer:
         """What "this" at the start of ``u`` may refer to: the sentence before, or, when ``u`` opens a paragraph,
         the last few sentences of the paragraph before ("This equates to 41 billion USD" after a quotation whose
         second-to-last sentence gives the pledge)."""
-        text = u.chunk.text
-        opens = text[max(0, text.rfind("\n\n", 0, u.start)):u.start].strip() == ""
+        opens = _opens_paragraph(u)
         toks = set(prev.toks)
         back: Unit | None = prev
         for _ in range(self.s.backref_paragraph_sentences - 1 if opens else 0):

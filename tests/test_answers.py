@@ -767,3 +767,30 @@ def test_who_ended_up_asks_who_not_who_ended_something():
 
     assert GroundedAnswerer.asked_verb("Who ended up being the sole bidder?") is None
     assert GroundedAnswerer.asked_verb("Who chairs the board?") == "chair"
+
+
+def test_a_quotation_borrows_whose_it_is_from_its_lead_in():
+    from rag.answer import GroundedAnswerer
+    from rag.records import Chunk, ScoredChunk
+
+    text = ("Output has shifted. As noted by the Policy Forum (PF):\n\n"
+            "Farmers grew 12 percent of world grain in 1990. Today they grow less.\n\n"
+            "Exports doubled in a decade.")
+    chunk = Chunk("c1", "d", "Doc", "1", ("One",), 1, 0, len(text), "prose", text, text)
+    g = GroundedAnswerer([chunk], {})
+    scored = g.score_units("Per the PF quote, what share of world grain was grown in 1990?", [ScoredChunk(chunk, 1.0)])
+    quoted = {u.text.split()[0]: u for _s, _c, u in scored}
+    # both sentences of the quoted paragraph are the Policy Forum's; the paragraph after it is not
+    assert "pf" in quoted["Farmers"].borrowed and "pf" in quoted["Today"].borrowed
+    assert "pf" not in quoted["Exports"].borrowed
+
+
+def test_a_name_of_two_words_meets_its_dotted_initials():
+    from rag.answer import GroundedAnswerer
+    from rag.records import Chunk, ScoredChunk
+
+    text = "In 2010 the grain trade moved to the United Provinces from elsewhere."
+    chunk = Chunk("c1", "d", "Doc", "1", ("One",), 1, 0, len(text), "prose", text, text)
+    g = GroundedAnswerer([chunk], {})
+    (_s, _c, u), = g.score_units("When did grain trade move to the U.P.?", [ScoredChunk(chunk, 1.0)])
+    assert "u.p" in u.toks
