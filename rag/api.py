@@ -141,7 +141,9 @@ class Engine:
                      if isinstance(v, str) and len(v.split()) >= 2 and v[:1].isupper()]
             self._lexicon = Lexicon([c.text for c in chunks], english,
                                     case_texts=[c.text for c in chunks if c.kind == "prose"] + cells)
-            self._lexicon.published = self.answerer.front.published() if self.answerer.front is not None else None
+            if self.answerer.front is not None:
+                self._lexicon.published = self.answerer.front.published()
+                self._lexicon.report_names, self._lexicon.report_acronyms = self.answerer.front.naming_words()
         return self._lexicon
 
     def parse(self, question: str) -> Query:

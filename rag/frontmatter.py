@@ -60,17 +60,21 @@ class _DocFront:
                         and (first is None or c.start < first)), key=lambda c: c.start)
         self.facts: dict[str, FrontFact] = {}
         self.title_words: set[str] = set()
+        self.title_acronyms: set[str] = set()  # the publisher and series ("NIST", "AMS"), as the title block writes them
         for c in front:
             if c is front[0]:
                 # the title block: the first lines of the first passage
-                self.title_words |= set(tokens(" ".join(c.text.split("\n\n")[:4])))
+                block = " ".join(c.text.split("\n\n")[:4])
+                self.title_words |= set(tokens(block))
+                self.title_acronyms |= {t for w in re.findall(r"\b[A-Z]{2,}\b", block) for t in tokens(w)}
             self._read(c)
         if chunks:
             self.title_words |= set(tokens(f"{chunks[0].doc_title} {chunks[0].doc_short}"))
         # an acronym of the title's words names the report too ("MIC" for Manufacturing Innovation Center)
         short = {t for a in acronyms if set(tokens(a.expansion)) <= self.title_words for t in tokens(a.acronym)}
         # "the study on Chinese innovation centers" names "China's Manufacturing Innovation Centers" too
-        self.allowed = self.title_words | _REPORT_WORDS | short | demonyms_of(self.title_words)
+        self.names = self.title_words | short | demonyms_of(self.title_words)
+        self.allowed = self.names | _REPORT_WORDS
 
     def _read(self, c: Chunk) -> None:
         t = c.text
@@ -112,6 +116,12 @@ class FrontMatter:
         dates = [(int(y), months.index(m.lower()) + 1) for f in self.docs.values() if "date" in f.facts
                  for m, y in [f.facts["date"].quote.split()]]
         return max(dates) if dates else None
+
+    def naming_words(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(words that name a document, of which those its title block writes as acronyms: "NIST", "AMS"),
+        stemmed, over all documents: "the NIST China MIC report" names the publication, not a subject."""
+        names = frozenset().union(*(f.names for f in self.docs.values()))
+        return names, frozenset().union(*(f.title_acronyms for f in self.docs.values()))
 
     def answer(self, question: str, prefer: list[str] | None = None) -> FrontFact | None:
         asked_kinds = [kind for kind, pat in _INTENTS if pat.search(question)]

@@ -41,6 +41,7 @@ from rag.vocab import (
     PLACE_NAMES,
     POLITE_PREFIXES,
     POLITE_SUFFIXES,
+    REPORT_NOUNS,
     SHORT_FORMS,
     TOPIC_FRAME_WORDS,
     WHY_SHAPE,
@@ -65,6 +66,13 @@ _HYPHENATED = re.compile(r"\b([A-Za-z]{2,})-([A-Za-z]{2,})\b")
 _GLUED_PHRASAL = re.compile(r"\b([a-z]{2,})(up|out|off|about)\b")
 _GLUED_ACRONYM_YEAR = re.compile(r"\b([A-Za-z]{2,6})-?((?:19|20)\d\d)\b")
 _NAME_YEAR = re.compile(r"\b((?:[A-Z][\w'’-]*\s+(?:(?:in|of|and|for|the|de)\s+)?){1,6})((?:19|20)\d\d)\b")
+_REPORT_NOUNS = frozenset(tokens(REPORT_NOUNS))
+# "according to NIST", ", per the NIST study" (the words are checked against the documents' names)
+_ACCORDING_TO = re.compile(r"(^|,?\s*)\b(?:according to|per|based on)\s+((?:(?:the|this)\s+)?(?:[\w.'-]+\s+){0,5}?"
+                           r"[\w.'-]+)(?=\s*(?:[,?.!]|$))", re.I)
+# "the China MIC benchmarking report": a run of one to five words before a noun naming a publication
+_NAMED_REPORT = re.compile(r"\b(the|this|that)\s+((?:[\w.'-]+\s+){0,4}[\w.'-]+)\s+(" + "|".join(REPORT_NOUNS.split())
+                           + r")\b", re.I)
 _AMERICA = re.compile(r"(?<!Bank of )(?<!North )(?<!South )(?<!Latin )(?<!Central )(?:\bthe\s+)?\bAmerica\b(?!n)", re.I)
 _SHORT_YEAR_RANGE = re.compile(r"\b((?:19|20)\d\d)[-–](\d\d)\b(?![-–\d])")
 _DIGIT_ORDINAL = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b", re.I)
@@ -128,6 +136,10 @@ class Lexicon:
         self._texts = texts  # for acronyms' initials, read only when a question has an unknown acronym
         # (year, month) the latest document was published, when its front matter says (set by the engine)
         self.published: tuple[int, int] | None = None
+        # stems of words that name the documents themselves (title, its acronyms), and of those the title block
+        # writes as acronyms ("nist"): set by the engine from the front matter
+        self.report_names: frozenset[str] = frozenset()
+        self.report_acronyms: frozenset[str] = frozenset()
         self._initials: frozenset[str] | None = None
         self._named_years: dict[tuple[str, str], str] | None = None  # read on the first glued acronym and year
         self._digit_ordinals: frozenset[str] | None = None
@@ -219,6 +231,29 @@ class Lexicon:
     def mentions(self, low: str) -> bool:
         """Whether the documents use this word or a form of it ("japanese" for "Japan", "mics" for "MIC")."""
         return any(low[:n] in self.counts for n in range(max(4, len(low) - 3), len(low) + 1)) or low + "s" in self.counts
+
+    def name_the_report(self, text: str) -> str:
+        """Words that name the publication itself are no subject of the question: "according to NIST" (its
+        publisher) is framing, and "the NIST China MIC benchmarking report" is "the report"."""
+        if not self.report_names:
+            return text
+
+        def framing(m: re.Match[str]) -> str:
+            toks = set(tokens(m.group(2)))
+            names = toks - _REPORT_NOUNS
+            ok = toks and names <= self.report_names and (toks & _REPORT_NOUNS or names <= self.report_acronyms)
+            return "" if ok else m.group(0)
+
+        def named(m: re.Match[str]) -> str:
+            toks = set(tokens(m.group(2)))
+            if not toks or not toks <= self.report_names:
+                return m.group(0)
+            # the names go; a common word stays, it may be what a passage says ("benchmarking trips")
+            kept = [w for w in m.group(2).split() if not w[:1].isupper()]
+            return " ".join([m.group(1), *kept, m.group(3)])
+
+        text = _ACCORDING_TO.sub(framing, text)
+        return _NAMED_REPORT.sub(named, text)
 
     def after_publication(self, text: str) -> str | None:
         """The period a question asks about when it lies after the latest document's publication date ("late 2025"
@@ -468,6 +503,7 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
             return lexicon.case.get(w, w) if w.islower() else w
 
         text = _WORD_RE.sub(case, lexicon.restore_names(_WORD_RE.sub(mend, text)))
+        text = lexicon.name_the_report(text).strip(" ,;:") or text
         # "America" is the country the documents call "the United States" (not "Latin America")
         text = _AMERICA.sub("the United States", text)
         # "the us", "germany vs us": the country, not the pronoun

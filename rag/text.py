@@ -206,6 +206,8 @@ def stem(word: str) -> str:
                 if len(base) < 4:
                     continue  # "worship" is not "wor" + "ship"
                 return stem(base)  # "membership" -> "member" -> the stem of "members"
+            if suf.startswith("ation") and len(base) < 4:
+                base += "at"  # "creation" -> "creat", as "created": "cre" would meet nothing
             if suf in ("ies", "ied", "ities"):
                 base += "y" if suf != "ities" else ""
             return _drop_e(base)

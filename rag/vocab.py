@@ -38,6 +38,9 @@ POLITE_SUFFIXES: tuple[str, ...] = (
     r",?\s*(?:according to|based on|per|in) (?:the|this) (?:report|document|paper|study|publication)",
 )
 
+# Nouns that name a publication: "the NIST benchmarking report", "according to the NIST study".
+REPORT_NOUNS = "report study publication paper document review"
+
 # How long the answer should be ("in 3-4 sentences", "a two-paragraph summary"): a wish about the answer's form,
 # not a figure the answer must hold.
 ANSWER_LENGTH = re.compile(r",?\s*\b(?:in short|in brief|briefly)\b|\b(?:in\s+)?(?:\d+|one|two|three|four|five|six|a few)(?:\s*(?:-|–|to|or)\s*(?:\d+|two|three|"
@@ -46,7 +49,7 @@ ANSWER_LENGTH = re.compile(r",?\s*\b(?:in short|in brief|briefly)\b|\b(?:in\s+)?
 # Adverbs that only soften or stress a question; dropped before matching (meaning stays the same).
 FILLER_ADVERBS: frozenset[str] = frozenset(
     "actually really exactly precisely basically essentially honestly truly just ever officially newly "
-    "approximately roughly currently presently nowadays originally initially".split()
+    "approximately roughly currently presently nowadays now originally initially".split()
 )
 
 # What a question asks for, by its shape. Order matters: the first intent whose cue matches wins.
@@ -309,6 +312,7 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
                "bottleneck", "bottlenecks", "hurdle", "hurdles"}),
     frozenset({"ministry", "ministries", "department", "departments"}),
     frozenset({"category", "categories", "bucket", "buckets"}),
+    frozenset({"reportedly", "supposedly", "allegedly", "purportedly", "apparently"}),
     frozenset({"maker", "makers", "manufacturer", "manufacturers", "producer", "producers"}),
     frozenset({"pick", "picks", "picked", "choose", "chooses", "chose", "chosen", "select", "selects", "selected",
                "selection"}),

@@ -794,3 +794,12 @@ def test_a_name_of_two_words_meets_its_dotted_initials():
     g = GroundedAnswerer([chunk], {})
     (_s, _c, u), = g.score_units("When did grain trade move to the U.P.?", [ScoredChunk(chunk, 1.0)])
     assert "u.p" in u.toks
+
+
+def test_how_much_money_asks_for_an_amount_of_money():
+    from rag.answer import AnswerKind
+
+    kind = AnswerKind.of("How much money did the lab get when it was set up?")
+    assert kind.money
+    assert not kind.held_by("The lab got 40 staff when it was set up.")
+    assert kind.held_by("The lab got 40 million USD when it was set up.")

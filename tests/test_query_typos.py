@@ -97,3 +97,28 @@ def test_what_explains_asks_why_and_differently_compares():
     assert parse_query("what explains how fast the program has grown").intent == "explain"
     assert parse_query("what accounts for the lead in batteries").intent == "explain"
     assert parse_query("how is IP handled differently in the three programs").intent == "compare"
+
+
+def test_words_naming_the_publication_are_no_subject():
+    from rag.text import tokens
+
+    lx = Lexicon(["The Office of Fisheries (OOF) studied river fisheries in Norway."], ENGLISH)
+    lx.report_names = frozenset(tokens("OOF Norway river fisheries review"))
+    lx.report_acronyms = frozenset(tokens("OOF"))
+    # the publisher as framing, at either end
+    assert parse_query("how many boats are there according to OOF?", lx).text == "How many boats are there?"
+    assert parse_query("According to OOF, how many boats are there?", lx).text == "How many boats are there?"
+    # the publication named by its title's words is "the report"; its common words stay
+    assert parse_query("When did the OOF Norway fisheries report appear?", lx).text == \
+        "When did the fisheries report appear?"
+    # another source is a constraint, not framing; the country alone is a subject, not the publisher
+    assert "Coast Guard" in parse_query("How many boats are there according to the Coast Guard report?", lx).text
+    assert "Norway" in parse_query("How many boats are there according to Norway?", lx).text
+
+
+def test_now_is_filler_and_hedges_mean_reportedly():
+    from rag.answer import alike
+    from rag.text import tokens
+
+    assert parse_query("how many boats are there now?").text == "How many boats are there?"
+    assert tokens("reportedly")[0] in alike(tokens("supposedly")[0])

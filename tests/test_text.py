@@ -44,3 +44,11 @@ def test_stems_meet_across_word_forms():
 
     assert stem("membership") == stem("members") and stem("ownership") == stem("owners")
     assert stem("worship") != "wor"
+
+
+def test_a_noun_in_ation_stems_as_its_verb_does():
+    from rag.text import tokens
+
+    assert tokens("creation") == tokens("created") == tokens("creations")
+    assert tokens("location") == tokens("located")
+    assert tokens("nation") != tokens("nated")  # a short word keeps its ending
