@@ -803,3 +803,11 @@ def test_how_much_money_asks_for_an_amount_of_money():
     assert kind.money
     assert not kind.held_by("The lab got 40 staff when it was set up.")
     assert kind.held_by("The lab got 40 million USD when it was set up.")
+
+
+def test_on_what_date_after_a_leading_clause_asks_a_date_not_the_word():
+    from rag.answer import AnswerKind, GroundedAnswerer
+
+    q = "Going by the second survey, on what date was the dam opened?"
+    assert AnswerKind.of(q).date
+    assert "date" not in GroundedAnswerer.content_tokens(q)
