@@ -34,9 +34,11 @@ from rag.vocab import (
     CURRENCIES,
     EXCLUSION_PHRASE,
     FRAMING_WORDS,
+    LABEL_NOUNS,
     LIGHT_VERB_PHRASES,
     NAME_ABBREVIATIONS,
     NOT_ASKED_VERBS,
+    ORDINAL_WORDS,
     PEOPLE_NOUNS,
     PEOPLE_WORDS,
     QUESTION_WORDS,
@@ -94,6 +96,16 @@ _CAPTION = re.compile(r"^\W*(?:figure|fig\.|table)\s+[A-Z]?\d+(?:\.\d+)*\s*:", r
 # "how does X differ from Y", "vs": the question's framing, not what it asks about
 FRAMING_TOKENS = frozenset(tokens(FRAMING_WORDS))
 _SOURCE_WORDS = set(tokens(SOURCE_WORDS))
+def _roman(n: int) -> str:
+    out = ""
+    for value, numeral in ((100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"),
+                           (1, "I")):
+        while n >= value:
+            out, n = out + numeral, n - value
+    return out
+
+
+_LABELLED = re.compile(r"\b([A-Za-z][a-z]+)\s+(\d{1,3})\b(?![.,]\d|\s*%)")
 _PART_REF = re.compile(r"\b(?:table|figure|fig\.|section|appendix|chapter|part|box)\s+[A-Z]?\d+(?:\.\d+)*\b", re.I)
 # question words and answer framing ("named on the title page"): neither a name nor an attribute to find
 _ANSWER_FRAME = {t for w in ANSWER_FRAME_WORDS for t in tokens(w)}
@@ -415,6 +427,22 @@ class GroundedAnswerer:
         if run:
             phrases.append(run)
         return [p for p in phrases if p]
+
+    @staticmethod
+    def labels(question: str) -> list[tuple[str, re.Pattern[str]]]:
+        """Numbered labels the question names ("Category 3", "phase 2"): (the number, a pattern the answer must
+        match). A part of the report ("Table 2") says where to look, not what to find."""
+        bare = _PART_REF.sub(" ", question)
+        out = []
+        for m in _LABELLED.finditer(bare):
+            word = m.group(1)
+            if word.lower() in LABEL_NOUNS or (word[0].isupper() and m.start() > 0 and word.lower() not in QUESTION_WORDS):
+                n, noun = m.group(2), re.escape(stem(word.lower()))
+                alts = [rf"\b{noun}\w*\s*[:#-]?\s*(?:{n}|{_roman(int(n))})\b"]  # "Article 36" is also "Article XXXVI"
+                if 0 < int(n) <= len(ORDINAL_WORDS):  # "phase 3" is also "the third (investment) phase"
+                    alts.append(rf"\b(?:{ORDINAL_WORDS[int(n) - 1]}|{n}(?:st|nd|rd|th))\s+(?:[\w-]+\s+){{0,2}}{noun}")
+                out.append((n, re.compile("|".join(alts), re.I)))
+        return out
 
     @staticmethod
     def asked_verb(question: str) -> str | None:
@@ -741,10 +769,14 @@ class GroundedAnswerer:
         verb = self.asked_verb(question)
         phrases = [{t: self.idf(t) for t in p} for p in self.entity_phrases(EXCLUSION_PHRASE.sub(" ", question))
                    if not all(self.idf.df.get(t, 0) >= self.s.subject_name_share * self.idf.n for t in p)]
+        labels = self.labels(question)
+        numbers -= {n for n, _p in labels}  # the label says how its number is written ("the third phase")
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
             if {n for n in numbers - toks if _DIGIT_WORDS.get(n) not in toks}:
                 continue  # "9 months" is met by "nine months"
+            if not all(p.search(u.text) for _n, p in labels):
+                continue  # "Category 3" is not answered by a row of Category 2 that mentions a "Section 3"
             if verb and verb not in u.toks and alike(verb).isdisjoint(u.toks) and u.sim < self.s.sim_grounded \
                     and not (verb in _ROLE and u.toks & _ROLE) \
                     and not (verb in _REFERENCE_FIELDS and report_marker_numbers(u.text)) \

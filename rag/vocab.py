@@ -38,6 +38,12 @@ POLITE_SUFFIXES: tuple[str, ...] = (
     r",?\s*(?:according to|based on|per|in) (?:the|this) (?:report|document|paper|study|publication)",
 )
 
+# Nouns a number labels ("Category 3", "Phase 2", "Article 36"): the answer must hold the label as written, not
+# just the number somewhere. A capitalised word before a number is read as a label too.
+LABEL_NOUNS = frozenset("category categories phase phases tier tiers level levels article articles item items row rows "
+                        "stage stages round rounds group groups batch batches priority priorities project projects "
+                        "goal goals objective objectives step steps pillar pillars task tasks".split())
+
 # Nouns that name a publication: "the NIST benchmarking report", "according to the NIST study".
 REPORT_NOUNS = "report study publication paper document review"
 

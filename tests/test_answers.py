@@ -811,3 +811,16 @@ def test_on_what_date_after_a_leading_clause_asks_a_date_not_the_word():
     q = "Going by the second survey, on what date was the dam opened?"
     assert AnswerKind.of(q).date
     assert "date" not in GroundedAnswerer.content_tokens(q)
+
+
+def test_a_numbered_label_must_be_held_as_a_label():
+    from rag.answer import GroundedAnswerer
+
+    def holds(question, text):
+        return all(p.search(text) for _n, p in GroundedAnswerer.labels(question))
+
+    assert holds("what is tier 3 called?", "Kind: Tier 3: Local Roads")
+    assert not holds("what is tier 3 called?", "Kind: Tier 2: Highways; see Section 3")
+    assert holds("dam fund phase 2 size?", "A second funding phase (3 billion USD) followed.")
+    assert holds("What does Clause 14 require?", "Clause XIV requires a permit.")
+    assert GroundedAnswerer.labels("Were there over 40 dams in Table 2 by 2020?") == []
