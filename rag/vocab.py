@@ -193,7 +193,8 @@ DOCUMENT_REFERENCE = re.compile(r"\b(?:this|the)\s+(?:[A-Z][\w-]*\s+)?(?:report|
 # it is about ("named on the title page", "what position does X hold"): the answer need not repeat them.
 ANSWER_FRAME_WORDS: frozenset[str] = frozenset(
     "title page cover named listed mentioned noted acknowledgments acknowledgements foreword preface "
-    "position role job post hold holds held get gets got getting".split()
+    "position role job post hold holds held get gets got getting "
+    "phrase phrases phrasing wording expression called".split()
 )
 # Names after these words are what a question sets aside ("apart from X, which other ..."): the answer need not
 # name them.

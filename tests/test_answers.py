@@ -824,3 +824,11 @@ def test_a_numbered_label_must_be_held_as_a_label():
     assert holds("dam fund phase 2 size?", "A second funding phase (3 billion USD) followed.")
     assert holds("What does Clause 14 require?", "Clause XIV requires a permit.")
     assert GroundedAnswerer.labels("Were there over 40 dams in Table 2 by 2020?") == []
+
+
+def test_words_about_wording_are_no_term_the_answer_must_hold():
+    from rag.answer import GroundedAnswerer
+
+    toks = GroundedAnswerer.content_tokens("What slogan wording was the dam plan called by?")
+    assert "slogan" in toks and "dam" in toks
+    assert not {"wording", "called", "call"} & toks
