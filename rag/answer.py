@@ -46,6 +46,7 @@ from rag.vocab import (
     ROLE_WORDS,
     SAME_MEANING,
     SHORT_FORMS,
+    SOURCE_LIST_SECTION_WORDS,
     SOURCE_WORDS,
     WHEN_CLAUSE_LEAD,
 )
@@ -105,6 +106,7 @@ def _roman(n: int) -> str:
     return out
 
 
+_MONTH_NAMES = frozenset("january february march april may june july august september october november december".split())
 _LABELLED = re.compile(r"\b([A-Za-z][a-z]+)\s+(\d{1,3})\b(?![.,]\d|\s*%)")
 _PART_REF = re.compile(r"\b(?:table|figure|fig\.|section|appendix|chapter|part|box)\s+[A-Z]?\d+(?:\.\d+)*\b", re.I)
 # question words and answer framing ("named on the title page"): neither a name nor an attribute to find
@@ -118,6 +120,18 @@ def _in_footnote(u: Unit) -> bool:
     para_start = text.rfind("\n\n", 0, u.start)
     head = text[para_start + 2 if para_start >= 0 else 0:u.start + 2].lstrip()
     return head.startswith(("^{", "*"))
+
+
+def _initials(text: str) -> set[str]:
+    """A name the acronym list lacks stands for its initials too ("Congressional Research Service": CRS), and
+    dotted, as names of two words are written ("United States": U.S.)."""
+    got: set[str] = set()
+    for m in _CAPITAL_RUN.finditer(text):
+        words = m.group(0).split()
+        for ws in (words, [w for w in words if w[0].isupper()]):
+            if len(ws) >= 2:
+                got |= {"".join(w[0] for w in ws).lower(), ".".join(w[0] for w in ws).lower()}
+    return got
 
 
 def _opens_paragraph(u: Unit) -> bool:
@@ -138,6 +152,7 @@ def _in_bullet(u: Unit) -> bool:
 _WHO_VERB = re.compile(r"^\s*who\s+(?:(?:typically|usually|jointly|actually|currently|first)\s+)?([a-z]+(?:s|ed))\b",
                        re.I)
 _ROLE = set(tokens(ROLE_WORDS))
+_SOURCE_LIST_SECTIONS = frozenset(tokens(SOURCE_LIST_SECTION_WORDS))
 _REFERENCE_FIELDS = frozenset(tokens(REFERENCE_FIELD_WORDS))
 _CAPITAL_RUN = re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:\s+(?:of|and|for|the|on)?\s*[A-Z][a-z]+)+")
 _DIGIT_WORDS = {str(i): w for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
@@ -436,7 +451,8 @@ class GroundedAnswerer:
         out = []
         for m in _LABELLED.finditer(bare):
             word = m.group(1)
-            if word.lower() in LABEL_NOUNS or (word[0].isupper() and m.start() > 0 and word.lower() not in QUESTION_WORDS):
+            if word.lower() in LABEL_NOUNS or (word[0].isupper() and m.start() > 0 and word.lower() not in QUESTION_WORDS
+                                               and word.lower() not in _MONTH_NAMES):
                 n, noun = m.group(2), re.escape(stem(word.lower()))
                 alts = [rf"\b{noun}\w*\s*[:#-]?\s*(?:{n}|{_roman(int(n))})\b"]  # "Article 36" is also "Article XXXVI"
                 if 0 < int(n) <= len(ORDINAL_WORDS):  # "phase 3" is also "the third (investment) phase"
@@ -475,12 +491,7 @@ class GroundedAnswerer:
             # and the other way: "manufacturing innovation centers" in a sentence meets "MICs" in the question
             got = set(tokens(" ".join(self.expander.expansions(u.text) + self.expander.acronyms_written(u.text)))) \
                 if self.expander is not None else set()
-            # a name the acronym list lacks stands for its initials too ("Congressional Research Service": CRS)
-            for m in _CAPITAL_RUN.finditer(u.text):
-                words = m.group(0).split()
-                for ws in (words, [w for w in words if w[0].isupper()]):
-                    if len(ws) >= 2:  # and dotted, as names of two words are written ("United States": U.S.)
-                        got |= {"".join(w[0] for w in ws).lower(), ".".join(w[0] for w in ws).lower()}
+            got |= _initials(u.text)
             self.unit_extra[key] = got
         return got
 
@@ -556,6 +567,7 @@ class GroundedAnswerer:
             while prev is not None and _in_footnote(prev):
                 prev = self.neighbour(prev)  # a footnote set between two paragraphs is not what "this" refers to
             lead: Unit | None = None  # the lead-in ("As quoted by the SCSP:") of the paragraph being read
+            heading_toks = set(tokens(sc.chunk.section_path[-1])) if sc.chunk.section_path else set()
             for u in units:
                 if _opens_paragraph(u):
                     lead = prev if prev is not None and ends_with_colon(prev.text) else None
@@ -569,6 +581,9 @@ class GroundedAnswerer:
                     u.borrowed = self._antecedent_toks(u, prev) - u.toks
                 if lead is not None:
                     u.borrowed |= lead.toks - u.toks  # a quotation is what its lead-in says it is, and whose
+                if sc.chunk.kind == "prose" and self._source_entry(u):
+                    # an entry of "C.1. Congressional Research Service" is the CRS's: its heading names the publisher
+                    u.borrowed |= (heading_toks | _initials(" ".join(sc.chunk.section_path))) - u.toks
                 if u.borrowed:
                     cov_s += self.s.backref_share * self.coverage(weights, u.borrowed)
                 # a footnote set in the text flow ("*GDP numbers ...", "^{*}" before cleaning) is not what "this"
@@ -779,7 +794,7 @@ class GroundedAnswerer:
                 continue  # "Category 3" is not answered by a row of Category 2 that mentions a "Section 3"
             if verb and verb not in u.toks and alike(verb).isdisjoint(u.toks) and u.sim < self.s.sim_grounded \
                     and not (verb in _ROLE and u.toks & _ROLE) \
-                    and not (verb in _REFERENCE_FIELDS and report_marker_numbers(u.text)) \
+                    and not (verb in _REFERENCE_FIELDS and (report_marker_numbers(u.text) or self._source_entry(u))) \
                     and not self._passive_on(u.text, attr - {verb}):
                 continue  # "Who chairs the Senate?" is not answered by a sentence that does not say who chairs
             if not kind.held_by(u.text):
@@ -796,10 +811,16 @@ class GroundedAnswerer:
             e_ok = not ew or self.coverage(ew, u.toks | self.chunk_sources(u.chunk) | u.borrowed) >= self.s.min_entity_coverage
             a_ok = not aw or self.coverage(aw, toks) >= self.s.min_attribute_coverage
             # an entry of the reference list is its authors, year and title: "who wrote <its title>" asks its fields
-            a_ok = a_ok or (u.chunk.kind == "reference" and bool(attr & _REFERENCE_FIELDS))
+            a_ok = a_ok or (self._source_entry(u) and bool(attr & _REFERENCE_FIELDS))
             if e_ok and (a_ok or u.sim >= self.s.sim_grounded):
                 return u
         return None
+
+    @staticmethod
+    def _source_entry(u: Unit) -> bool:
+        """An entry of a reference list, or a bullet of a section that lists sources ("Additional Resources")."""
+        return u.chunk.kind == "reference" or (
+            _in_bullet(u) and bool(_SOURCE_LIST_SECTIONS & set(tokens(" ".join(u.chunk.section_path)))))
 
     def _antecedent_toks(self, u: Unit, prev: Unit) -> set[str]:
         """What "this" at the start of ``u`` may refer to: the sentence before, or, when ``u`` opens a paragraph,

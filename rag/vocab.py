@@ -356,6 +356,9 @@ SHORT_FORMS: dict[str, str] = {
 
 # What a reference-list entry holds besides its title: a question asking these of a title it names is answered
 # by the entry ("Who wrote <title>?", "When was <title> published?").
+# Sections whose bullets are entries of a list of sources ("Appendix C. Additional Resources"): an entry is its
+# authors, date and title, as a reference-list entry is.
+SOURCE_LIST_SECTION_WORDS = "references resources bibliography sources reading literature"
 REFERENCE_FIELD_WORDS = "wrote write written author authors authored published publish publication year date"
 
 # A question that opens with a "when" clause and asks its question after the comma ("When MIIT announces a topic,

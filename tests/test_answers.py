@@ -832,3 +832,20 @@ def test_words_about_wording_are_no_term_the_answer_must_hold():
     toks = GroundedAnswerer.content_tokens("What slogan wording was the dam plan called by?")
     assert "slogan" in toks and "dam" in toks
     assert not {"wording", "called", "call"} & toks
+
+
+def test_an_entry_of_a_list_of_sources_answers_who_wrote_it():
+    from rag.answer import GroundedAnswerer
+    from rag.records import Chunk, ScoredChunk
+
+    text = ("- Fish Counts in Cold Rivers | Survey Library. May 2, 2020. Ann B. Lake.\n"
+            "- Dams and Salmon | Survey Library. June 9, 2021. Carl D. Moor.")
+    chunk = Chunk("c1", "d", "Doc", "C.1", ("Appendix C. Further Reading", "C.1. River Survey Office"), 9, 0,
+                  len(text), "prose", text, text)
+    g = GroundedAnswerer([chunk], {})
+    q = "Who wrote the RSO paper 'Fish Counts in Cold Rivers' dated May 2, 2020?"
+    scored = g.score_units(q, [ScoredChunk(chunk, 1.0)])
+    u = g._grounded_unit(q, scored[:3], [ScoredChunk(chunk, 1.0)])
+    # the heading names the publisher ("RSO"), the entry is its authors, date and title
+    assert u is not None and "Ann B. Lake" in u.text
+    assert GroundedAnswerer.labels(q) == []  # "May 2" is a date, not a label
