@@ -88,8 +88,8 @@ _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|
 _DEFINITION_Q = re.compile(r"\b(stand|stands|mean|means|meaning|acronym|abbreviation|abbreviate|short for|full name|"
                            r"spelled out|spell out|expand|expansion|refer to|refers to|define|definition)\b", re.I)
 # A question about where a statement comes from: the answer names the report's references it cites.
-_ASKS_SOURCE = re.compile(r"\b(?:which|what|whose)\s+(?:\w+\s+)?(?:source|sources|reference|study|studies|survey|"
-                          r"article|paper|database)\b|\b(?:cite|cites|cited|citation|according to whom|"
+_ASKS_SOURCE = re.compile(r"\b(?:which|what|whose|what's|whats)\s+(?:\w+\s+)?(?:source|sources|reference|study|studies|"
+                          r"survey|article|paper|database|translation|version|edition)\b|\b(?:cite|cites|cited|citation|according to whom|"
                           r"who (?:reported|found|says|said|estimated))\b|\bwhere\s+(?:do|does|did)\b.*\bcome from\b", re.I)
 # "what is the source of figure 3", "where does the chart's data come from"
 _ASKS_CREDIT = re.compile(r"\b(?:sources?|come[s]? from|credit(?:ed)?)\b", re.I)

@@ -269,7 +269,8 @@ QUESTION_WORDS: frozenset[str] = frozenset(
 FRAMING_WORDS = "compare compared comparison comparing differ differs difference differences versus vs contrast contrasted " \
                 "relative relatively across"
 # "Which source is cited for X": the passage says X, it need not say "source".
-SOURCE_WORDS = "source sources cite cites cited citation citations reference references"
+SOURCE_WORDS = "source sources cite cites cited citation citations reference references translation translations " \
+               "version edition rely relies relied use uses used draw draws drew"
 # Verbs of a "Who <verb>s ...?" question that do not say what the person does ("who is", "who has").
 # "Who serves as director?" asks for the director: copular verbs are not what a sentence must say
 NOT_ASKED_VERBS: frozenset[str] = frozenset("is was has does says thinks means makes gets goes uses serves served "

@@ -849,3 +849,13 @@ def test_an_entry_of_a_list_of_sources_answers_who_wrote_it():
     # the heading names the publisher ("RSO"), the entry is its authors, date and title
     assert u is not None and "Ann B. Lake" in u.text
     assert GroundedAnswerer.labels(q) == []  # "May 2" is a date, not a label
+
+
+def test_which_translation_or_whats_the_source_asks_for_the_cited_entry():
+    from rag.answer import _ASKS_SOURCE, GroundedAnswerer
+
+    assert _ASKS_SOURCE.search("what's the source for the dam index ranking")
+    q = "Which translation of the dam plan does the report rely on?"
+    assert _ASKS_SOURCE.search(q)
+    toks = GroundedAnswerer.content_tokens(q)
+    assert "dam" in toks and not {"transl", "translation", "rely"} & toks
