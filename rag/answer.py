@@ -204,6 +204,23 @@ def _fitting(units: list[Unit], max_chars: int) -> list[Unit]:
     return out
 
 
+def _room_for_candidates(units: list[Unit], chosen: list[Unit], max_chars: int) -> list[Unit]:
+    """A list a candidate introduces gives up its last items (its first stays) before a later candidate answer
+    is cut: the reader sees every candidate, cited."""
+    out = list(units)
+
+    def picked(u: Unit) -> bool:
+        return any(u is c for c in chosen)
+
+    while sum(len(strip_report_markers(u.text.strip())) + 5 for u in out) > max_chars:
+        last = max((i for i, u in enumerate(out) if picked(u)), default=-1)
+        drop = [i for i in range(1, last) if not picked(out[i]) and not picked(out[i - 1])]
+        if not drop:
+            break
+        del out[drop[-1]]
+    return out
+
+
 def ends_with_colon(text: str) -> bool:
     """A lead-in ("... as follows:"), also when the report's own marker follows the colon ("...: [27]")."""
     return strip_report_markers(text).rstrip().endswith(":")
@@ -662,7 +679,9 @@ class GroundedAnswerer:
             chosen = self._with_credit_lines(chosen)
         # keep the report's reading order within a passage
         chosen.sort(key=lambda u: (u.chunk.id != best.chunk.id, u.rank, u.start))  # the lead's passage first
-        drafted = self._compose(self._with_attribution(self._with_list_items(chosen, contexts), contexts), max_chars)
+        units = _room_for_candidates(self._with_list_items(chosen, contexts), chosen,
+                                     self.s.max_answer_chars if max_chars is None else max_chars)
+        drafted = self._compose(self._with_attribution(units, contexts), max_chars)
         if _ASKS_SOURCE.search(question):
             drafted = self._with_sources(drafted)
         drafted.contexts = reranked

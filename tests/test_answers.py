@@ -859,3 +859,16 @@ def test_which_translation_or_whats_the_source_asks_for_the_cited_entry():
     assert _ASKS_SOURCE.search(q)
     toks = GroundedAnswerer.content_tokens(q)
     assert "dam" in toks and not {"transl", "translation", "rely"} & toks
+
+
+def test_a_list_gives_up_its_last_items_before_a_later_candidate_is_cut():
+    from rag.answer import _room_for_candidates, units_of
+    from rag.records import Chunk, ScoredChunk
+
+    text = ("Two dams stand on the river:\n- The Alder dam holds a lake of many small islands and old boat houses.\n"
+            "- The Birch dam holds a lake of many small islands and old boat houses.\n\nThe goal is 40 dams by 2030.")
+    chunk = Chunk("c1", "d", "Doc", "1", ("One",), 1, 0, len(text), "prose", text, text)
+    lead, alder, birch, goal = units_of(ScoredChunk(chunk, 1.0), 0)
+    kept = _room_for_candidates([lead, alder, birch, goal], [lead, goal], 200)
+    assert kept == [lead, alder, goal]  # the list keeps its first item; the other candidate stays
+    assert _room_for_candidates([lead, alder, birch, goal], [lead, goal], 2000) == [lead, alder, birch, goal]
