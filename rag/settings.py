@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CHUNKER_VERSION = "14"  # 14: "creation" stems as "created" does (rag.text.stem); 13: word vectors (words.npy)
+CHUNKER_VERSION = "15"  # 15: "suppliers" stems as "supply"; 14: "creation" as "created" (rag.text.stem)
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 

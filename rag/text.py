@@ -186,7 +186,9 @@ _IRREGULAR = {"grew": "grow", "grown": "grow", "began": "begin", "begun": "begin
               "sold": "sell", "bought": "buy", "paid": "pay", "brought": "bring", "chose": "choose",
               "chosen": "choose", "drew": "draw", "drawn": "draw", "sought": "seek", "set": "set", "ran": "run",
               "met": "meet", "found": "found", "founded": "found", "wrote": "write", "written": "write",
-              "became": "become", "saw": "see", "seen": "see", "went": "go", "gone": "go", "got": "get"}
+              "became": "become", "saw": "see", "seen": "see", "went": "go", "gone": "go", "got": "get",
+              # verbs in "-ply" are no adverbs in "-ly" ("supply" is not "supp" + "ly", as "deeply" is "deep" + "ly")
+              **{v: v for v in ("supply", "apply", "reply", "comply", "imply", "multiply")}}
 
 
 def stem(word: str) -> str:
@@ -208,6 +210,8 @@ def stem(word: str) -> str:
                 return stem(base)  # "membership" -> "member" -> the stem of "members"
             if suf.startswith("ation") and len(base) < 4:
                 base += "at"  # "creation" -> "creat", as "created": "cre" would meet nothing
+            if suf in ("er", "ers") and base.endswith("i"):
+                base = base[:-1] + "y"  # "suppliers" -> "supply", as "supplies" and "supplied"
             if suf in ("ies", "ied", "ities"):
                 base += "y" if suf != "ities" else ""
             return _drop_e(base)

@@ -52,3 +52,11 @@ def test_a_noun_in_ation_stems_as_its_verb_does():
     assert tokens("creation") == tokens("created") == tokens("creations")
     assert tokens("location") == tokens("located")
     assert tokens("nation") != tokens("nated")  # a short word keeps its ending
+
+
+def test_a_supplier_and_its_supply_share_a_stem():
+    from rag.text import tokens
+
+    assert tokens("suppliers") == tokens("supply") == tokens("supplies") == tokens("supplied")
+    assert tokens("carriers") == tokens("carry")
+    assert tokens("deeply") == tokens("deep")  # an adverb in "-ly" still loses it
