@@ -385,6 +385,22 @@ class GroundedAnswerer:
                  if a.doc_id == b.doc_id and a.section_path == b.section_path]
         self.next_prose = {a.id: b for a, b in pairs}
         self.prev_prose = {b.id: a for a, b in pairs}
+        self._chunks = chunks
+        self._terms: set[tuple[str, str]] | None = None  # the documents' two-word terms, read on first use
+
+    def terms_asked(self, question: str, attr: set[str]) -> list[tuple[str, str]]:
+        """Two-word terms of the documents the question uses for what it asks ("registered capital"): an answer
+        holds both words; one of them alone ("capital" of a city) is another thing."""
+        if self._terms is None:
+            self._terms = set()
+            for c in self._chunks:
+                if c.kind in ("prose", "figure_caption"):
+                    for sent in re.split(r"[.;:,()\n]", c.text):
+                        t = tokens(sent)
+                        self._terms.update(zip(t, t[1:], strict=False))
+        t = [w for w in tokens(_PHRASING.sub(" ", question))]
+        return [(a, b) for a, b in zip(t, t[1:], strict=False) if a in attr and b in attr and (a, b) in self._terms
+                and max(self.idf.df.get(a, 0), self.idf.df.get(b, 0)) <= self.s.term_max_df]
 
     # ------------------------------------------------------------------ scoring
     @staticmethod
@@ -804,11 +820,14 @@ class GroundedAnswerer:
         phrases = [{t: self.idf(t) for t in p} for p in self.entity_phrases(EXCLUSION_PHRASE.sub(" ", question))
                    if not all(self.idf.df.get(t, 0) >= self.s.subject_name_share * self.idf.n for t in p)]
         labels = self.labels(question)
+        terms = self.terms_asked(question, attr)
         numbers -= {n for n, _p in labels}  # the label says how its number is written ("the third phase")
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
             if {n for n in numbers - toks if _DIGIT_WORDS.get(n) not in toks}:
                 continue  # "9 months" is met by "nine months"
+            if any(a not in toks or b not in toks for a, b in terms):
+                continue  # "registered capital" is not answered by a passage that names neither
             if not all(p.search(u.text) for _n, p in labels):
                 continue  # "Category 3" is not answered by a row of Category 2 that mentions a "Section 3"
             if verb and verb not in u.toks and alike(verb).isdisjoint(u.toks) and u.sim < self.s.sim_grounded \

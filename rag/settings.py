@@ -169,6 +169,10 @@ class AnswerSettings:
     # grounding checks leads): more finds a grounded lead further down, and an answer drawn from weaker sentences.
     runner_up_pool: int = 40
     grounding_candidates: int = 5
+    # A two-word term of the documents the question asks about ("registered capital") must be in the answer's
+    # passage when both its words are this rare (passages holding the rarer word at most): higher demands more
+    # terms (fewer wrong answers for a thing the report names for another subject, more refusals of paraphrases).
+    term_max_df: int = 3
     # Longest lookup answer (characters; what a lead-in introduces may run past it): longer keeps more context.
     max_answer_chars: int = 900
     # A bullet list that follows its lead-in is shown up to this many items: more is complete and longer.

@@ -872,3 +872,20 @@ def test_a_list_gives_up_its_last_items_before_a_later_candidate_is_cut():
     kept = _room_for_candidates([lead, alder, birch, goal], [lead, goal], 200)
     assert kept == [lead, alder, goal]  # the list keeps its first item; the other candidate stays
     assert _room_for_candidates([lead, alder, birch, goal], [lead, goal], 2000) == [lead, alder, birch, goal]
+
+
+def test_a_two_word_term_asked_must_be_in_the_answer():
+    from rag.answer import GroundedAnswerer
+    from rag.records import Chunk, ScoredChunk
+    from rag.text import tokens
+
+    texts = ["The Alder dam company has registered capital of 5 million USD.",
+             "The Birch dam is run by the Birch Water Company, a company of the province capital."]
+    chunks = [Chunk(f"c{i}", "d", "Doc", "1", ("One",), 1, 0, len(t), "prose", t, t) for i, t in enumerate(texts)]
+    g = GroundedAnswerer(chunks, {})
+    q = "What is the registered capital of the company that runs the Birch dam?"
+    ctx = [ScoredChunk(chunks[1], 1.0)]
+    _e, attr = g.split_terms(q)
+    assert g.terms_asked(q, attr) == [tuple(tokens("registered capital"))]
+    # the Birch passage names a capital, not a registered one: no answer
+    assert g._grounded_unit(q, g.score_units(q, ctx)[:3], ctx) is None
