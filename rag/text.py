@@ -214,6 +214,9 @@ def stem(word: str) -> str:
                 base = base[:-1] + "y"  # "suppliers" -> "supply", as "supplies" and "supplied"
             if suf in ("ies", "ied", "ities"):
                 base += "y" if suf != "ities" else ""
+            if suf in ("ing", "ings", "ed", "er", "ers") and len(base) >= 4 and base[-1] == base[-2] \
+                    and base[-1] not in "aeiouylsfz":
+                base = base[:-1]  # "planned", "running": the consonant doubled before the ending goes ("plan", "run")
             return _drop_e(base)
     return _drop_e(word)
 

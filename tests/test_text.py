@@ -60,3 +60,11 @@ def test_a_supplier_and_its_supply_share_a_stem():
     assert tokens("suppliers") == tokens("supply") == tokens("supplies") == tokens("supplied")
     assert tokens("carriers") == tokens("carry")
     assert tokens("deeply") == tokens("deep")  # an adverb in "-ly" still loses it
+
+
+def test_a_consonant_doubled_before_an_ending_goes():
+    from rag.text import tokens
+
+    assert tokens("planned planning") == tokens("plan plan")
+    assert tokens("running") == tokens("run")
+    assert tokens("added installed") == tokens("add install")  # a double that is the word's own stays
