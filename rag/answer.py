@@ -28,6 +28,7 @@ from rag.records import CANNOT_ANSWER, Chunk, Citation, ReportReference, ScoredC
 from rag.settings import AnswerSettings
 from rag.tables import TableAnswer
 from rag.text import demonyms_of, stem, tokens, words
+from rag.things import ThingNames
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
 from rag.vocab import (
     ANSWER_FRAME_WORDS,
@@ -386,6 +387,7 @@ class GroundedAnswerer:
         self.next_prose = {a.id: b for a, b in pairs}
         self.prev_prose = {b.id: a for a, b in pairs}
         self._chunks = chunks
+        self.things: ThingNames | None = None  # the things the tables name (set by the engine)
         self._terms: set[tuple[str, str]] | None = None  # the documents' two-word terms, read on first use
 
     def terms_asked(self, question: str, attr: set[str]) -> list[tuple[str, str]]:
@@ -821,11 +823,16 @@ class GroundedAnswerer:
                    if not all(self.idf.df.get(t, 0) >= self.s.subject_name_share * self.idf.n for t in p)]
         labels = self.labels(question)
         terms = self.terms_asked(question, attr)
+        thing = self.things.asked(self.content_tokens(question), self.s.thing_min_share) \
+            if self.things is not None else None
         numbers -= {n for n, _p in labels}  # the label says how its number is written ("the third phase")
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
             if {n for n in numbers - toks if _DIGIT_WORDS.get(n) not in toks}:
                 continue  # "9 months" is met by "nine months"
+            if thing is not None and self.things is not None \
+                    and self.things.speaks_of_another(thing, u.toks, self.s.thing_min_share, self.s.thing_named_share):
+                continue  # "the power battery center's shareholders" are not those of the Digital Design center
             if any(a not in toks or b not in toks for a, b in terms):
                 continue  # "registered capital" is not answered by a passage that names neither
             if not all(p.search(u.text) for _n, p in labels):

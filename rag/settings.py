@@ -173,6 +173,16 @@ class AnswerSettings:
     # passage when both its words are this rare (passages holding the rarer word at most): higher demands more
     # terms (fewer wrong answers for a thing the report names for another subject, more refusals of paraphrases).
     term_max_df: int = 3
+    # The things the tables name (rag.things): a word in this share of a table's row names or more is shared and
+    # does not tell the rows apart ("Innovation Center"); tables of fewer rows are no list of things.
+    thing_shared_share: float = 0.25
+    thing_min_rows: int = 5
+    # A question asks about one thing when it uses this share of the words that set its name apart; a sentence
+    # naming another thing and under this share of the asked one's words does not answer it (higher: fewer
+    # questions read as about one thing, fewer answers refused as being about another).
+    thing_min_share: float = 0.5
+    # ... and a sentence names a thing when it holds this share of the words that set its name apart (two at least)
+    thing_named_share: float = 0.66
     # Longest lookup answer (characters; what a lead-in introduces may run past it): longer keeps more context.
     max_answer_chars: int = 900
     # A bullet list that follows its lead-in is shown up to this many items: more is complete and longer.

@@ -273,6 +273,15 @@ class TableQA:
                 return True
         return False
 
+    def row_labels(self) -> list[list[str]]:
+        """Each table's row names, as written (the row-name column's cells)."""
+        out = []
+        for t in self.tables:
+            col = self.profiles[id(t)].name_col
+            if col is not None:
+                out.append([r.raw_cells.get(col, "") for r in t.rows if r.raw_cells.get(col, "").strip()])
+        return out
+
     def row_names(self, table: Table, rows: list[TableRow]) -> list[str]:
         """What the rows are called (their name column, else their key): the things a table answer is about."""
         prof = self.profiles.get(id(table))

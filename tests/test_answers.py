@@ -889,3 +889,39 @@ def test_a_two_word_term_asked_must_be_in_the_answer():
     assert g.terms_asked(q, attr) == [tuple(tokens("registered capital"))]
     # the Birch passage names a capital, not a registered one: no answer
     assert g._grounded_unit(q, g.score_units(q, ctx)[:3], ctx) is None
+
+
+def test_a_sentence_about_another_named_thing_does_not_answer():
+    from rag.text import tokens
+    from rag.things import ThingNames
+
+    dams = ["National Alder Lake Dam Center", "National Birch River Dam Center", "National Cedar Gorge Dam Center",
+            "National Deep Water Dam Center", "National Elm Valley Dam Center"]
+    labels = ["Part 1, Row 2", "Part 3, Row 4", "Part 5, Row 6", "Part 7, Row 8", "Part 9, Row 10"]
+    glossary = ["Gross Domestic Product", "Internet of Things", "Research and Development", "United Nations",
+                "Small Business Office"]
+    things = ThingNames([dams, labels, glossary], 0.25, 5)
+    assert set(things.own) == set(dams)  # labels and a glossary of many kinds name no things
+    asked = things.asked(set(tokens("How many turbines does the birch river dam have?")), 0.5)
+    assert asked == "National Birch River Dam Center"
+    other = set(tokens("The Alder Lake Dam Center has 12 turbines."))
+    assert things.speaks_of_another(asked, other, 0.5, 0.66)
+    assert not things.speaks_of_another(asked, set(tokens("The Birch River dam has 9 turbines.")), 0.5, 0.66)
+    assert not things.speaks_of_another(asked, set(tokens("Each dam has turbines.")), 0.5, 0.66)
+
+
+def test_the_answerer_declines_a_sentence_about_another_named_thing():
+    from rag.answer import GroundedAnswerer
+    from rag.records import Chunk, ScoredChunk
+    from rag.things import ThingNames
+
+    dams = ["National Alder Lake Dam Center", "National Birch Creek Dam Center", "National Cedar Gorge Dam Center",
+            "National Deep Water Dam Center", "National Elm Valley Dam Center"]
+    text = "Run by the Alder Lake Dam Center Co., this river dam has 12 turbines and 40 staff."
+    chunk = Chunk("c1", "d", "Doc", "1", ("One",), 1, 0, len(text), "prose", text, text)
+    g = GroundedAnswerer([chunk], {})
+    q = "how many turbines does the birch creek river dam center have?"
+    ctx = [ScoredChunk(chunk, 1.0)]
+    assert g._grounded_unit(q, g.score_units(q, ctx)[:3], ctx) is not None  # nothing tells the dams apart yet
+    g.things = ThingNames([dams], 0.25, 5)
+    assert g._grounded_unit(q, g.score_units(q, ctx)[:3], ctx) is None

@@ -1,0 +1,58 @@
+"""The things a document names in its tables' row-name columns ("National Power Battery Manufacturing
+Innovation Center"), to tell which one a question asks about and which one a sentence speaks of.
+
+A question about one center ("how many shareholders does the power battery center have?") is not answered
+by a sentence about another one ("... Wuhan Digital Design and Manufacturing Innovation Center ..., this MIC
+has 15 shareholders"), however well the rest of its words match. Names come from the tables themselves
+(the row-name column of every table with enough rows), and the words all of a table's names share ("National",
+"Innovation", "Center") do not tell them apart, so nothing here knows the report.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from rag.text import tokens
+
+
+class ThingNames:
+    """Row names of the documents' tables, each with the words that set it apart from its table's other rows."""
+
+    def __init__(self, tables: Iterable[list[str]], shared_share: float, min_rows: int) -> None:
+        """``tables``: the row names of each table; a word in ``shared_share`` of a table's names or more is
+        shared; tables of fewer than ``min_rows`` rows are left out (three countries are no list of things)."""
+        self.own: dict[str, frozenset[str]] = {}
+        for names in tables:
+            names = [n for n in names if len(n.split()) >= 2]
+            if len(names) < min_rows:
+                continue
+            if sum(any(ch.isdigit() for ch in n) for n in names) * 2 >= len(names):
+                continue  # labels ("Part Two, Article IV, Section 4"), not names
+            toks = {n: frozenset(tokens(n)) for n in names}
+            counts = Counter(t for ts in toks.values() for t in ts)
+            shared = {t for t, c in counts.items() if c >= shared_share * len(names)}
+            if not shared:
+                continue  # names of things of many kinds (an acronym list), not a list of one kind of thing
+            for n, ts in toks.items():
+                if ts - shared:
+                    self.own[n] = frozenset(ts - shared)
+
+    def asked(self, toks: set[str], min_share: float) -> str | None:
+        """The one name most of whose own words the question uses (none when two fit as well)."""
+        scored = sorted(((len(own & toks) / len(own), n) for n, own in self.own.items() if own & toks), reverse=True)
+        if not scored or scored[0][0] < min_share or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            return None
+        return scored[0][1]
+
+    def named(self, toks: set[str], share: float) -> set[str]:
+        """The names of which a sentence holds ``share`` of the own words, two at least when there are two
+        ("the Wuhan Digital Design and Manufacturing Innovation Center" names the "National Innovation Institute
+        of Digital Design and Manufacturing")."""
+        return {n for n, own in self.own.items()
+                if len(own & toks) >= min(2, len(own)) and len(own & toks) / len(own) >= share}
+
+    def speaks_of_another(self, asked: str, toks: set[str], min_share: float, named_share: float) -> bool:
+        """Does a sentence name another thing and not (mostly) the one asked about?"""
+        own = self.own[asked]
+        return bool(self.named(toks, named_share) - {asked}) and len(own & toks) / len(own) < min_share
