@@ -64,6 +64,7 @@ _PHRASING = re.compile(NUMBER_OF + r"|\bhow\s+(fast|big|large|much|many|long|oft
                        r"apart from|other than|rather than|in addition to|except|typically|usually|generally|"
                        r"normally|commonly|typical|usual|average)\b"
                        # "over what years" asks for dates: the answer holds them, not the word "years"
+                       r"|\b(?:around|roughly|approximately|about)\s+when\b"
                        r"|\b(?:(?:over|in|during|for|on|by|as of)\s+)?(?:what|which)\s+(?:years?|period|time\s*frame|timeframe|"
                        r"dates?|months?|day)\b", re.I)
 _SOURCE_Q = re.compile(r"\b(reference|references|source|sources|cite|cites|cited|citation|author|authors|published|"
@@ -167,6 +168,7 @@ def alike(tok: str) -> frozenset[str]:
     """The tokens that mean what this one means (rag/vocab.py SAME_MEANING), itself excluded."""
     return _SAME.get(tok, frozenset())
 _WHEN_Q = re.compile(r"(?:,|\band)\s+(?:(?:over|in|during|for)\s+)?(?:what|which)\s+(?:years|period)\b|"
+                     r"^\s*(?:around|roughly|approximately|about)\s+when\b|"
                      r",\s*(?:in|on|by|as of)\s+(?:what|which)\s+(?:years?|dates?|months?|day)\b|^\s*(?:when\b|(?:(?:in|on|by|as of)\s+)?(?:what|which)\s+(?:(?:were|was|is|are)\s+the\s+)?(?:exact\s+|precise\s+)?"
                      r"(?:years?|dates?|months?|decades?|day)\b|since when\b|(?:the\s+)?(?:date|year)\s+of\b)", re.I)
 # month names as names (capitalised): the modal "may" is no date

@@ -925,3 +925,11 @@ def test_the_answerer_declines_a_sentence_about_another_named_thing():
     assert g._grounded_unit(q, g.score_units(q, ctx)[:3], ctx) is not None  # nothing tells the dams apart yet
     g.things = ThingNames([dams], 0.25, 5)
     assert g._grounded_unit(q, g.score_units(q, ctx)[:3], ctx) is None
+
+
+def test_around_when_asks_a_date():
+    from rag.answer import AnswerKind, GroundedAnswerer
+
+    q = "Around when did the dam overtake the bridge as the top tourist site?"
+    assert AnswerKind.of(q).date
+    assert "around" not in GroundedAnswerer.content_tokens(q)
