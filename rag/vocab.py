@@ -320,6 +320,7 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
                "bottleneck", "bottlenecks", "hurdle", "hurdles"}),
     frozenset({"ministry", "ministries", "department", "departments"}),
     frozenset({"category", "categories", "bucket", "buckets"}),
+    frozenset({"global", "globally", "worldwide"}),
     frozenset({"reportedly", "supposedly", "allegedly", "purportedly", "apparently"}),
     frozenset({"maker", "makers", "manufacturer", "manufacturers", "producer", "producers"}),
     frozenset({"pick", "picks", "picked", "choose", "chooses", "chose", "chosen", "select", "selects", "selected",

@@ -122,3 +122,10 @@ def test_now_is_filler_and_hedges_mean_reportedly():
 
     assert parse_query("how many boats are there now?").text == "How many boats are there?"
     assert tokens("reportedly")[0] in alike(tokens("supposedly")[0])
+
+
+def test_worldwide_means_global():
+    from rag.answer import alike
+    from rag.text import tokens
+
+    assert tokens("global")[0] in alike(tokens("worldwide")[0])
