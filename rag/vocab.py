@@ -239,6 +239,7 @@ TABLE_OP_WORDS: frozenset[str] = frozenset(
     "after before since until during belong assign classifi category categori area field type kind many much amount "
     "value figure estimat est report state combin combined altogether together overall than more one single only just "
     "two multiple several host span spann cover appendix three all every compare respectiv country countri program "
+    "versus vs against side "
     "see get make take "
     # light verbs carry no content of their own ("what share comes from", "what does it put into")
     "come comes came put go goes went give gave use used "

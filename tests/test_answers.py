@@ -378,6 +378,7 @@ def test_bad_questions_embed_nothing(fake_index, bad):
          "Advanced electrical equipment"),
         ("Whats the princpal sector of the smart sensor innovation centre?", "Aviation and spaceflight equipment"),
         ("Which MIC is no. 13 in the table of Appendix A?", "National Advanced Functional Fiber Innovation Center"),
+        ("institute count: manufacturing usa vs fraunhofer", "76"),
     ],
 )
 def test_table_reader_takes_other_wordings(fake_engine, question, expected):
