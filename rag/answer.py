@@ -375,6 +375,8 @@ class GroundedAnswerer:
         self.unit_extra: dict[tuple[str, int], set[str]] = {}  # the same, per sentence (chunk id, start)
         self.chunk_toks: dict[str, set[str]] = {}
         self.chunk_src: dict[str, set[str]] = {}
+        self.source_lists: dict[str, bool] = {}  # per passage: is it in a section that lists sources?
+        self.headings: dict[str, set[str]] = {}  # per passage: its heading's words and initials
         self.idf = IDF(chunks, df)
         # a word the report never uses weighs no more than its rarest word: it may just be a synonym
         self.max_idf = self.idf("\x00never-seen") * self.s.unknown_word_idf_share
@@ -604,7 +606,6 @@ class GroundedAnswerer:
             while prev is not None and _in_footnote(prev):
                 prev = self.neighbour(prev)  # a footnote set between two paragraphs is not what "this" refers to
             lead: Unit | None = None  # the lead-in ("As quoted by the SCSP:") of the paragraph being read
-            heading_toks = set(tokens(sc.chunk.section_path[-1])) if sc.chunk.section_path else set()
             for u in units:
                 if _opens_paragraph(u):
                     lead = prev if prev is not None and ends_with_colon(prev.text) else None
@@ -620,7 +621,7 @@ class GroundedAnswerer:
                     u.borrowed |= lead.toks - u.toks  # a quotation is what its lead-in says it is, and whose
                 if sc.chunk.kind == "prose" and self._source_entry(u):
                     # an entry of "C.1. Congressional Research Service" is the CRS's: its heading names the publisher
-                    u.borrowed |= (heading_toks | _initials(" ".join(sc.chunk.section_path))) - u.toks
+                    u.borrowed |= self._publisher(sc.chunk) - u.toks
                 if u.borrowed:
                     cov_s += self.s.backref_share * self.coverage(weights, u.borrowed)
                 # a footnote set in the text flow ("*GDP numbers ...", "^{*}" before cleaning) is not what "this"
@@ -863,11 +864,21 @@ class GroundedAnswerer:
                 return u
         return None
 
-    @staticmethod
-    def _source_entry(u: Unit) -> bool:
+    def _source_entry(self, u: Unit) -> bool:
         """An entry of a reference list, or a bullet of a section that lists sources ("Additional Resources")."""
-        return u.chunk.kind == "reference" or (
-            _in_bullet(u) and bool(_SOURCE_LIST_SECTIONS & set(tokens(" ".join(u.chunk.section_path)))))
+        if u.chunk.kind == "reference":
+            return True
+        lists = self.source_lists.get(u.chunk.id)
+        if lists is None:  # read once per passage: this runs for every sentence scored
+            lists = self.source_lists[u.chunk.id] = bool(_SOURCE_LIST_SECTIONS & set(tokens(" ".join(u.chunk.section_path))))
+        return lists and _in_bullet(u)
+
+    def _publisher(self, chunk: Chunk) -> set[str]:
+        """The words and initials of a passage's heading ("C.1. Congressional Research Service": CRS)."""
+        if chunk.id not in self.headings:
+            path = chunk.section_path
+            self.headings[chunk.id] = (set(tokens(path[-1])) | _initials(" ".join(path))) if path else set()
+        return self.headings[chunk.id]
 
     def _antecedent_toks(self, u: Unit, prev: Unit) -> set[str]:
         """What "this" at the start of ``u`` may refer to: the sentence before, or, when ``u`` opens a paragraph,
