@@ -2,8 +2,8 @@
 Innovation Center"), to tell which one a question asks about and which one a sentence speaks of.
 
 A question about one center ("how many shareholders does the power battery center have?") is not answered
-by a sentence about another one ("... Wuhan Digital Design and Manufacturing Innovation Center ..., this MIC
-has 15 shareholders"), however well the rest of its words match. Names come from the tables themselves
+by a sentence about another one ("Run by the ... Digital Design ... Center Co., this MIC has 15 shareholders"),
+however well the rest of its words match. Names come from the tables themselves
 (the row-name column of every table with enough rows), and the words all of a table's names share ("National",
 "Innovation", "Center") do not tell them apart, so nothing here knows the report.
 """
@@ -47,8 +47,7 @@ class ThingNames:
 
     def named(self, toks: set[str], share: float) -> set[str]:
         """The names of which a sentence holds ``share`` of the own words, two at least when there are two
-        ("the Wuhan Digital Design and Manufacturing Innovation Center" names the "National Innovation Institute
-        of Digital Design and Manufacturing")."""
+        (an operator "Alder Lake Dam Co." names the "National Institute of the Alder Lake Dam")."""
         return {n for n, own in self.own.items()
                 if len(own & toks) >= min(2, len(own)) and len(own & toks) / len(own) >= share}
 
