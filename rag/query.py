@@ -73,6 +73,7 @@ _ACCORDING_TO = re.compile(r"(^|,?\s*)\b(?:according to|per|based on)\s+((?:(?:t
 # "the China MIC benchmarking report": a run of one to five words before a noun naming a publication
 _NAMED_REPORT = re.compile(r"\b(the|this|that)\s+((?:[\w.'-]+\s+){0,4}[\w.'-]+)\s+(" + "|".join(REPORT_NOUNS.split())
                            + r")\b", re.I)
+_INITIALISM = re.compile(r"\b[A-Z]{3,6}s?\b")
 _AMERICA = re.compile(r"(?<!Bank of )(?<!North )(?<!South )(?<!Latin )(?<!Central )(?:\bthe\s+)?\bAmerica\b(?!n)", re.I)
 _SHORT_YEAR_RANGE = re.compile(r"\b((?:19|20)\d\d)[-–](\d\d)\b(?![-–\d])")
 _DIGIT_ORDINAL = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b", re.I)
@@ -141,6 +142,7 @@ class Lexicon:
         self.report_names: frozenset[str] = frozenset()
         self.report_acronyms: frozenset[str] = frozenset()
         self._initials: frozenset[str] | None = None
+        self._runs: dict[str, Counter[str]] | None = None  # initials -> runs of words, read on the first unknown initialism
         self._named_years: dict[tuple[str, str], str] | None = None  # read on the first glued acronym and year
         self._digit_ordinals: frozenset[str] | None = None
         self._sorted_words: list[str] | None = None  # for completing clipped words, sorted on the first one
@@ -318,6 +320,27 @@ class Lexicon:
             self._initials = frozenset(found)
         letters = acronym.rstrip("s") if acronym[-1:] == "s" and acronym[:-1].isupper() else acronym
         return letters.lower() in self._initials
+
+    def spell_out(self, acronym: str) -> str | None:
+        """The words the documents write for an initialism they never use ("KPIs": "key performance indicators"),
+        when one run of three or more words has those initials; the plural follows the acronym's."""
+        letters = acronym[:-1] if acronym[-1:] == "s" and acronym[:-1].isupper() else acronym
+        if len(letters) < 3 or letters.lower() in self.counts or letters.lower() in self.english:
+            return None  # the documents' own word, or an English one shouted ("WHAT")
+        if self._runs is None:
+            runs: dict[str, Counter[str]] = defaultdict(Counter)  # initials -> runs as written
+            for t in self._texts:
+                ws = re.findall(r"[A-Za-z][A-Za-z-]*", t)
+                for n in range(3, self.MAX_ACRONYM + 1):
+                    for i in range(len(ws) - n + 1):
+                        run = ws[i:i + n]
+                        if not any(w.lower() in _JOINERS for w in run):
+                            runs["".join(w[0] for w in run).lower()][" ".join(run)] += 1
+            self._runs = runs
+        found = self._runs.get(letters.lower())
+        if not found or len({p.lower() for p in found}) != 1:
+            return None  # none, or several: no one reading
+        return found.most_common(1)[0][0]  # as the documents write it most often
 
     def named_year(self, letters: str, year: str) -> str | None:
         """The name a glued acronym and year stands for ("MIC2025": "Made in China 2025"): a run of the documents'
@@ -515,6 +538,8 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
         text = _GLUED_PHRASAL.sub(lambda m: m.group(0) if m.group(0).lower() in lexicon.counts
                                   or not LIGHT_VERB_PHRASES.fullmatch(f"{m.group(1)} {m.group(2)}")
                                   else f"{m.group(1)} {m.group(2)}", text)
+        # an initialism the documents never use but write out ("KPIs": "key performance indicators")
+        text = _INITIALISM.sub(lambda m: lexicon.spell_out(m.group(0)) or m.group(0), text)
         # an acronym glued to a year ("MIC2025", "MiC-2025") names what the documents write in full ("Made in China 2025")
         text = _GLUED_ACRONYM_YEAR.sub(lambda m: lexicon.named_year(m.group(1), m.group(2)) or m.group(0), text)
         # a year range with its end year shortened ("2021-25") names the full year, as the documents write it

@@ -129,3 +129,12 @@ def test_worldwide_means_global():
     from rag.text import tokens
 
     assert tokens("global")[0] in alike(tokens("worldwide")[0])
+
+
+def test_an_initialism_the_documents_write_out_reads_as_their_words():
+    texts = ["The dam met most key performance indicators of the River Water Board (RWB).",
+             "Its annual growth rate was low; the average growth rate was high and the Alder Growth Report said so."]
+    lx = Lexicon(texts, ENGLISH)
+    assert parse_query("how many KPIs did the dam meet?", lx).text == "How many key performance indicators did the dam meet?"
+    assert "RWB" in parse_query("what does the RWB do?", lx).text  # the documents use it: it stays
+    assert "AGR" in parse_query("what was the AGR?", lx).text  # two readings ("annual growth rate", "Alder ..."): none
