@@ -196,7 +196,7 @@ def _fitting(units: list[Unit], max_chars: int) -> list[Unit]:
     out: list[Unit] = []
     length = 0
     for u in units:
-        n = len(strip_report_markers(u.text.strip())) + 5
+        n = _shown_chars(u)
         # what a lead-in introduces comes with it, even past the limit
         if out and length + n > max_chars + 5 and not ends_with_colon(out[-1].text):
             break
@@ -207,6 +207,11 @@ def _fitting(units: list[Unit], max_chars: int) -> list[Unit]:
     return out
 
 
+def _shown_chars(u: Unit) -> int:
+    """The room a unit takes in an answer: its text as shown, and its citation marker."""
+    return len(strip_report_markers(u.text.strip())) + 5
+
+
 def _room_for_candidates(units: list[Unit], chosen: list[Unit], max_chars: int) -> list[Unit]:
     """A list a candidate introduces gives up its last items (its first stays) before a later candidate answer
     is cut: the reader sees every candidate, cited."""
@@ -215,7 +220,7 @@ def _room_for_candidates(units: list[Unit], chosen: list[Unit], max_chars: int) 
     def picked(u: Unit) -> bool:
         return any(u is c for c in chosen)
 
-    while sum(len(strip_report_markers(u.text.strip())) + 5 for u in out) > max_chars:
+    while sum(_shown_chars(u) for u in out) > max_chars:
         last = max((i for i, u in enumerate(out) if picked(u)), default=-1)
         drop = [i for i in range(1, last) if not picked(out[i]) and not picked(out[i - 1])]
         if not drop:
@@ -404,7 +409,7 @@ class GroundedAnswerer:
                     for sent in re.split(r"[.;:,()\n]", c.text):
                         t = tokens(sent)
                         self._terms.update(zip(t, t[1:], strict=False))
-        t = [w for w in tokens(_PHRASING.sub(" ", question))]
+        t = tokens(_PHRASING.sub(" ", question))
         return [(a, b) for a, b in zip(t, t[1:], strict=False) if a in attr and b in attr and (a, b) in self._terms
                 and max(self.idf.df.get(a, 0), self.idf.df.get(b, 0)) <= self.s.term_max_df]
 

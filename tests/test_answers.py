@@ -755,16 +755,25 @@ def test_a_word_the_report_never_uses_meets_its_near_words_by_meaning():
     assert nb.look_up("automakers") == frozenset({"car", "vehicl"})  # "budget" is too far
 
 
-def test_a_paragraph_that_opens_with_this_may_point_past_the_last_sentence_before_it():
+def _passages(*texts, path=("One",)):
+    """A fact answerer over one prose passage per text, and those passages as retrieved contexts."""
     from rag.answer import GroundedAnswerer
     from rag.records import Chunk, ScoredChunk
 
-    text = ("The bank pledged 300 billion CNY to the plan. Reportedly, many funds exist.\n\n"
-            "*Budget notes come from annual reports.\n\n"
-            "This equates to about 41 billion USD.")
-    chunk = Chunk("c1", "d", "Doc", "1", ("One",), 1, 0, len(text), "prose", text, text)
-    g = GroundedAnswerer([chunk], {})
-    scored = g.score_units("How much is the bank's pledge worth in USD?", [ScoredChunk(chunk, 1.0)])
+    chunks = [Chunk(f"c{i + 1}", "d", "Doc", "1", path, 1, 0, len(t), "prose", t, t) for i, t in enumerate(texts)]
+    return GroundedAnswerer(chunks, {}), [ScoredChunk(c, 1.0) for c in chunks]
+
+
+def _grounded(g, ctx, question):
+    """The sentence the answerer would lead with, of the top three (None: it declines)."""
+    return g._grounded_unit(question, g.score_units(question, ctx)[:3], ctx)
+
+
+def test_a_paragraph_that_opens_with_this_may_point_past_the_last_sentence_before_it():
+    g, ctx = _passages("The bank pledged 300 billion CNY to the plan. Reportedly, many funds exist.\n\n"
+                       "*Budget notes come from annual reports.\n\n"
+                       "This equates to about 41 billion USD.")
+    scored = g.score_units("How much is the bank's pledge worth in USD?", ctx)
     this = next(u for _s, _c, u in scored if u.text.startswith("This"))
     # the footnote between is skipped, and the pledge two sentences back is what "this" may mean
     assert "pledg" in this.borrowed and "bank" in this.borrowed
@@ -778,15 +787,10 @@ def test_who_ended_up_asks_who_not_who_ended_something():
 
 
 def test_a_quotation_borrows_whose_it_is_from_its_lead_in():
-    from rag.answer import GroundedAnswerer
-    from rag.records import Chunk, ScoredChunk
-
-    text = ("Output has shifted. As noted by the Policy Forum (PF):\n\n"
-            "Farmers grew 12 percent of world grain in 1990. Today they grow less.\n\n"
-            "Exports doubled in a decade.")
-    chunk = Chunk("c1", "d", "Doc", "1", ("One",), 1, 0, len(text), "prose", text, text)
-    g = GroundedAnswerer([chunk], {})
-    scored = g.score_units("Per the PF quote, what share of world grain was grown in 1990?", [ScoredChunk(chunk, 1.0)])
+    g, ctx = _passages("Output has shifted. As noted by the Policy Forum (PF):\n\n"
+                       "Farmers grew 12 percent of world grain in 1990. Today they grow less.\n\n"
+                       "Exports doubled in a decade.")
+    scored = g.score_units("Per the PF quote, what share of world grain was grown in 1990?", ctx)
     quoted = {u.text.split()[0]: u for _s, _c, u in scored}
     # both sentences of the quoted paragraph are the Policy Forum's; the paragraph after it is not
     assert "pf" in quoted["Farmers"].borrowed and "pf" in quoted["Today"].borrowed
@@ -794,13 +798,8 @@ def test_a_quotation_borrows_whose_it_is_from_its_lead_in():
 
 
 def test_a_name_of_two_words_meets_its_dotted_initials():
-    from rag.answer import GroundedAnswerer
-    from rag.records import Chunk, ScoredChunk
-
-    text = "In 2010 the grain trade moved to the United Provinces from elsewhere."
-    chunk = Chunk("c1", "d", "Doc", "1", ("One",), 1, 0, len(text), "prose", text, text)
-    g = GroundedAnswerer([chunk], {})
-    (_s, _c, u), = g.score_units("When did grain trade move to the U.P.?", [ScoredChunk(chunk, 1.0)])
+    g, ctx = _passages("In 2010 the grain trade moved to the United Provinces from elsewhere.")
+    (_s, _c, u), = g.score_units("When did grain trade move to the U.P.?", ctx)
     assert "u.p" in u.toks
 
 
@@ -844,16 +843,12 @@ def test_words_about_wording_are_no_term_the_answer_must_hold():
 
 def test_an_entry_of_a_list_of_sources_answers_who_wrote_it():
     from rag.answer import GroundedAnswerer
-    from rag.records import Chunk, ScoredChunk
 
-    text = ("- Fish Counts in Cold Rivers | Survey Library. May 2, 2020. Ann B. Lake.\n"
-            "- Dams and Salmon | Survey Library. June 9, 2021. Carl D. Moor.")
-    chunk = Chunk("c1", "d", "Doc", "C.1", ("Appendix C. Further Reading", "C.1. River Survey Office"), 9, 0,
-                  len(text), "prose", text, text)
-    g = GroundedAnswerer([chunk], {})
+    g, ctx = _passages("- Fish Counts in Cold Rivers | Survey Library. May 2, 2020. Ann B. Lake.\n"
+                       "- Dams and Salmon | Survey Library. June 9, 2021. Carl D. Moor.",
+                       path=("Appendix C. Further Reading", "C.1. River Survey Office"))
     q = "Who wrote the RSO paper 'Fish Counts in Cold Rivers' dated May 2, 2020?"
-    scored = g.score_units(q, [ScoredChunk(chunk, 1.0)])
-    u = g._grounded_unit(q, scored[:3], [ScoredChunk(chunk, 1.0)])
+    u = _grounded(g, ctx, q)
     # the heading names the publisher ("RSO"), the entry is its authors, date and title
     assert u is not None and "Ann B. Lake" in u.text
     assert GroundedAnswerer.labels(q) == []  # "May 2" is a date, not a label
@@ -883,20 +878,15 @@ def test_a_list_gives_up_its_last_items_before_a_later_candidate_is_cut():
 
 
 def test_a_two_word_term_asked_must_be_in_the_answer():
-    from rag.answer import GroundedAnswerer
-    from rag.records import Chunk, ScoredChunk
     from rag.text import tokens
 
-    texts = ["The Alder dam company has registered capital of 5 million USD.",
-             "The Birch dam is run by the Birch Water Company, a company of the province capital."]
-    chunks = [Chunk(f"c{i}", "d", "Doc", "1", ("One",), 1, 0, len(t), "prose", t, t) for i, t in enumerate(texts)]
-    g = GroundedAnswerer(chunks, {})
+    g, ctx = _passages("The Alder dam company has registered capital of 5 million USD.",
+                       "The Birch dam is run by the Birch Water Company, a company of the province capital.")
     q = "What is the registered capital of the company that runs the Birch dam?"
-    ctx = [ScoredChunk(chunks[1], 1.0)]
     _e, attr = g.split_terms(q)
     assert g.terms_asked(q, attr) == [tuple(tokens("registered capital"))]
     # the Birch passage names a capital, not a registered one: no answer
-    assert g._grounded_unit(q, g.score_units(q, ctx)[:3], ctx) is None
+    assert _grounded(g, ctx[1:], q) is None
 
 
 def test_a_sentence_about_another_named_thing_does_not_answer():
@@ -919,20 +909,15 @@ def test_a_sentence_about_another_named_thing_does_not_answer():
 
 
 def test_the_answerer_declines_a_sentence_about_another_named_thing():
-    from rag.answer import GroundedAnswerer
-    from rag.records import Chunk, ScoredChunk
     from rag.things import ThingNames
 
     dams = ["National Alder Lake Dam Center", "National Birch Creek Dam Center", "National Cedar Gorge Dam Center",
             "National Deep Water Dam Center", "National Elm Valley Dam Center"]
-    text = "Run by the Alder Lake Dam Center Co., this river dam has 12 turbines and 40 staff."
-    chunk = Chunk("c1", "d", "Doc", "1", ("One",), 1, 0, len(text), "prose", text, text)
-    g = GroundedAnswerer([chunk], {})
+    g, ctx = _passages("Run by the Alder Lake Dam Center Co., this river dam has 12 turbines and 40 staff.")
     q = "how many turbines does the birch creek river dam center have?"
-    ctx = [ScoredChunk(chunk, 1.0)]
-    assert g._grounded_unit(q, g.score_units(q, ctx)[:3], ctx) is not None  # nothing tells the dams apart yet
+    assert _grounded(g, ctx, q) is not None  # nothing tells the dams apart yet
     g.things = ThingNames([dams], 0.25, 5)
-    assert g._grounded_unit(q, g.score_units(q, ctx)[:3], ctx) is None
+    assert _grounded(g, ctx, q) is None
 
 
 def test_around_when_asks_a_date():
