@@ -81,7 +81,7 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
                      r"\b(?:does|do|did)\s+(?:the|this)\s+(?:report|document|doc|study|paper|authors?)\s+(?:think|believe|"
                      r"expect|predict|argue|suggest|see|view|assess|judge)\b|"
                      r"\b(?:sources?|methods?|methodology|data|evidence)\s+(?:does|did)\s+(?:the|this)\s+(?:report|"
-                     r"study|document)\s+(?:use|rely|draw|build|base)\b|\bhow\s+(?:is|was)\s+(?:the|this)\s+"
+                     r"study|document)\s+(?:use|rely|draw|build|base)\b(?!(?:\s+(?:on|upon|from))?\s+(?:for|about|when)\b)|\bhow\s+(?:is|was)\s+(?:the|this)\s+"
                      r"(?:report|document)\s+(?:organi[sz]ed|structured|laid out|arranged)\b|\b(?:structure|outline|"
                      r"organi[sz]ation|contents|chapters|sections|parts)\s+(?:of|in)\s+(?:the|this)\s+(?:report|document)\b|\bsum\s+up\s+(?:the|this)"
                      r"\s+(?:report|document)\b"),
@@ -269,9 +269,10 @@ QUESTION_WORDS: frozenset[str] = frozenset(
 # "How does X differ from Y": the answer states X and Y, it need not say "differ".
 FRAMING_WORDS = "compare compared comparison comparing differ differs difference differences versus vs contrast contrasted " \
                 "relative relatively across"
-# "Which source is cited for X": the passage says X, it need not say "source".
+# "Which source is cited for X": the passage says X, it need not say "source"; nor "text" in "the source for the
+# text of the plan", which names the source, not a passage's words.
 SOURCE_WORDS = "source sources cite cites cited citation citations reference references translation translations " \
-               "version edition rely relies relied use uses used draw draws drew"
+               "version edition text texts wording rely relies relied use uses used draw draws drew"
 # Verbs of a "Who <verb>s ...?" question that do not say what the person does ("who is", "who has").
 # "Who serves as director?" asks for the director: copular verbs are not what a sentence must say
 NOT_ASKED_VERBS: frozenset[str] = frozenset("is was has does says thinks means makes gets goes uses serves served "

@@ -864,6 +864,19 @@ def test_which_translation_or_whats_the_source_asks_for_the_cited_entry():
     assert "dam" in toks and not {"transl", "translation", "rely"} & toks
 
 
+def test_the_source_for_the_text_of_a_plan_is_a_lookup_about_the_plan():
+    from rag.answer import GroundedAnswerer
+    from rag.query import classify
+
+    q = "Which source does the report use for the text of the river dam plan?"
+    # a source for one thing is a lookup; the sources the report uses in general are about the report
+    assert classify(q) == "lookup"
+    assert classify("What sources does the report use?") == "whole_report"
+    # "the text of" names the source asked for: a table's "Text" column is not what the passage must say
+    toks = GroundedAnswerer.content_tokens(q)
+    assert {"dam", "plan"} <= toks and "text" not in toks
+
+
 def test_a_list_gives_up_its_last_items_before_a_later_candidate_is_cut():
     from rag.answer import _room_for_candidates, units_of
     from rag.records import Chunk, ScoredChunk
