@@ -57,9 +57,12 @@ from rag.vocab import (
 _NUMERIC_Q = re.compile(r"^\W*when\b|(?:,|\band)\s+when\b|(?<!\ba\s)\bnumber\s+of\b|\b(how many|how much|what percent|what percentage|what share|"
                         r"what proportion|what fraction|what year|which year|how large|how big|how long|how old|what number|what amount|"
                         r"what is the value|what was the value|what rate|by how much|growth rate|"
-                        r"(?:largest|greatest|highest|smallest|lowest|biggest)\s+(?:number|share|amount)\s+of)\b", re.I)
+                        r"(?:largest|greatest|highest|smallest|lowest|biggest)\s+(?:number|share|amount)\s+of|"
+                        r"(?:target|targeted|total|planned|expected|intended|projected|goal)\s+numbers?)\b", re.I)
 _HAS_NUM = re.compile(r"\d")
-_PHRASING = re.compile(NUMBER_OF + r"|\bhow\s+(fast|big|large|much|many|long|often|quickly|far|high|old|significant|"
+_PHRASING = re.compile(NUMBER_OF + "|" + "|".join(  # "its target number for 2025": a figure, not the word "number"
+    rf"(?<=\b{w}\s)numbers?\b" for w in ("target", "targeted", "total", "planned", "expected", "intended", "projected",
+                                         "goal")) + r"|\bhow\s+(fast|big|large|much|many|long|often|quickly|far|high|old|significant|"
                        r"important|strong|well)\b|\b(so far|to date|as of now|these days|nowadays|in total|besides|"
                        r"apart from|other than|rather than|in addition to|except|typically|usually|generally|"
                        r"normally|commonly|typical|usual|average)\b"
@@ -811,6 +814,19 @@ class GroundedAnswerer:
                     out.append(before[-1])
             out.append(u)
         return out
+
+    def says(self, question: str, chunk: Chunk, quote: str) -> bool:
+        """Does this one sentence of the passage answer the question by itself (its coverage and every grounding
+        check)? A compound question's parts are answered by one sentence when it says each of them."""
+        ctx = [ScoredChunk(chunk, 1.0)]
+        want = " ".join(quote.split())
+        aw = {t: self.idf(t) for t in self.split_terms(question)[1]}
+        for s, cov, u in self.score_units(question, ctx):
+            if " ".join(u.text.split()) == want:
+                # what the part asks must be in the sentence itself, not only in its passage (as a lead may have it)
+                said = not aw or self.coverage(aw, u.toks | u.borrowed) >= self.s.min_attribute_coverage
+                return said and cov >= self.s.min_coverage and self._grounded_unit(question, [(s, cov, u)], ctx) is u
+        return False
 
     def _grounded_unit(self, question: str, top: list[tuple[float, float, Unit]],
                        contexts: list[ScoredChunk]) -> Unit | None:

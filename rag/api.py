@@ -352,7 +352,7 @@ def ask(
         whole = eng.router.run(AnswerJob(query, contexts, table, query_vec, filters=filters))
         d, routed_by = whole.drafted, [whole.answerer]
         if query.parts:
-            parts = _answer_parts(query.parts, hist_parsed, eng, k, filters)
+            parts, reads = _answer_parts(query.parts, hist_parsed, eng, k, filters)
             # each part answered on its own says each thing; when a part finds no answer the whole question is
             # tried as asked (one sentence of the report may say both things)
             # when the parts quote the same sentence, one passage says both things: the whole question's answer
@@ -360,6 +360,11 @@ def ask(
             quotes = [" ".join(c.quote.split()) for r in parts for c in r.drafted.citations
                       if eng.index.chunk_by_id[c.chunk_id].kind != "table_row"]
             overlap = len(quotes) != len(set(quotes)) and not d.refused
+            # ... and so does the whole question's lead sentence when it alone answers every part ("33 MICs have been
+            # established ..., within reach of its goal of 40")
+            lead = d.citations[0] if whole.answerer == "fact" and not d.refused and d.citations else None
+            overlap = overlap or (lead is not None and all(
+                eng.answerer.says(r, eng.index.chunk_by_id[lead.chunk_id], lead.quote) for r in reads))
             # a table that computes the whole question (each program's year and count) answers it at once, rather
             # than a part that, read without the rest, goes to the text
             whole_table = whole.answerer == "table" and table is not None and not table.unexplained and \
@@ -406,9 +411,12 @@ def _entities(query: Query, d, routed_by: list[str], table, eng: Engine) -> list
     return names_in(query.text)
 
 
-def _answer_parts(parts: list[str], history: list[Turn], eng: Engine, k: int, filters: Filters | None) -> list:
-    """Each part of a compound question, the later ones read in the light of the earlier (pronouns resolved)."""
+def _answer_parts(parts: list[str], history: list[Turn], eng: Engine, k: int,
+                  filters: Filters | None) -> tuple[list, list[str]]:
+    """Each part of a compound question, the later ones read in the light of the earlier (pronouns resolved);
+    with the parts as read."""
     out = []
+    reads: list[str] = []
     prior: list[Turn] = []
     first = names_in(parts[0]) or [m.group(1) for m in [_COUNTED.search(parts[0])] if m]
     for n, part in enumerate(parts):
@@ -417,6 +425,7 @@ def _answer_parts(parts: list[str], history: list[Turn], eng: Engine, k: int, fi
             # "..., and what was the goal?": a later part that names nothing asks about the first part's subject
             read = f"{part.rstrip(' ?')} ({first[0]})?"
         sub = eng.parse(read)
+        reads.append(sub.text)
         vec = eng.embedder.embed_query(eng.retriever.expander.expand(sub.text))
         ctx = eng.retriever.search(sub.text, k=k, filters=filters, query_vec=vec)
         # each part says one thing: the parts together stay as short as one answer
@@ -430,7 +439,7 @@ def _answer_parts(parts: list[str], history: list[Turn], eng: Engine, k: int, fi
             first = eng.tables.row_names(tab.table, tab.rows) or first
         # a pronoun in a later part means what the first part asked about ("how many X ..., and when did they ...")
         prior = [Turn("user", part), Turn("assistant", r.drafted.text, first[:1])]
-    return out
+    return out, reads
 
 
 # "How many <things> does/are ...": the things counted, the subject of a compound question's later parts

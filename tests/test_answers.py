@@ -877,6 +877,22 @@ def test_the_source_for_the_text_of_a_plan_is_a_lookup_about_the_plan():
     assert {"dam", "plan"} <= toks and "text" not in toks
 
 
+def test_one_sentence_says_each_part_of_a_compound_question():
+    from rag.answer import _PHRASING, asks_number
+    from rag.text import tokens
+
+    first = "At least 12 dams stand on the river, close to the goal of 20 dams by 2030."
+    g, ctx = _passages(first + " Each dam plan comes with five rules, and applications are read by a board.")
+    chunk = ctx[0].chunk
+    # "its target number": a figure is asked, and the sentence need not say "number"
+    assert asks_number("What was its target number for 2030?")
+    assert "numb" not in tokens(_PHRASING.sub(" ", "What was the target number of dams for 2030?"))
+    assert g.says("How many dams stand on the river so far?", chunk, first)
+    assert g.says("What was the target number of dams for 2030?", chunk, first)
+    # a part whose asked word is only elsewhere in the passage is not said by this sentence
+    assert not g.says("How long are applications usually (Dam Plan)?", chunk, first)
+
+
 def test_a_list_gives_up_its_last_items_before_a_later_candidate_is_cut():
     from rag.answer import _room_for_candidates, units_of
     from rag.records import Chunk, ScoredChunk
