@@ -554,6 +554,25 @@ class GroundedAnswerer:
             return None
         return same[0] if after else same[-1]
 
+    def _continues(self, chunk: Chunk) -> bool:
+        """Does this passage begin inside the paragraph its previous passage ends in? The chunker splits a long
+        paragraph between sentences (one space between the passages) and paragraphs at blank lines."""
+        before = self.prev_prose.get(chunk.id)
+        return before is not None and chunk.start - before.end == 1 and not chunk.text.lstrip().startswith(("-", "•"))
+
+    def _lead_of(self, u: Unit) -> Unit | None:
+        """The lead-in (a sentence ending in ":") before the paragraph ``u`` is in, read back over passages."""
+        v = self.neighbour(u)
+        for _ in range(self.s.lead_back_sentences):
+            if v is None:
+                return None
+            first_of_passage = v.start == min(w.start for w in units_of(ScoredChunk(v.chunk, 0.0), v.rank))
+            if _opens_paragraph(v) and not (first_of_passage and self._continues(v.chunk)):
+                before = self.neighbour(v)
+                return before if before is not None and ends_with_colon(before.text) else None
+            v = self.neighbour(v)
+        return None
+
     def _extra(self, chunk: Chunk) -> set[str]:
         """Tokens of the acronyms a chunk uses, written out: "U.S." in a passage meets "United States"."""
         got = self.chunk_extra.get(chunk.id)
@@ -613,9 +632,11 @@ class GroundedAnswerer:
             prev: Unit | None = self.neighbour(units[0]) if units else None
             while prev is not None and _in_footnote(prev):
                 prev = self.neighbour(prev)  # a footnote set between two paragraphs is not what "this" refers to
-            lead: Unit | None = None  # the lead-in ("As quoted by the SCSP:") of the paragraph being read
-            for u in units:
-                if _opens_paragraph(u):
+            # the lead-in ("As quoted by the SCSP:") of the paragraph being read; a passage that begins inside a
+            # paragraph (split between two sentences) reads on under the lead-in of the passage before
+            lead: Unit | None = self._lead_of(units[0]) if units and self._continues(sc.chunk) else None
+            for i, u in enumerate(units):
+                if _opens_paragraph(u) and not (i == 0 and self._continues(sc.chunk)):
                     lead = prev if prev is not None and ends_with_colon(prev.text) else None
                 u.toks |= extra | self._unit_extra(u)  # "Congressional Research Service" is the question's "CRS"
                 if sc.chunk.kind != "reference":

@@ -299,6 +299,10 @@ class AnswerSettings:
     # The runners-up a "which ... has the most" answer names after the winner.
     table_runners_up: int = 3
 
+    # How far back (sentences) a passage that begins inside a paragraph looks for the paragraph's lead-in ("As
+    # quoted by the SCSP:"); a longer paragraph is past any lead-in's reach.
+    lead_back_sentences: int = 12
+
     # --- the synthesis answerer (rag/answerers/synthesis.py)
 
     # Passages searched for an open question (more than a lookup: the answer draws on several places).

@@ -893,6 +893,28 @@ def test_one_sentence_says_each_part_of_a_compound_question():
     assert not g.says("How long are applications usually (Dam Plan)?", chunk, first)
 
 
+def test_a_quotation_split_between_passages_keeps_its_lead_in():
+    from rag.answer import GroundedAnswerer
+    from rag.records import Chunk, ScoredChunk
+
+    one = "Rivers have changed. As quoted by the Dam Office:\n\nIn 1990, the east held 40 percent of all dams."
+    two = "Meanwhile, the west holds nearly 30 percent of total river traffic.\n\nAs of 2024, boats are faster."
+    # the chunker split the quotation's paragraph between two sentences: one space between the passages
+    c1 = Chunk("c1", "d", "Doc", "1", ("One",), 1, 0, len(one), "prose", one, one)
+    c2 = Chunk("c2", "d", "Doc", "1", ("One",), 1, len(one) + 1, len(one) + 1 + len(two), "prose", two, two)
+    g = GroundedAnswerer([c1, c2], {})
+    scored = g.score_units("What share of river traffic does the west hold, per the Dam Office?", [ScoredChunk(c2, 1.0)])
+    meanwhile = next(u for _s, _c, u in scored if u.text.startswith("Meanwhile"))
+    later = next(u for _s, _c, u in scored if u.text.startswith("As of 2024"))
+    assert {"dam", "offic"} <= meanwhile.borrowed  # the quotation is the Dam Office's
+    assert not {"dam", "offic"} & later.borrowed  # the next paragraph is not
+    # after a blank line the passage opens a paragraph of its own: no lead-in
+    c3 = Chunk("c3", "d", "Doc", "1", ("One",), 1, len(one) + 2, len(one) + 2 + len(two), "prose", two, two)
+    g = GroundedAnswerer([c1, c3], {})
+    scored = g.score_units("What share of river traffic does the west hold, per the Dam Office?", [ScoredChunk(c3, 1.0)])
+    assert not any({"dam", "offic"} & u.borrowed for _s, _c, u in scored)
+
+
 def test_a_list_gives_up_its_last_items_before_a_later_candidate_is_cut():
     from rag.answer import _room_for_candidates, units_of
     from rag.records import Chunk, ScoredChunk
