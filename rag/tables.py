@@ -58,7 +58,9 @@ _ALWAYS_KNOWN = frozenset(TABLE_OP_WORDS | {stem(w) for w in TABLE_OP_WORDS} | _
 _COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b|^\s*(?:number|count) of\b"
                     r"|^\W*[A-Za-z]+s?\s+count\b", re.I)
 _LIST = re.compile(r"\b(which|list|name|what are|what were|enumerate|show)\b"
-                   r"|^\s*what\s+(?!does\b|is\b|was\b|has\b|address\b|process\b)\w+s\b")
+                   r"|^\s*(?:(?:into|in|under|to|of|from)\s+)?what\s+(?!does\b|is\b|was\b|has\b|address\b|process\b)\w+s\b"
+                   # "into what three categories": a number of things asked for is a list of them
+                   r"|\bwhat\s+(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\s+\w+s\b")
 _MOST = re.compile(r"\b(most|largest|highest|greatest|biggest|maximum|max|top|leading)\b")
 _LEAST = re.compile(r"\b(fewest|least|lowest|smallest|minimum|min)\b")
 _ACRONYM_Q = re.compile(

@@ -218,3 +218,11 @@ def test_age_and_size_ask_the_year_and_count_columns_unless_a_column_is_named(fa
     assert ans is not None and "Year Started: 1949" in ans.plain_text and "# of Institutes: 76" in ans.plain_text
     budget = fake_engine.tables.answer("how big is the Fraunhofer budget?")
     assert budget is not None and "# of Institutes" not in budget.plain_text and "Budget" in budget.plain_text
+
+
+def test_into_what_three_categories_asks_for_a_list():
+    from rag.tables import _LIST
+
+    assert _LIST.search("into what three categories does the plan sort its dams?")
+    assert _LIST.search("the report groups the dams under what 4 headings?")
+    assert not _LIST.search("in what year did the dam open?")
