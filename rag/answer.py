@@ -28,7 +28,7 @@ from rag.records import CANNOT_ANSWER, Chunk, Citation, ReportReference, ScoredC
 from rag.settings import AnswerSettings
 from rag.tables import TableAnswer
 from rag.text import demonyms_of, stem, tokens, words
-from rag.things import ThingNames
+from rag.things import PlaceNames, ThingNames
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
 from rag.vocab import (
     ANSWER_FRAME_WORDS,
@@ -400,6 +400,7 @@ class GroundedAnswerer:
         self.prev_prose = {b.id: a for a, b in pairs}
         self._chunks = chunks
         self.things: ThingNames | None = None  # the things the tables name (set by the engine)
+        self.places: PlaceNames | None = None  # ... and their places
         self._terms: set[tuple[str, str]] | None = None  # the documents' two-word terms, read on first use
 
     def terms_asked(self, question: str, attr: set[str]) -> list[tuple[str, str]]:
@@ -870,6 +871,7 @@ class GroundedAnswerer:
         terms = self.terms_asked(question, attr)
         thing = self.things.asked(self.content_tokens(question), self.s.thing_min_share) \
             if self.things is not None else None
+        places = self.places.asked(self.content_tokens(question)) if self.places is not None else frozenset()
         numbers -= {n for n, _p in labels}  # the label says how its number is written ("the third phase")
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
@@ -878,6 +880,8 @@ class GroundedAnswerer:
             if thing is not None and self.things is not None \
                     and self.things.speaks_of_another(thing, u.toks, self.s.thing_min_share, self.s.thing_named_share):
                 continue  # "the power battery center's shareholders" are not those of the Digital Design center
+            if self.places is not None and self.places.speaks_of_another(places, u.text, u.toks | u.borrowed):
+                continue  # "EVs made in Shanghai" are not those "registered in China"
             if any(a not in toks or b not in toks for a, b in terms):
                 continue  # "registered capital" is not answered by a passage that names neither
             if not all(p.search(u.text) for _n, p in labels):

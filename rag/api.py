@@ -34,7 +34,7 @@ from rag.settings import AnswerSettings, Settings
 from rag.store import Index, chroma_reader, current_build_dir, open_index
 from rag.table_names import find_table, table_label
 from rag.tables import TableQA
-from rag.things import ThingNames
+from rag.things import PlaceNames, ThingNames
 
 __all__ = ["CANNOT_ANSWER", "Engine", "Filters", "LookupResult", "ask", "get_engine", "lookup"]
 
@@ -119,6 +119,7 @@ class Engine:
         self.retriever.sentence_weights = self.answerer._weights
         self.answerer.things = ThingNames(self.tables.row_labels(), self.answer_settings.thing_shared_share,
                                           self.answer_settings.thing_min_rows)
+        self.answerer.places = PlaceNames(self.tables.place_values())
         from rag.answerers import REGISTRY
 
         parts = {"grounded": self.answerer, "row_chunk": self.tables.row_chunk, "retriever": self.retriever,

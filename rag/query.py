@@ -284,8 +284,11 @@ class Lexicon:
             if len(low) < 3 or not low.isalpha() or self.mentions(low):
                 continue
             place = low in PLACE_NAMES
-            name = i > 0 and w[0].isupper() and not self.known(low) and not self._near(low)
-            if name and sum(ch.isupper() for ch in w) >= 2:
+            caps = sum(ch.isupper() for ch in w) >= 2
+            # an acronym is no typo of a word ("BYD" is not "by"), and names something first in a question too
+            name = (i > 0 and w[0].isupper() and not self.known(low) and not self._near(low)) or \
+                (caps and w[:2].isupper() and not self.known(low))
+            if name and caps:
                 name = not self.spelled_out(w)  # "FYP", "KPIs": the report writes them in full
             if place or name:
                 full = _whole_name(text, m.group(0)) if w[0].isupper() else w

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CHUNKER_VERSION = "16"  # 16: "planned" stems as "plan"; 15: "suppliers" as "supply"; 14: "creation" as "created"
+CHUNKER_VERSION = "17"  # 17: "EVs" is the word "EV"; 16: "planned" stems as "plan"; 15: "suppliers" as "supply"; 14: "creation" as "created"
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 

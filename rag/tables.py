@@ -284,6 +284,11 @@ class TableQA:
                 out.append([r.raw_cells.get(col, "") for r in t.rows if r.raw_cells.get(col, "").strip()])
         return out
 
+    def place_values(self) -> list[str]:
+        """The cells of every column of places ("City", "Province", "Country")."""
+        return [r.raw_cells.get(c, "") for t in self.tables if not is_acronym_table(t) for c in t.columns
+                if set(tokens(c)) & _PLACE_STEMS for r in t.rows if r.raw_cells.get(c, "").strip()]
+
     def row_names(self, table: Table, rows: list[TableRow]) -> list[str]:
         """What the rows are called (their name column, else their key): the things a table answer is about."""
         prof = self.profiles.get(id(table))

@@ -226,10 +226,14 @@ def _drop_e(base: str) -> str:
     return base[:-1] if len(base) > 4 and base.endswith("e") and not base.endswith("ee") else base
 
 
+# the plural of an acronym ("EVs", "HQs"): the acronym, however short ("evs" is too short for stem() to tell)
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")
+
+
 def words(text: str) -> list[str]:
     """Folded word tokens (no stemming, stopwords kept)."""
     out: list[str] = []
-    for w in _WORD.findall(fold(text)):
+    for w in _WORD.findall(fold(_ACRONYM_PLURAL.sub(r"\1", text))):
         w = w.strip(".'")
         if w.endswith("'s"):
             w = w[:-2]

@@ -55,3 +55,24 @@ class ThingNames:
         """Does a sentence name another thing and not (mostly) the one asked about?"""
         own = self.own[asked]
         return bool(self.named(toks, named_share) - {asked}) and len(own & toks) / len(own) < min_share
+
+
+class PlaceNames:
+    """The places of the documents' tables (the cells of their city, province and country columns), each one word.
+
+    A question about one place ("How many EVs did Shanghai make?") is not answered by a sentence about another
+    ("... were in China") that does not name it, however well its other words match.
+    """
+
+    def __init__(self, values: Iterable[str]) -> None:
+        # a place of several words ("Inner Mongolia") would make its parts places: one-word names only
+        self.words = frozenset(t for v in values if len(ts := tokens(v)) == 1 and len(t := ts[0]) >= 4)
+
+    def asked(self, toks: set[str]) -> frozenset[str]:
+        return self.words & toks
+
+    def speaks_of_another(self, asked: frozenset[str], text: str, toks: set[str]) -> bool:
+        """Does a sentence name another place in its words (``text``) and not every place asked about (in its
+        ``toks``, which hold what it borrows)? A demonym of a name's expansion names no place ("CASS": "Chinese
+        Academy ...")."""
+        return bool(asked) and not asked <= toks and bool((self.words & set(tokens(text))) - asked)

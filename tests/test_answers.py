@@ -915,6 +915,19 @@ def test_a_quotation_split_between_passages_keeps_its_lead_in():
     assert not any({"dam", "offic"} & u.borrowed for _s, _c, u in scored)
 
 
+def test_a_sentence_about_another_place_does_not_answer():
+    from rag.things import PlaceNames
+
+    g, ctx = _passages("In 2023, the Riverland built 60 % of all boats, and the Riverland sold 4 million boats.\n\n"
+                       "- The Ashford dam was built by Ashford Boat Works and the Lakeford Office.")
+    g.places = PlaceNames(["Riverland", "Ashford", "Lakeford", "Inner Hills"])
+    assert g.places.words == {"riverland", "ashford", "lakeford"}  # "Inner Hills": no one-word place
+    # a question about Lakeford is not answered by a sentence about the Riverland (its passage names Lakeford)
+    assert _grounded(g, ctx[:1], "How many boats did Lakeford sell in 2023?") is None
+    u = _grounded(g, ctx[:1], "How many boats did the Riverland sell in 2023?")
+    assert u is not None and u.text.startswith("In 2023")
+
+
 def test_a_list_gives_up_its_last_items_before_a_later_candidate_is_cut():
     from rag.answer import _room_for_candidates, units_of
     from rag.records import Chunk, ScoredChunk

@@ -53,6 +53,9 @@ def test_names_no_document_mentions_are_found_in_any_casing():
     assert parse_query("what does the report say about india's centers", lx).absent_names == ["india"]
     assert parse_query("Does Huawei run a center?", lx).absent_names == ["Huawei"]
     assert parse_query("How does TSMC compare?", lx).absent_names == ["TSMC"]
+    # an acronym is no typo of a short word ("BYD" is not "by"), and is a name at the start of a question too
+    assert parse_query("How many cars did BYD sell?", lx).absent_names == ["BYD"]
+    assert parse_query("BYD exports?", lx).absent_names == ["BYD"]
     # mentioned, an English word capitalised, a typo of a mentioned name, or an acronym the text spells out
     for q in ("Does Japan have centers?", "What are the Key Takeaways?", "What about Chinna's centers?",
               "What does the 14th FYP say?", "What did the CRS write?", "What do Japanese centers do?"):

@@ -68,3 +68,10 @@ def test_a_consonant_doubled_before_an_ending_goes():
     assert tokens("planned planning") == tokens("plan plan")
     assert tokens("running") == tokens("run")
     assert tokens("added installed") == tokens("add install")  # a double that is the word's own stays
+
+
+def test_an_acronym_plural_is_the_acronym():
+    # "EVs" is too short for the stemmer to tell a plural; written in capitals it is the acronym's plural
+    assert tokens("EVs and HQs") == tokens("EV and HQ") == ["ev", "hq"]
+    assert tokens("MICs") == ["mic"]
+    assert tokens("bus gas") == ["bus", "gas"]
