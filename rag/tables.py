@@ -340,6 +340,8 @@ class TableQA:
             if hit:
                 return [(1.0, hit[0])]
         q_acronyms = {w.lower() for w in re.findall(r"\b[A-Z]{2,4}\b", q)}
+        q_toks = set(tokens(q))
+        by_demonym: set[int] = set()
         out: list[tuple[float, TableRow]] = []
         for r in t.rows:
             score = 0.0
@@ -352,6 +354,9 @@ class TableQA:
                     continue  # "Manufacturing Innovation Centers" names a kind of thing, not one row
                 if re.search(rf"(?<![\w]){re.escape(fold(v))}(?![\w])", qfold) or self._same_acronym(v, q):
                     score = max(score, 1.0)
+                    continue
+                if len(vt := tokens(v)) == 1 and demonyms_of(set(vt)) & q_toks:
+                    by_demonym.add(r.index)  # "the US, Chinese and German programs" (see below)
                     continue
                 if q_acronyms and q_acronyms & _distinct_initialisms(v, self.s.table_initialism_sizes):
                     # "the VR innovation center": the initials of the words that set this name apart
@@ -372,8 +377,12 @@ class TableQA:
                     if any(w in qwords and w not in NUMBER_WORDS and self._unique_word(t, prof, w) for w in dist):
                         sc += self.s.table_row_unique_bonus
                     score = max(score, min(sc, self.s.table_row_partial_max))
-            if score >= self.s.table_row_min:
-                out.append((score, r))
+            out.append((score, r))
+        # a country is named by its demonym only among others ("the US, Chinese and German programs"): alone,
+        # "Chinese" qualifies something else ("Chinese manufacturers", "the Chinese MICs")
+        if sum(1 for sc, r in out if sc >= 1.0 or r.index in by_demonym) >= 2:
+            out = [(1.0 if r.index in by_demonym else sc, r) for sc, r in out]
+        out = [(sc, r) for sc, r in out if sc >= self.s.table_row_min]
         out.sort(key=lambda x: -x[0])
         return out
 

@@ -990,3 +990,15 @@ def test_around_when_asks_a_date():
     q = "Around when did the dam overtake the bridge as the top tourist site?"
     assert AnswerKind.of(q).date
     assert "around" not in GroundedAnswerer.content_tokens(q)
+
+
+def test_countries_named_by_demonym_among_others_are_rows(fake_engine):
+    t = next(x for x in fake_engine.tables.tables if x.id == "table-2")
+    prof = fake_engine.tables.profiles[id(t)]
+
+    def named(q):
+        return sorted(r.cells["Country"] for sc, r in fake_engine.tables._row_scores(q, t, prof) if sc >= 1.0)
+
+    assert named("when did the Chinese and the German programs get going?") == ["China", "Germany"]
+    # alone, a demonym qualifies something else: no country row
+    assert named("do Chinese factory owners like robots?") == []
