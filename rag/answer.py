@@ -94,7 +94,8 @@ _DEFINITION_Q = re.compile(r"\b(stand|stands|mean|means|meaning|acronym|abbrevia
                            r"spelled out|spell out|expand|expansion|refer to|refers to|define|definition)\b", re.I)
 # A question about where a statement comes from: the answer names the report's references it cites.
 _ASKS_SOURCE = re.compile(r"\b(?:which|what|whose|what's|whats)\s+(?:\w+\s+)?(?:source|sources|reference|study|studies|"
-                          r"survey|article|paper|database|translation|version|edition)\b|\b(?:cite|cites|cited|citation|according to whom|"
+                          r"survey|article|paper|database|translation|version|edition|publication|publications)\b|"
+                          r"\b(?:cite|cites|cited|citation|sourced|according to whom|"
                           r"who (?:reported|found|says|said|estimated))\b|\bwhere\s+(?:do|does|did)\b.*\bcome from\b", re.I)
 # "what is the source of figure 3", "where does the chart's data come from"
 _ASKS_CREDIT = re.compile(r"\b(?:sources?|come[s]? from|credit(?:ed)?)\b", re.I)

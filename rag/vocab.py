@@ -271,8 +271,8 @@ FRAMING_WORDS = "compare compared comparison comparing differ differs difference
                 "relative relatively across"
 # "Which source is cited for X": the passage says X, it need not say "source"; nor "text" in "the source for the
 # text of the plan", which names the source, not a passage's words.
-SOURCE_WORDS = "source sources cite cites cited citation citations reference references translation translations " \
-               "version edition text texts wording rely relies relied use uses used draw draws drew"
+SOURCE_WORDS = "source sources sourced cite cites cited citation citations reference references translation translations " \
+               "publication publications version edition text texts wording rely relies relied use uses used draw draws drew"
 # Verbs of a "Who <verb>s ...?" question that do not say what the person does ("who is", "who has").
 # "Who serves as director?" asks for the director: copular verbs are not what a sentence must say
 NOT_ASKED_VERBS: frozenset[str] = frozenset("is was has does says thinks means makes gets goes uses serves served "

@@ -858,6 +858,8 @@ def test_which_translation_or_whats_the_source_asks_for_the_cited_entry():
     from rag.answer import _ASKS_SOURCE, GroundedAnswerer
 
     assert _ASKS_SOURCE.search("what's the source for the dam index ranking")
+    assert _ASKS_SOURCE.search("What publication is the dam index sourced from?")
+    assert "public" not in GroundedAnswerer.content_tokens("What publication is the dam index sourced from?")
     q = "Which translation of the dam plan does the report rely on?"
     assert _ASKS_SOURCE.search(q)
     toks = GroundedAnswerer.content_tokens(q)
