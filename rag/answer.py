@@ -140,6 +140,14 @@ def _initials(text: str) -> set[str]:
     return got
 
 
+def _pairs_in(text: str, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The pairs of words that stand next to each other in the text (as tokens)."""
+    if not pairs:
+        return set()
+    t = tokens(text)
+    return pairs & set(zip(t, t[1:], strict=False))
+
+
 def _opens_paragraph(u: Unit) -> bool:
     """Does this unit start its paragraph (or its passage)?"""
     text = u.chunk.text
@@ -711,12 +719,19 @@ class GroundedAnswerer:
         kind = AnswerKind.of(question)
         chosen = [best]
         covered = set(best.toks)
+        # the question's words that stand together ("project IP"): a sentence that says them together says more
+        # than one that has both words apart ("project plans ... IP")
+        q_toks = [t for t in tokens(question) if t in weights]
+        pairs = {(a, b) for a, b in zip(q_toks, q_toks[1:], strict=False) if a != b}
+        said_pairs = _pairs_in(best.text, pairs)
         for s, _cov, u in scored[:self.s.runner_up_pool]:
             if u is best:
                 continue
             if len(chosen) >= self.s.max_sentences:
                 break
             gain = math.fsum(w for t, w in weights.items() if t in u.toks and t not in covered)
+            new_pairs = _pairs_in(u.text, pairs) - said_pairs
+            gain += math.fsum(min(weights[a], weights[b]) for a, b in new_pairs)
             total = math.fsum(weights.values()) or 1.0
             # a runner-up almost as good as the lead is shown too: the reader sees both candidates, cited
             # (a sentence that scored higher but failed the grounding checks is no candidate)
@@ -727,6 +742,7 @@ class GroundedAnswerer:
                     not self._same(u, chosen):
                 chosen.append(u)
                 covered |= u.toks
+                said_pairs |= new_pairs
         if _ASKS_CREDIT.search(question):
             chosen = self._with_credit_lines(chosen)
         # keep the report's reading order within a passage

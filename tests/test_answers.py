@@ -1004,3 +1004,13 @@ def test_countries_named_by_demonym_among_others_are_rows(fake_engine):
     assert named("when did the Chinese and the German programs get going?") == ["China", "Germany"]
     # alone, a demonym qualifies something else: no country row
     assert named("do Chinese factory owners like robots?") == []
+
+
+def test_a_runner_up_that_says_the_questions_words_together_is_shown():
+    g, ctx = _passages("The partners fund the dam, run the project plans, and own the dam IP.",
+                       "The partners run the project plans and own any dam IP for their own use. "
+                       "The work helps the dam, and project IP is generally owned by the project team.")
+    d = g.answer("At the dam, who owns the project IP?", ctx)
+    # "project IP" stands together in the question: the sentence saying it is shown, not only those with
+    # "project" and "IP" apart
+    assert "project team" in d.text, d.text
