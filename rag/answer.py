@@ -27,7 +27,7 @@ from rag.query import NUMBER_OF, counted_stem
 from rag.records import CANNOT_ANSWER, Chunk, Citation, ReportReference, ScoredChunk, Segment, render
 from rag.settings import AnswerSettings
 from rag.tables import TableAnswer
-from rag.text import demonyms_of, stem, tokens, words
+from rag.text import alike, demonyms_of, stem, tokens, words
 from rag.things import PlaceNames, ThingNames
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
 from rag.vocab import (
@@ -45,7 +45,6 @@ from rag.vocab import (
     QUESTION_WORDS,
     REFERENCE_FIELD_WORDS,
     ROLE_WORDS,
-    SAME_MEANING,
     SHORT_FORMS,
     SOURCE_LIST_SECTION_WORDS,
     SOURCE_WORDS,
@@ -172,13 +171,6 @@ _CAPITAL_RUN = re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:\s+(?:of|and|for|the|on)?\s
 _DIGIT_WORDS = {str(i): w for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 _LONG_STEM: dict[str, str] = {short[0]: full[0] for short, full in ((tokens(a), tokens(b)) for a, b in SHORT_FORMS.items())
                                if short and full}
-_SAME: dict[str, frozenset[str]] = {t: frozenset(u for w in group for u in tokens(w)) - {t}
-                                    for group in SAME_MEANING for w in group for t in tokens(w)}
-
-
-def alike(tok: str) -> frozenset[str]:
-    """The tokens that mean what this one means (rag/vocab.py SAME_MEANING), itself excluded."""
-    return _SAME.get(tok, frozenset())
 _WHEN_Q = re.compile(r"(?:,|\band)\s+(?:(?:over|in|during|for)\s+)?(?:what|which)\s+(?:years|period)\b|"
                      r"^\s*(?:around|roughly|approximately|about)\s+when\b|"
                      r",\s*(?:in|on|by|as of)\s+(?:what|which)\s+(?:years?|dates?|months?|day)\b|^\s*(?:when\b|(?:(?:in|on|by|as of)\s+)?(?:what|which)\s+(?:(?:were|was|is|are)\s+the\s+)?(?:exact\s+|precise\s+)?"
@@ -464,7 +456,7 @@ class GroundedAnswerer:
         """Words that meet ``tok``: its SAME_MEANING group, and for a word the report never uses, its neighbours
         (looked up by ``_weights``)."""
         near = self.neighbours.of(tok) if self.neighbours is not None else frozenset()
-        return _SAME.get(tok, frozenset()) | near
+        return alike(tok) | near
 
     def split_terms(self, question: str) -> tuple[set[str], set[str]]:
         """(entity terms, attribute terms): capitalised names and acronyms vs the rest of the question."""

@@ -498,6 +498,10 @@ def classify(text: str) -> Intent:
     return "lookup"
 
 
+# "# of MICs", "no. of centers": the number of them
+_NUMBER_SIGN = re.compile(r"(?<![\w#])(?:#|no\.)\s*of\b", re.I)
+
+
 def _full_year_range(m: re.Match[str]) -> str:
     start = int(m.group(1))
     end = start // 100 * 100 + int(m.group(2))
@@ -507,7 +511,7 @@ def _full_year_range(m: re.Match[str]) -> str:
 
 def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
     """The one parse of a question (already cleaned and bounded by ``rag.sanitize``)."""
-    text = drop_fillers(strip_wrappers(question))
+    text = _NUMBER_SIGN.sub("number of", drop_fillers(strip_wrappers(question)))
     text = re.sub(r"\s+([?.!,])", r"\1", re.sub(r"\s{2,}", " ", ANSWER_LENGTH.sub(" ", text))).strip(" ,;:") or text
     corrections: list[tuple[str, str]] = []
     if lexicon is not None:

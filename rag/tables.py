@@ -27,7 +27,7 @@ from functools import lru_cache
 from rag.query import counted_stem
 from rag.records import Acronym, Chunk, Table, TableRow
 from rag.settings import AnswerSettings
-from rag.text import STOPWORDS, demonyms_of, fold, stem, tokens, words
+from rag.text import STOPWORDS, alike, demonyms_of, fold, stem, tokens, words
 from rag.vocab import (
     COUNT_COLUMN,
     NUMBER_WORDS,
@@ -412,7 +412,7 @@ class TableQA:
     def _asked_scored(self, q: str, prof: TableProfile, exclude: set[str],
                       row: TableRow | None = None) -> list[tuple[float, str]]:
         """Columns the question asks for, best first, with how strongly each is asked."""
-        qw = set(_norm_words(q)) | set(words(q))
+        qw = _with_alike(set(_norm_words(q)) | set(words(q)))
         if qw & TABLE_PERCENT_WORDS:
             qw.add("percent")  # "Germany's share of GDP" asks the "Percent ... GDP" column
         if row is not None:  # the row's own name ("Silicon-Based ...") is not a column asked for
@@ -465,7 +465,7 @@ class TableQA:
         s = self.s
         best: ReadQuestion | None = None
         acr_words = self._acronym_words(question)
-        qw = set(_norm_words(question)) | acr_words
+        qw = _with_alike(set(_norm_words(question))) | acr_words
         for t in self.tables:
             if is_acronym_table(t):
                 continue  # acronyms have their own reader
@@ -679,7 +679,8 @@ class TableQA:
 
         ``plural=False``: over rows a filter picks, "which province is Zhuzhou in" asks that column too.
         """
-        asked = {stem(w) for w in words(question) if not plural or (len(w) > 3 and w.endswith("s") and not w.endswith("ss"))}
+        asked = _with_alike({stem(w) for w in words(question)
+                             if not plural or (len(w) > 3 and w.endswith("s") and not w.endswith("ss"))})
         return next((c for c in rq.asked_cols if c in prof.cat_cols and prof.col_name_words[c] & asked), None)
 
     def _values_answer(self, t: Table, prof: TableProfile, col: str, rq: ReadQuestion) -> TableAnswer:
@@ -1032,6 +1033,11 @@ def _same_word(w: str, qwords: set[str], min_chars: int) -> bool:
     and "machinery"), the shorter at least ``min_chars`` long."""
     return w in qwords or any(min(len(w), len(q)) >= min_chars and (q.startswith(w) or w.startswith(q))
                               for q in qwords)
+
+
+def _with_alike(qw: set[str]) -> set[str]:
+    """The question's words and those meaning the same (SAME_MEANING: "buckets" asks the "Category" column)."""
+    return qw | {a for w in qw for a in alike(w)}
 
 
 def _known(w: str, known: set[str], s: AnswerSettings) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from rag.vocab import DEMONYMS
+from rag.vocab import DEMONYMS, SAME_MEANING
 
 # Abbreviations after which a period does not end a sentence (common in policy reports).
 _ABBREV = {
@@ -254,6 +254,15 @@ def tokens(text: str) -> list[str]:
 
 # a country's first word -> its demonym ("germany" -> "german"), stemmed as tokens() stems them
 _DEMONYM_OF: dict[str, str] = {c: tokens(d)[0] for d, cs in DEMONYMS.items() for name in cs for c in tokens(name)[:1]}
+
+
+_SAME: dict[str, frozenset[str]] = {t: frozenset(u for w in group for u in tokens(w)) - {t}
+                                    for group in SAME_MEANING for w in group for t in tokens(w)}
+
+
+def alike(tok: str) -> frozenset[str]:
+    """The tokens that mean what this one means (rag/vocab.py SAME_MEANING), itself excluded."""
+    return _SAME.get(tok, frozenset())
 
 
 def demonyms_of(toks: set[str]) -> set[str]:

@@ -1014,3 +1014,11 @@ def test_a_runner_up_that_says_the_questions_words_together_is_shown():
     # "project IP" stands together in the question: the sentence saying it is shown, not only those with
     # "project" and "IP" apart
     assert "project team" in d.text, d.text
+
+
+def test_a_word_meaning_a_columns_name_asks_that_column(fake_engine):
+    q = "Into which buckets are the Five-Year Plan's innovation center entries put?"
+    rq = fake_engine.tables.read(q)
+    # "buckets" means "categories" (SAME_MEANING): the Category column's values are asked for
+    assert rq.table.id == "table-1" and rq.asked_cols[:1] == ["Category"]
+    assert fake_engine.tables._value_col(q, rq.prof, rq) == "Category"

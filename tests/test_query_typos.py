@@ -141,3 +141,9 @@ def test_an_initialism_the_documents_write_out_reads_as_their_words():
     assert parse_query("how many KPIs did the dam meet?", lx).text == "How many key performance indicators did the dam meet?"
     assert "RWB" in parse_query("what does the RWB do?", lx).text  # the documents use it: it stays
     assert "AGR" in parse_query("what was the AGR?", lx).text  # two readings ("annual growth rate", "Alder ..."): none
+
+
+def test_a_number_sign_reads_as_the_number_of():
+    assert parse_query("# of dams with a lock?").text == "Number of dams with a lock?"
+    assert parse_query("no. of dams in the north").text.startswith("Number of dams")
+    assert "#" in parse_query("what is dam #4?").text

@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.answer import alike, asks_number, ends_with_colon
+from rag.answer import asks_number, ends_with_colon
 from rag.answerers.base import AnswerJob
 from rag.citations import strip_report_markers
 from rag.records import Chunk, ScoredChunk
 from rag.settings import AnswerSettings
-from rag.text import paragraph_spans, tokens
+from rag.text import alike, paragraph_spans, tokens
 from rag.units import SOURCE_LINE, sentence_key, unit_spans
 from rag.vocab import (
     CAUSE_MARKERS,
