@@ -32,6 +32,7 @@ from rag.things import PlaceNames, ThingNames
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
 from rag.vocab import (
     ANSWER_FRAME_WORDS,
+    BROADER_WORDS,
     CURRENCIES,
     EXCLUSION_PHRASE,
     FRAMING_WORDS,
@@ -65,6 +66,8 @@ _PHRASING = re.compile(NUMBER_OF + "|" + "|".join(  # "its target number for 202
                        r"important|strong|well)\b|\b(so far|to date|as of now|these days|nowadays|in total|besides|"
                        r"apart from|other than|rather than|in addition to|except|typically|usually|generally|"
                        r"normally|commonly|typical|usual|average)\b"
+                       # "set up their own centers": "own" stresses whose, it is no word the answer must hold
+                       r"|\b(?:my|our|your|his|her|its|their)\s+own\b"
                        # "over what years" asks for dates: the answer holds them, not the word "years"
                        r"|\b(?:around|roughly|approximately|about)\s+when\b"
                        r"|\b(?:(?:over|in|during|for|on|by|as of)\s+)?(?:what|which)\s+(?:years?|period|time\s*frame|timeframe|"
@@ -168,6 +171,8 @@ _ROLE = set(tokens(ROLE_WORDS))
 _SOURCE_LIST_SECTIONS = frozenset(tokens(SOURCE_LIST_SECTION_WORDS))
 _REFERENCE_FIELDS = frozenset(tokens(REFERENCE_FIELD_WORDS))
 _CAPITAL_RUN = re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:\s+(?:of|and|for|the|on)?\s*[A-Z][a-z]+)+")
+_NARROWER: dict[str, frozenset[str]] = {t: frozenset(tokens(narrow)) for broad, narrow in BROADER_WORDS.items()
+                                         for t in tokens(broad)}
 _DIGIT_WORDS = {str(i): w for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 _LONG_STEM: dict[str, str] = {short[0]: full[0] for short, full in ((tokens(a), tokens(b)) for a, b in SHORT_FORMS.items())
                                if short and full}
@@ -456,7 +461,7 @@ class GroundedAnswerer:
         """Words that meet ``tok``: its SAME_MEANING group, and for a word the report never uses, its neighbours
         (looked up by ``_weights``)."""
         near = self.neighbours.of(tok) if self.neighbours is not None else frozenset()
-        return alike(tok) | near
+        return alike(tok) | near | _NARROWER.get(tok, frozenset())
 
     def split_terms(self, question: str) -> tuple[set[str], set[str]]:
         """(entity terms, attribute terms): capitalised names and acronyms vs the rest of the question."""

@@ -338,6 +338,12 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
     frozenset({"decide", "decides", "decided", "determine", "determines", "determined"}),
     frozenset({"country", "countries", "nation", "nations"}),
 )
+# A general word a reader asks with, and the particular words a document writes for it ("which subnational
+# governments": "22 provinces ... and four municipality governments"). One way: a province is subnational, but a
+# question about provinces is not answered by a sentence about any subnational body.
+BROADER_WORDS: dict[str, str] = {
+    "subnational": "province provinces provincial municipal municipality municipalities region regions regional",
+}
 # "What is the pledge in US dollars?": the currency asked for (question pattern), and how a text writes an amount
 # in it. An amount in another currency does not answer ("300 billion CNY" for "in dollars").
 CURRENCIES: dict[str, tuple[str, str]] = {

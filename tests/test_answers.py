@@ -1022,3 +1022,16 @@ def test_a_word_meaning_a_columns_name_asks_that_column(fake_engine):
     # "buckets" means "categories" (SAME_MEANING): the Category column's values are asked for
     assert rq.table.id == "table-1" and rq.asked_cols[:1] == ["Category"]
     assert fake_engine.tables._value_col(q, rq.prof, rq) == "Category"
+
+
+def test_a_general_word_asked_meets_the_particular_words_written():
+    from rag.answer import GroundedAnswerer
+
+    g, ctx = _passages("To add to the state's dams, each of the 12 provinces and four municipality governments also "
+                       "built river dams.", "The provinces of the north have many lakes.")
+    q = "Besides the state, which subnational governments also built their own river dams?"
+    assert "own" not in GroundedAnswerer.content_tokens(q)  # "their own" stresses whose
+    u = _grounded(g, ctx[:1], q)
+    assert u is not None and "12 provinces" in u.text
+    # one way only: a question about provinces is not met by "subnational"
+    assert "subnational" not in g.like("provinc")
