@@ -394,6 +394,16 @@ class Lexicon:
             return None  # two words equally close and common: do not guess
         return best[0][2]
 
+    MIN_NAME_TYPO_LEN = 9
+
+    def mend_name(self, word: str) -> str | None:
+        """A long capitalised word one edit from a name the documents always capitalise ("Fraunhoffer"). Short
+        names are left as typed: "Hebei" is another province than "Hefei", not a typo of it."""
+        if len(word) < self.MIN_NAME_TYPO_LEN or not (word[:1].isupper() and word[1:].islower()):
+            return None
+        mended = self.mend(word.lower())
+        return mended if mended is not None and self.case.get(mended, mended)[:1].isupper() else None
+
     MIN_CLIPPED_LEN = 6
 
     def complete(self, low: str) -> str | None:
@@ -520,7 +530,8 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
             w = m.group(0)
             base, own = (w[:-2], w[-2:]) if w[-2:] in ("'s", "’s") else (w, "")  # "reprot's" is "report's"
             mended = lexicon.long_form(base.lower()) or (
-                (lexicon.complete(base.lower()) or lexicon.mend(base.lower())) if base.islower() else None)
+                (lexicon.complete(base.lower()) or lexicon.mend(base.lower())) if base.islower() else
+                lexicon.mend_name(base))
             if mended:
                 corrections.append((base, mended))
                 return mended + own

@@ -147,3 +147,13 @@ def test_a_number_sign_reads_as_the_number_of():
     assert parse_query("# of dams with a lock?").text == "Number of dams with a lock?"
     assert parse_query("no. of dams in the north").text.startswith("Number of dams")
     assert "#" in parse_query("what is dam #4?").text
+
+
+def test_a_long_capitalised_name_one_edit_off_is_mended():
+    texts = ["The Fraunhofer Society runs 76 institutes. Hefei hosts a center. The Fraunhofer groups meet. "
+             "We met Fraunhofer staff. Fraunhofer grew. In Hefei, Fraunhofer came to visit."]
+    lx = Lexicon(texts, [*ENGLISH, "runs", "institutes", "hosts", "groups", "meet", "many", "are", "there"])
+    q = parse_query("How many Fraunhoffer groups are there?", lx)
+    assert "Fraunhofer groups" in q.text and ("Fraunhoffer", "fraunhofer") in q.corrections
+    # a short name is another name, not a typo ("Hebei" is a province of its own)
+    assert "Hebei" in parse_query("How many centers are in Hebei?", lx).text
