@@ -439,6 +439,10 @@ class GroundedAnswerer:
         plain = strip_report_markers(text)
         people = counted in _PEOPLE_STEMS  # "how many people": "5,000 staff members" counts people too
         for m in _NUMBER.finditer(plain):
+            if plain[m.end():m.end() + 1] in (",", ";", ":", ")") or re.match(r"\s+or\s+more\b", plain[m.end():]):
+                # "In 2019, State Key Laboratories employed ...": the number ends its clause, it counts nothing; nor
+                # does "one or more State Key Laboratory designations" say how many there are
+                continue
             for word in re.findall(r"[A-Za-z][\w'-]*", plain[m.end():m.end() + 80])[:self.s.count_window]:
                 if tokens(word)[:1] in ([counted], *([t] for t in self.like(counted))) or (
                         people and word.lower() in PEOPLE_NOUNS):

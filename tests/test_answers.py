@@ -1035,3 +1035,10 @@ def test_a_general_word_asked_meets_the_particular_words_written():
     assert u is not None and "12 provinces" in u.text
     # one way only: a question about provinces is not met by "subnational"
     assert "subnational" not in g.like("provinc")
+
+
+def test_a_number_that_ends_its_clause_counts_nothing():
+    g, _ctx = _passages("x")
+    assert g._counts("By 2030, 40 dams will stand.", "dam")
+    assert not g._counts("In 2019, dams employed over 5,000 staff.", "dam")
+    assert not g._counts("Every river has one or more dams.", "dam")
