@@ -887,18 +887,26 @@ class GroundedAnswerer:
                    if not all(self.idf.df.get(t, 0) >= self.s.subject_name_share * self.idf.n for t in p)]
         labels = self.labels(question)
         terms = self.terms_asked(question, attr)
-        thing = self.things.asked(self.content_tokens(question), self.s.thing_min_share) \
-            if self.things is not None else None
+        # (with the acronyms it uses written out: "the battery MIC" is a "... Battery Manufacturing ... Center")
+        asked_toks = self.content_tokens(question) | (set(tokens(" ".join(self.expander.expansions(question))))
+                                                      if self.expander is not None else set())
+        thing = self.things.asked(asked_toks, self.s.thing_min_share) if self.things is not None else None
         places = self.places.asked(self.content_tokens(question)) if self.places is not None else frozenset()
         numbers -= {n for n, _p in labels}  # the label says how its number is written ("the third phase")
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
+            # a sentence naming the thing asked about ("the National Power Battery MIC") names its place too (the
+            # question's "Beijing battery MIC")
+            held = u.toks | u.borrowed
+            if thing is not None and self.things is not None and self.things.names(thing, u.toks, self.s.thing_named_share):
+                held = held | self.things.places.get(thing, frozenset())
+                toks = toks | held
             if {n for n in numbers - toks if _DIGIT_WORDS.get(n) not in toks}:
                 continue  # "9 months" is met by "nine months"
             if thing is not None and self.things is not None \
                     and self.things.speaks_of_another(thing, u.toks, self.s.thing_min_share, self.s.thing_named_share):
                 continue  # "the power battery center's shareholders" are not those of the Digital Design center
-            if self.places is not None and self.places.speaks_of_another(places, u.text, u.toks | u.borrowed):
+            if self.places is not None and self.places.speaks_of_another(places, u.text, held):
                 continue  # "EVs made in Shanghai" are not those "registered in China"
             if any(a not in toks or b not in toks for a, b in terms):
                 continue  # "registered capital" is not answered by a passage that names neither
@@ -915,12 +923,12 @@ class GroundedAnswerer:
                 continue  # "How many people work there?" is not answered by "30 percent of manufacturing"
             # every name asked about must be in the passage: "institutes in California" is not answered by
             # a passage that only names the University of California
-            if any(self.coverage(p, toks | u.borrowed) < self.s.min_phrase_coverage for p in phrases):
+            if any(self.coverage(p, toks | held) < self.s.min_phrase_coverage for p in phrases):
                 continue
             # the names must be in the sentence itself (or be the sources its passage quotes); the attribute
             # may be anywhere in its passage
             # (u.toks already holds the sentence's acronyms both ways: score_units)
-            e_ok = not ew or self.coverage(ew, u.toks | self.chunk_sources(u.chunk) | u.borrowed) >= self.s.min_entity_coverage
+            e_ok = not ew or self.coverage(ew, held | self.chunk_sources(u.chunk)) >= self.s.min_entity_coverage
             a_ok = not aw or self.coverage(aw, toks) >= self.s.min_attribute_coverage
             # an entry of the reference list is its authors, year and title: "who wrote <its title>" asks its fields
             a_ok = a_ok or (self._source_entry(u) and bool(attr & _REFERENCE_FIELDS))

@@ -289,6 +289,20 @@ class TableQA:
         return [r.raw_cells.get(c, "") for t in self.tables if not is_acronym_table(t) for c in t.columns
                 if set(tokens(c)) & _PLACE_STEMS for r in t.rows if r.raw_cells.get(c, "").strip()]
 
+    def row_places(self) -> dict[str, frozenset[str]]:
+        """Each named row's places (the words of its city, province and country cells), by its name as written."""
+        out: dict[str, frozenset[str]] = {}
+        for t in self.tables:
+            col = self.profiles[id(t)].name_col
+            places = [c for c in t.columns if set(tokens(c)) & _PLACE_STEMS]
+            if col is None or not places or is_acronym_table(t):
+                continue
+            for r in t.rows:
+                name = r.raw_cells.get(col, "").strip()
+                if name:
+                    out[name] = frozenset(tk for c in places for tk in tokens(r.raw_cells.get(c, "")))
+        return out
+
     def row_names(self, table: Table, rows: list[TableRow]) -> list[str]:
         """What the rows are called (their name column, else their key): the things a table answer is about."""
         prof = self.profiles.get(id(table))

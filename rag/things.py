@@ -23,6 +23,7 @@ class ThingNames:
         """``tables``: the row names of each table; a word in ``shared_share`` of a table's names or more is
         shared; tables of fewer than ``min_rows`` rows are left out (three countries are no list of things)."""
         self.own: dict[str, frozenset[str]] = {}
+        self.places: dict[str, frozenset[str]] = {}  # each name's places, when its table has them (set by the engine)
         for names in tables:
             names = [n for n in names if len(n.split()) >= 2]
             if len(names) < min_rows:
@@ -50,6 +51,11 @@ class ThingNames:
         (an operator "Alder Lake Dam Co." names the "National Institute of the Alder Lake Dam")."""
         return {n for n, own in self.own.items()
                 if len(own & toks) >= min(2, len(own)) and len(own & toks) / len(own) >= share}
+
+    def names(self, asked: str, toks: set[str], min_share: float) -> bool:
+        """Does a sentence name this thing (``min_share`` of its own words)?"""
+        own = self.own[asked]
+        return len(own & toks) / len(own) >= min_share
 
     def speaks_of_another(self, asked: str, toks: set[str], min_share: float, named_share: float) -> bool:
         """Does a sentence name another thing and not (mostly) the one asked about?"""

@@ -1042,3 +1042,17 @@ def test_a_number_that_ends_its_clause_counts_nothing():
     assert g._counts("By 2030, 40 dams will stand.", "dam")
     assert not g._counts("In 2019, dams employed over 5,000 staff.", "dam")
     assert not g._counts("Every river has one or more dams.", "dam")
+
+
+def test_a_sentence_naming_the_thing_asked_names_its_place():
+    from rag.things import ThingNames
+
+    dams = ["National Alder Lake Dam Center", "National Birch River Dam Center", "National Cedar Gorge Dam Center",
+            "National Deep Water Dam Center", "National Elm Valley Dam Center"]
+    g, ctx = _passages("Some data exists; the National Alder Lake Dam Center reportedly received 40 million USD.")
+    g.things = ThingNames([dams], 0.25, 5)
+    q = "How much money did the Riverton alder lake dam center receive?"
+    assert _grounded(g, ctx, q) is None  # "Riverton" is nowhere in the passage
+    g.things.places = {"National Alder Lake Dam Center": frozenset({"riverton"})}  # its row's city
+    u = _grounded(g, ctx, q)
+    assert u is not None and "40 million" in u.text
