@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -200,8 +201,10 @@ _NUMBER = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|ni
                      r"hundreds?|thousands?)\b", re.I)
 
 
-def _fitting(units: list[Unit], max_chars: int) -> list[Unit]:
-    """The units that fit ``max_chars`` (at least one), never ending on a lead-in whose list was cut off."""
+def _fitting(units: list[Unit], max_chars: int, keep: Iterable[Unit] = ()) -> list[Unit]:
+    """The units that fit ``max_chars`` (at least one), never ending on a lead-in whose list was cut off, unless it
+    is one of ``keep`` (a candidate answer: "... estimate state bank investments will exceed 10 billion CNY
+    annually:" says the figure asked for before its quotation)."""
     out: list[Unit] = []
     length = 0
     for u in units:
@@ -211,7 +214,8 @@ def _fitting(units: list[Unit], max_chars: int) -> list[Unit]:
             break
         out.append(u)
         length += n
-    while len(out) > 1 and ends_with_colon(out[-1].text):
+    kept = {id(u) for u in keep}
+    while len(out) > 1 and ends_with_colon(out[-1].text) and id(out[-1]) not in kept:
         out.pop()
     return out
 
@@ -750,7 +754,7 @@ class GroundedAnswerer:
         chosen.sort(key=lambda u: (u.chunk.id != best.chunk.id, u.rank, u.start))  # the lead's passage first
         units = _room_for_candidates(self._with_list_items(chosen, contexts), chosen,
                                      self.s.max_answer_chars if max_chars is None else max_chars)
-        drafted = self._compose(self._with_attribution(units, contexts), max_chars)
+        drafted = self._compose(self._with_attribution(units, contexts), max_chars, keep=chosen)
         if _ASKS_SOURCE.search(question):
             drafted = self._with_sources(drafted)
         drafted.contexts = reranked
@@ -979,8 +983,8 @@ class GroundedAnswerer:
             c.text.strip() == u.text.strip() for c in chosen
         )
 
-    def _compose(self, units: list[Unit], max_chars: int | None = None) -> Drafted:
-        units = _fitting(units, self.s.max_answer_chars if max_chars is None else max_chars)
+    def _compose(self, units: list[Unit], max_chars: int | None = None, keep: Iterable[Unit] = ()) -> Drafted:
+        units = _fitting(units, self.s.max_answer_chars if max_chars is None else max_chars, keep)
         citations: list[Citation] = []
         parts: list[Segment] = []
         raw_parts: list[str] = []

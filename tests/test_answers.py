@@ -1056,3 +1056,15 @@ def test_a_sentence_naming_the_thing_asked_names_its_place():
     g.things.places = {"National Alder Lake Dam Center": frozenset({"riverton"})}  # its row's city
     u = _grounded(g, ctx, q)
     assert u is not None and "40 million" in u.text
+
+
+def test_a_candidate_that_ends_in_a_colon_is_kept():
+    from rag.answer import _fitting, units_of
+    from rag.records import ScoredChunk
+
+    _g, ctx = _passages("Further, this sum leaves out the roads.",
+                        "Dam reports estimate the state will spend over 10 billion on dams each year:")
+    other, lead_in = units_of(ctx[0], 0)[0], units_of(ScoredChunk(ctx[1].chunk, 1.0), 1)[0]
+    # a lead-in whose quotation is cut is dropped, unless it is a candidate answer: it states the figure asked for
+    assert _fitting([other, lead_in], 900) == [other]
+    assert _fitting([other, lead_in], 900, keep=[lead_in]) == [other, lead_in]
