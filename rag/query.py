@@ -28,11 +28,13 @@ from typing import Literal
 from rag.text import STOPWORDS, fold, tokens
 from rag.vocab import (
     ANSWER_LENGTH,
+    CAPITAL_GOVERNMENTS,
     COMPOUND_SPLIT,
     ENGLISH_SUFFIXES,
     FIGURE_SHAPE,
     FILLER_ADVERBS,
     INTENT_CUES,
+    INTENT_VERBS,
     IRREGULAR_PLURALS,
     LIGHT_VERB_PHRASES,
     ORDINAL_WORDS,
@@ -74,6 +76,8 @@ _ACCORDING_TO = re.compile(r"(^|,?\s*)\b(?:according to|per|based on)\s+((?:(?:t
 _NAMED_REPORT = re.compile(r"\b(the|this|that)\s+((?:[\w.'-]+\s+){0,4}[\w.'-]+)\s+(" + "|".join(REPORT_NOUNS.split())
                            + r")\b", re.I)
 _INITIALISM = re.compile(r"\b[A-Z]{3,6}s?\b")
+_CAPITAL_GOVERNMENT = re.compile(r"\b(" + "|".join(CAPITAL_GOVERNMENTS) + r")(?=\s+(?:(?:really|also|originally|"
+                                 r"initially|first)\s+)?(?:" + "|".join(INTENT_VERBS.split()) + r")\b)", re.I)
 _AMERICA = re.compile(r"(?<!Bank of )(?<!North )(?<!South )(?<!Latin )(?<!Central )(?:\bthe\s+)?\bAmerica\b(?!n)", re.I)
 _SHORT_YEAR_RANGE = re.compile(r"\b((?:19|20)\d\d)[-–](\d\d)\b(?![-–\d])")
 _DIGIT_ORDINAL = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b", re.I)
@@ -547,6 +551,8 @@ def parse_query(question: str, lexicon: Lexicon | None = None) -> Query:
         text = lexicon.name_the_report(text).strip(" ,;:") or text
         # "America" is the country the documents call "the United States" (not "Latin America")
         text = _AMERICA.sub("the United States", text)
+        # "did Beijing aim to ...": the government, named as the documents name its country
+        text = _CAPITAL_GOVERNMENT.sub(lambda m: CAPITAL_GOVERNMENTS[m.group(1).lower()], text)
         # "the us", "germany vs us": the country, not the pronoun
         text = _US_COUNTRY.sub(lambda m: m.group(1) + "US", text)
         # a compound written with a hyphen the documents write as one word ("light-weight": "lightweight")

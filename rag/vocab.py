@@ -338,6 +338,13 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
     frozenset({"decide", "decides", "decided", "determine", "determines", "determined"}),
     frozenset({"country", "countries", "nation", "nations"}),
 )
+# A capital that wants, aims or plans stands for its government ("How many centers did Beijing aim to have?"): the
+# country the documents name. As a place ("MICs in Beijing") it stays the city.
+CAPITAL_GOVERNMENTS: dict[str, str] = {"beijing": "China", "washington": "the United States", "berlin": "Germany"}
+INTENT_VERBS = ("aim aims aimed want wants wanted plan plans planned intend intends intended hope hopes hoped seek "
+                "seeks sought expect expects expected target targets targeted push pushes pushed decide decides "
+                "decided")
+
 # A general word a reader asks with, and the particular words a document writes for it ("which subnational
 # governments": "22 provinces ... and four municipality governments"). One way: a province is subnational, but a
 # question about provinces is not answered by a sentence about any subnational body.

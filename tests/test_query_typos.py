@@ -157,3 +157,10 @@ def test_a_long_capitalised_name_one_edit_off_is_mended():
     assert "Fraunhofer groups" in q.text and ("Fraunhoffer", "fraunhofer") in q.corrections
     # a short name is another name, not a typo ("Hebei" is a province of its own)
     assert "Hebei" in parse_query("How many centers are in Hebei?", lx).text
+
+
+def test_a_capital_that_aims_or_wants_is_its_government():
+    assert "did China aim" in parse_query("How many dams did Beijing aim to build by 2030?", lex()).text
+    assert "did China want" in parse_query("what share of power did beijing want from dams", lex()).text
+    # as a place it stays the city
+    assert "in Beijing" in parse_query("How many dams are in Beijing?", lex()).text
