@@ -164,3 +164,11 @@ def test_a_capital_that_aims_or_wants_is_its_government():
     assert "did China want" in parse_query("what share of power did beijing want from dams", lex()).text
     # as a place it stays the city
     assert "in Beijing" in parse_query("How many dams are in Beijing?", lex()).text
+
+
+def test_what_the_report_is_based_on_asks_about_the_report():
+    from rag.query import classify
+
+    assert classify("What was the report's information based on?") == "whole_report"
+    assert classify("did the authors visit any dams?") == "whole_report"
+    assert classify("Which dams is the city plan based on?") == "lookup"
