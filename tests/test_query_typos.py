@@ -170,5 +170,5 @@ def test_what_the_report_is_based_on_asks_about_the_report():
     from rag.query import classify
 
     assert classify("What was the report's information based on?") == "whole_report"
-    assert classify("did the authors visit any dams?") == "whole_report"
+    assert classify("Where did the authors travel to?") == "whole_report"
     assert classify("Which dams is the city plan based on?") == "lookup"
