@@ -42,8 +42,10 @@ from rag.vocab import (
     NAME_ABBREVIATIONS,
     NOT_ASKED_VERBS,
     ORDINAL_WORDS,
+    ORGANISATION_WORDS,
     PEOPLE_NOUNS,
     PEOPLE_WORDS,
+    PERSON_ROLES,
     QUESTION_WORDS,
     REFERENCE_FIELD_WORDS,
     ROLE_WORDS,
@@ -286,6 +288,8 @@ class AnswerKind:
     given: frozenset[str]
     count: bool = False  # "how many X", "the number of X": a count, which a year ("released in 2015") is not
     currency: str | None = None  # "... in US dollars": the amount must be written in it (rag/vocab.py CURRENCIES)
+    # "who is the director of X": a person, named by capitalised words the question does not use (its words)
+    person: frozenset[str] | None = None
 
     @classmethod
     def of(cls, question: str) -> AnswerKind:
@@ -297,7 +301,8 @@ class AnswerKind:
                               and _MONEY_Q.search(question)),
                    given=frozenset(m.group(0) for m in re.finditer(r"\d[\d,.]*\d|\d", bare)),
                    count=counted_stem(question) is not None,
-                   currency=next((c for c, (asked, _w) in CURRENCIES.items() if re.search(asked, question, re.I)), None))
+                   currency=next((c for c, (asked, _w) in CURRENCIES.items() if re.search(asked, question, re.I)), None),
+                   person=frozenset(tokens(question)) if _PERSON_Q.search(question) else None)
 
     def held_by(self, text: str) -> bool:
         """"When ...?" is not answered by "four other MICs", nor "What does it cost ...?" by a sentence without
@@ -306,9 +311,38 @@ class AnswerKind:
             return False
         if self.currency and not re.search(CURRENCIES[self.currency][1], text, re.I):
             return False
+        if self.person is not None and not _names_someone(text, self.person):
+            return False
         if self.count and not self.date:
             text = _YEAR_NUMBER.sub(" ", text)
         return not self.number or has_number(_without(text, set(self.given)), money=self.money)
+
+
+_ROLE_WORDS = PERSON_ROLES.split()
+_PERSON_Q = re.compile(r"\bwho\s+(?:is|was|are|were)\s+(?:the\s+)?(?:[\w'’]+\s+){0,2}?(?:" + "|".join(_ROLE_WORDS)
+                       + r")s?\b|\bname\s+of\s+(?:the\s+)?(?:[\w'’]+\s+){0,3}?(?:" + "|".join(_ROLE_WORDS) + r")s?\b", re.I)
+_NAME_RUN = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)*(?:\s+(?:[A-Z]\.\s*)*[A-Z][a-z]+(?:-[A-Z][a-z]+)*)+")
+_ORGANISATION = frozenset(tokens(ORGANISATION_WORDS))
+_ROLE_STEMS = frozenset(tokens(PERSON_ROLES)) | frozenset(tokens("vice deputy acting under executive"))
+
+
+def _names_someone(text: str, asked: frozenset[str]) -> bool:
+    """Does the text name someone: two capitalised words or more (initials between) that are no word of the
+    question, no role ("Vice Minister") and no place ("In Beijing")? "Howard Lutnick, Secretary" does; "The Vice
+    Minister of MIIT is also the director" does not."""
+    for m in _NAME_RUN.finditer(text):
+        if set(tokens(m.group(0))) & _ORGANISATION:
+            continue  # a body's name ("... Research Institute", "Accelink Technologies")
+        run = 0  # capitalised words in a row that are none of those
+        for w in re.findall(r"[A-Za-z]+", m.group(0)):
+            if len(w) == 1:
+                continue  # an initial ("Karen M. Sutter")
+            toks = tokens(w)
+            new = bool(toks) and not any(t in asked or t in _ROLE_STEMS for t in toks)
+            run = run + 1 if new else 0
+            if run >= 2:
+                return True
+    return False
 
 
 @dataclass

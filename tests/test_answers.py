@@ -1068,3 +1068,16 @@ def test_a_candidate_that_ends_in_a_colon_is_kept():
     # a lead-in whose quotation is cut is dropped, unless it is a candidate answer: it states the figure asked for
     assert _fitting([other, lead_in], 900) == [other]
     assert _fitting([other, lead_in], 900, keep=[lead_in]) == [other, lead_in]
+
+
+def test_a_question_for_a_person_needs_a_name_it_does_not_give():
+    from rag.answer import AnswerKind
+
+    k = AnswerKind.of("What is the name of the dam office's vice minister?")
+    assert k.person is not None
+    assert not k.held_by("The Vice Minister of the Dam Office is also the director of the river board.")
+    assert k.held_by("The river board is led by Karen M. Sutter, Vice Minister.")
+    # a body's name is no person's
+    assert not AnswerKind.of("who is the director of the dam center").held_by(
+        "Run by the Riverland Non-Ferrous Metal Research Institute Co., Ltd., the center opened.")
+    assert AnswerKind.of("who runs the dam center").person is None  # a body may run it
