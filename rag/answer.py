@@ -290,6 +290,7 @@ class AnswerKind:
     currency: str | None = None  # "... in US dollars": the amount must be written in it (rag/vocab.py CURRENCIES)
     # "who is the director of X": a person, named by capitalised words the question does not use (its words)
     person: frozenset[str] | None = None
+    share: bool = False  # "what percentage / share of ...": a share (a percent or a fraction), not any figure
 
     @classmethod
     def of(cls, question: str) -> AnswerKind:
@@ -302,7 +303,8 @@ class AnswerKind:
                    given=frozenset(m.group(0) for m in re.finditer(r"\d[\d,.]*\d|\d", bare)),
                    count=counted_stem(question) is not None,
                    currency=next((c for c, (asked, _w) in CURRENCIES.items() if re.search(asked, question, re.I)), None),
-                   person=frozenset(tokens(question)) if _PERSON_Q.search(question) else None)
+                   person=frozenset(tokens(question)) if _PERSON_Q.search(question) else None,
+                   share=bool(_SHARE_Q.search(question)))
 
     def held_by(self, text: str) -> bool:
         """"When ...?" is not answered by "four other MICs", nor "What does it cost ...?" by a sentence without
@@ -313,11 +315,17 @@ class AnswerKind:
             return False
         if self.person is not None and not _names_someone(text, self.person):
             return False
+        if self.share and not _SHARE.search(_without(strip_report_markers(text), set(self.given))):
+            return False
         if self.count and not self.date:
             text = _YEAR_NUMBER.sub(" ", text)
         return not self.number or has_number(_without(text, set(self.given)), money=self.money)
 
 
+_SHARE_Q = re.compile(r"\bwhat\s+(?:percent|percentage|share|fraction|proportion|portion)\b|"
+                      r"\bhow\s+(?:large|big|much)\s+(?:a\s+|of\s+a\s+)?(?:share|fraction|proportion|portion)\b", re.I)
+_SHARE = re.compile(r"\d\s*%|\bper\s?cent|\bhalf\b|\bthirds?\b|\bquarters?\b|\bfifths?\b|\btenths?\b|\bmajority\b",
+                    re.I)
 _ROLE_WORDS = PERSON_ROLES.split()
 _PERSON_Q = re.compile(r"\bwho\s+(?:is|was|are|were)\s+(?:the\s+)?(?:[\w'’]+\s+){0,2}?(?:" + "|".join(_ROLE_WORDS)
                        + r")s?\b|\bname\s+of\s+(?:the\s+)?(?:[\w'’]+\s+){0,3}?(?:" + "|".join(_ROLE_WORDS) + r")s?\b", re.I)

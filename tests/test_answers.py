@@ -1081,3 +1081,13 @@ def test_a_question_for_a_person_needs_a_name_it_does_not_give():
     assert not AnswerKind.of("who is the director of the dam center").held_by(
         "Run by the Riverland Non-Ferrous Metal Research Institute Co., Ltd., the center opened.")
     assert AnswerKind.of("who runs the dam center").person is None  # a body may run it
+
+
+def test_a_question_for_a_share_needs_a_share():
+    from rag.answer import AnswerKind
+
+    k = AnswerKind.of("What percentage of dam funding comes from the provinces?")
+    assert k.share
+    assert not k.held_by("The provinces fund dams through loans over 2016-2020.")
+    assert k.held_by("The provinces give 40 % of dam funding.") and k.held_by("About half comes from the provinces.")
+    assert not AnswerKind.of("How much do the provinces fund?").share
