@@ -88,7 +88,8 @@ _NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|te
                           r"dozens|half|quarter|third|decade|decades)\b", re.I)
 _MONEY = re.compile(r"[$€£¥]|\b(?:usd|cny|eur|rmb|dollars?|yuan|euros?|million|billion|trillion)\b", re.I)
 _HOW_MUCH = re.compile(r"\bhow\s+much\b", re.I)  # "how much funding ..." asks an amount, not "four other MICs"
-_MONEY_Q = re.compile(r"\b(?:cost|costs|price|fee|fees|budget|revenue|salary|spend|spent|funding|money)\b", re.I)
+_MONEY_Q = re.compile(r"\b(?:cost|costs|price|fee|fees|budget|revenue|salary|spend|spent|funding|money|pay|pays|paid)\b",
+                      re.I)
 # "... are determined by China's Ministry ...": a passive with its agent says who does it, in other words
 _PASSIVE_AGENT = re.compile(r"\b(?:is|are|was|were)\s+(?:\w+\s+)?\w+(?:ed|en)\s+by\s+(?:the\s+)?[A-Z]")
 # an ordinal that picks one thing ("the second MIC"), not one that opens a span ("its first five years")

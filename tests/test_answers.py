@@ -663,6 +663,8 @@ def test_how_much_funding_asks_an_amount_of_money():
     assert kind.money and not kind.held_by("It is home to four other MICs.")
     assert kind.held_by("It received 30 million CNY.")
     assert not AnswerKind.of("How much of the output is exported?").money
+    # what a member pays is money, which a year ("initiated in 2015") is not
+    assert not AnswerKind.of("How much does a firm have to pay to join a dam board?").held_by("It began in 2015.")
 
 
 def test_which_kind_of_thing_is_asked_must_be_one_the_table_holds(fake_engine):
