@@ -285,11 +285,13 @@ ROLE_WORDS = "head heads direct directs director chair chairs chairman chairwoma
 # "Who is the director of X?", "the name of the vice minister": a person is asked for, by one of these roles. The
 # answer must name someone the question does not (rag/answer.py AnswerKind.person).
 PERSON_ROLES = "director head boss ceo chairman chairwoman chairperson chair president minister secretary leader chief manager"
-# Words of the names of bodies, not of people ("Beijing Non-Ferrous Metal Research Institute", "Accelink Technologies").
+# Words of the names of bodies and places, not of people ("Beijing Non-Ferrous Metal Research Institute", "Accelink
+# Technologies", "Haidian District").
 ORGANISATION_WORDS = ("national manufacturing innovation center centre institute university research laboratory academy "
                       "society ministry department office bureau council company co ltd inc group technology science "
                       "engineering industry industrial development bank corporation association program programme plan "
-                      "project network foundation agency administration commission committee school college")
+                      "project network foundation agency administration commission committee school college "
+                      "district province city county region zone park area street road")
 # Common English abbreviations in names: "Co., Ltd." is a company.
 NAME_ABBREVIATIONS: dict[str, str] = {"co": "company", "ltd": "limited", "corp": "corporation", "inc": "incorporated",
                                       "univ": "university", "govt": "government", "intl": "international",

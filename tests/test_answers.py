@@ -1083,6 +1083,8 @@ def test_a_question_for_a_person_needs_a_name_it_does_not_give():
     assert not AnswerKind.of("who is the director of the dam center").held_by(
         "Run by the Riverland Non-Ferrous Metal Research Institute Co., Ltd., the center opened.")
     assert AnswerKind.of("who runs the dam center").person is None  # a body may run it
+    # nor is a place's ("the high-tech Haidian District")
+    assert not AnswerKind.of("who is the head of the dam center").held_by("It stands in the Alder Creek District.")
 
 
 def test_a_question_for_a_share_needs_a_share():
