@@ -146,6 +146,16 @@ def _initials(text: str) -> set[str]:
     return got
 
 
+def _parent_item(text: str, at: int) -> str | None:
+    """The first line of the list item that the indented item at ``at`` stands under (None: not a sub-item)."""
+    line_start = text.rfind("\n", 0, at) + 1
+    if not re.match(r"[ \t]+[-•]\s", text[line_start:at + 3]):
+        return None
+    for m in reversed(list(re.finditer(r"(?m)^[-•]\s[^\n]*", text[:line_start]))):
+        return m.group(0)
+    return None
+
+
 def _pairs_in(text: str, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """The pairs of words that stand next to each other in the text (as tokens)."""
     if not pairs:
@@ -706,6 +716,12 @@ class GroundedAnswerer:
                     u.borrowed = self._antecedent_toks(u, prev) - u.toks
                 if lead is not None:
                     u.borrowed |= lead.toks - u.toks  # a quotation is what its lead-in says it is, and whose
+                parent = _parent_item(u.chunk.text, u.start) if sc.chunk.kind == "prose" else None
+                if parent:
+                    # a sub-item ("  - A pilot plant ... 890 million CNY") is about its item ("- In Beijing, the
+                    # National Power Battery ... Center ...")
+                    written = self.expander.acronyms_written(parent) if self.expander is not None else []
+                    u.borrowed |= set(tokens(" ".join([parent, *written]))) - u.toks
                 if sc.chunk.kind == "prose" and self._source_entry(u):
                     # an entry of "C.1. Congressional Research Service" is the CRS's: its heading names the publisher
                     u.borrowed |= self._publisher(sc.chunk) - u.toks

@@ -1095,3 +1095,16 @@ def test_a_question_for_a_share_needs_a_share():
     assert not k.held_by("The provinces fund dams through loans over 2016-2020.")
     assert k.held_by("The provinces give 40 % of dam funding.") and k.held_by("About half comes from the provinces.")
     assert not AnswerKind.of("How much do the provinces fund?").share
+
+
+def test_a_sub_item_is_about_its_item():
+    from rag.answer import _parent_item
+
+    text = ("- In Riverton, the Alder Dam Center focuses on locks.\n - Run by Alder Works.\n"
+            " - A pilot lock cost 90 million CNY.\n- In Lakeford, the Birch Dam Center focuses on fish.")
+    assert _parent_item(text, text.index("- A pilot")) == "- In Riverton, the Alder Dam Center focuses on locks."
+    assert _parent_item(text, text.index("- In Lakeford")) is None  # an item of its own
+    g, ctx = _passages(text)
+    scored = g.score_units("How much did the Alder Dam Center's pilot lock cost?", ctx)
+    pilot = next(u for _s, _c, u in scored if "pilot" in u.text)
+    assert {"alder", "riverton"} <= pilot.borrowed
