@@ -1080,7 +1080,7 @@ def test_a_question_for_a_person_needs_a_name_it_does_not_give():
     assert not k.held_by("The Vice Minister of the Dam Office is also the director of the river board.")
     assert k.held_by("The river board is led by Karen M. Sutter, Vice Minister.")
     # a body's name is no person's
-    assert not AnswerKind.of("who is the director of the dam center").held_by(
+    assert not AnswerKind.of("who is the dam center's director").held_by(
         "Run by the Riverland Non-Ferrous Metal Research Institute Co., Ltd., the center opened.")
     assert AnswerKind.of("who runs the dam center").person is None  # a body may run it
     # nor is a place's ("the high-tech Haidian District")
