@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -146,6 +147,7 @@ def _initials(text: str) -> set[str]:
     return got
 
 
+@lru_cache(maxsize=16384)
 def _parent_item(text: str, at: int) -> str | None:
     """The first line of the list item that the indented item at ``at`` stands under (None: not a sub-item)."""
     line_start = text.rfind("\n", 0, at) + 1
@@ -158,10 +160,15 @@ def _parent_item(text: str, at: int) -> str | None:
 
 def _pairs_in(text: str, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """The pairs of words that stand next to each other in the text (as tokens)."""
-    if not pairs:
-        return set()
+    return pairs & _adjacent(text) if pairs else set()
+
+
+@lru_cache(maxsize=16384)
+def _adjacent(text: str) -> frozenset[tuple[str, str]]:
+    """The text's pairs of adjacent tokens (read once per sentence: the report's sentences come back question after
+    question, and stemming them each time cost a quarter of a warm answer)."""
     t = tokens(text)
-    return pairs & set(zip(t, t[1:], strict=False))
+    return frozenset(zip(t, t[1:], strict=False))
 
 
 def _opens_paragraph(u: Unit) -> bool:
@@ -464,6 +471,7 @@ class GroundedAnswerer:
         self._chunks = chunks
         self.things: ThingNames | None = None  # the things the tables name (set by the engine)
         self.places: PlaceNames | None = None  # ... and their places
+        self.item_words: dict[tuple[str, int], frozenset[str]] = {}  # _item_words, by sentence
         self._terms: set[tuple[str, str]] | None = None  # the documents' two-word terms, read on first use
 
     def terms_asked(self, question: str, attr: set[str]) -> list[tuple[str, str]]:
@@ -622,6 +630,17 @@ class GroundedAnswerer:
             return None
         return same[0] if after else same[-1]
 
+    def _item_words(self, u: Unit) -> frozenset[str]:
+        """The words (acronyms written out) of the list item a sub-item stands under; none for any other sentence.
+        Read once per sentence."""
+        key = (u.chunk.id, u.start)
+        got = self.item_words.get(key)
+        if got is None:
+            parent = _parent_item(u.chunk.text, u.start)
+            written = self.expander.acronyms_written(parent) if parent and self.expander is not None else []
+            got = self.item_words[key] = frozenset(tokens(" ".join([parent, *written]))) if parent else frozenset()
+        return got
+
     def _continues(self, chunk: Chunk) -> bool:
         """Does this passage begin inside the paragraph its previous passage ends in? The chunker splits a long
         paragraph between sentences (one space between the passages) and paragraphs at blank lines."""
@@ -716,12 +735,10 @@ class GroundedAnswerer:
                     u.borrowed = self._antecedent_toks(u, prev) - u.toks
                 if lead is not None:
                     u.borrowed |= lead.toks - u.toks  # a quotation is what its lead-in says it is, and whose
-                parent = _parent_item(u.chunk.text, u.start) if sc.chunk.kind == "prose" else None
-                if parent:
+                if sc.chunk.kind == "prose":
                     # a sub-item ("  - A pilot plant ... 890 million CNY") is about its item ("- In Beijing, the
                     # National Power Battery ... Center ...")
-                    written = self.expander.acronyms_written(parent) if self.expander is not None else []
-                    u.borrowed |= set(tokens(" ".join([parent, *written]))) - u.toks
+                    u.borrowed |= self._item_words(u) - u.toks
                 if sc.chunk.kind == "prose" and self._source_entry(u):
                     # an entry of "C.1. Congressional Research Service" is the CRS's: its heading names the publisher
                     u.borrowed |= self._publisher(sc.chunk) - u.toks

@@ -27,7 +27,7 @@ from functools import lru_cache
 from rag.query import counted_stem
 from rag.records import Acronym, Chunk, Table, TableRow
 from rag.settings import AnswerSettings
-from rag.text import STOPWORDS, alike, demonyms_of, fold, stem, tokens, words
+from rag.text import DEMONYM_STEMS, STOPWORDS, alike, demonyms_of, fold, stem, tokens, words
 from rag.vocab import (
     COUNT_COLUMN,
     NUMBER_WORDS,
@@ -354,7 +354,8 @@ class TableQA:
             if hit:
                 return [(1.0, hit[0])]
         q_acronyms = {w.lower() for w in re.findall(r"\b[A-Z]{2,4}\b", q)}
-        q_toks = set(tokens(q))
+        # (only a question with a demonym reads the cells for one: this runs for every row of every table)
+        q_demonyms = set(_norm_words(q)) & DEMONYM_STEMS
         by_demonym: set[int] = set()
         out: list[tuple[float, TableRow]] = []
         for r in t.rows:
@@ -369,7 +370,7 @@ class TableQA:
                 if re.search(rf"(?<![\w]){re.escape(fold(v))}(?![\w])", qfold) or self._same_acronym(v, q):
                     score = max(score, 1.0)
                     continue
-                if len(vt := tokens(v)) == 1 and demonyms_of(set(vt)) & q_toks:
+                if q_demonyms and len(vt := _norm_words(v)) == 1 and demonyms_of(set(vt)) & q_demonyms:
                     by_demonym.add(r.index)  # "the US, Chinese and German programs" (see below)
                     continue
                 if q_acronyms and q_acronyms & _distinct_initialisms(v, self.s.table_initialism_sizes):

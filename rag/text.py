@@ -265,6 +265,9 @@ def alike(tok: str) -> frozenset[str]:
     return _SAME.get(tok, frozenset())
 
 
+DEMONYM_STEMS: frozenset[str] = frozenset(_DEMONYM_OF.values())
+
+
 def demonyms_of(toks: set[str]) -> set[str]:
     """The demonyms of the countries these words name ("germany" -> "german")."""
     return {d for t in toks if (d := _DEMONYM_OF.get(t)) is not None}
