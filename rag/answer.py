@@ -42,6 +42,7 @@ from rag.vocab import (
     LIGHT_VERB_PHRASES,
     NAME_ABBREVIATIONS,
     NOT_ASKED_VERBS,
+    NUMBER_MODIFIERS,
     ORDINAL_WORDS,
     ORGANISATION_WORDS,
     PEOPLE_NOUNS,
@@ -49,6 +50,7 @@ from rag.vocab import (
     PERSON_ROLES,
     QUESTION_WORDS,
     REFERENCE_FIELD_WORDS,
+    ROLE_QUALIFIERS,
     ROLE_WORDS,
     SHORT_FORMS,
     SOURCE_LIST_SECTION_WORDS,
@@ -62,11 +64,10 @@ _NUMERIC_Q = re.compile(r"^\W*when\b|(?:,|\band)\s+when\b|(?<!\ba\s)\bnumber\s+o
                         r"what proportion|what fraction|what year|which year|how large|how big|how long|how old|what number|what amount|"
                         r"what is the value|what was the value|what rate|by how much|growth rate|"
                         r"(?:largest|greatest|highest|smallest|lowest|biggest)\s+(?:number|share|amount)\s+of|"
-                        r"(?:target|targeted|total|planned|expected|intended|projected|goal)\s+numbers?)\b", re.I)
+                        r"(?:" + "|".join(NUMBER_MODIFIERS) + r")\s+numbers?)\b", re.I)
 _HAS_NUM = re.compile(r"\d")
 _PHRASING = re.compile(NUMBER_OF + "|" + "|".join(  # "its target number for 2025": a figure, not the word "number"
-    rf"(?<=\b{w}\s)numbers?\b" for w in ("target", "targeted", "total", "planned", "expected", "intended", "projected",
-                                         "goal")) + r"|\bhow\s+(fast|big|large|much|many|long|often|quickly|far|high|old|significant|"
+    rf"(?<=\b{w}\s)numbers?\b" for w in NUMBER_MODIFIERS) + r"|\bhow\s+(fast|big|large|much|many|long|often|quickly|far|high|old|significant|"
                        r"important|strong|well)\b|\b(so far|to date|as of now|these days|nowadays|in total|besides|"
                        r"apart from|other than|rather than|in addition to|except|typically|usually|generally|"
                        r"normally|commonly|typical|usual|average)\b"
@@ -147,7 +148,6 @@ def _initials(text: str) -> set[str]:
     return got
 
 
-@lru_cache(maxsize=16384)
 def _parent_item(text: str, at: int) -> str | None:
     """The first line of the list item that the indented item at ``at`` stands under (None: not a sub-item)."""
     line_start = text.rfind("\n", 0, at) + 1
@@ -349,7 +349,7 @@ _PERSON_Q = re.compile(r"\bwho\s+(?:is|was|are|were)\s+(?:the\s+)?(?:[\w'’]+\s
                        + r")s?\b|\bname\s+of\s+(?:the\s+)?(?:[\w'’]+\s+){0,3}?(?:" + "|".join(_ROLE_WORDS) + r")s?\b", re.I)
 _NAME_RUN = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)*(?:\s+(?:[A-Z]\.\s*)*[A-Z][a-z]+(?:-[A-Z][a-z]+)*)+")
 _ORGANISATION = frozenset(tokens(ORGANISATION_WORDS))
-_ROLE_STEMS = frozenset(tokens(PERSON_ROLES)) | frozenset(tokens("vice deputy acting under executive"))
+_ROLE_STEMS = frozenset(tokens(PERSON_ROLES)) | frozenset(tokens(ROLE_QUALIFIERS))
 
 
 def _names_someone(text: str, asked: frozenset[str]) -> bool:
@@ -968,10 +968,11 @@ class GroundedAnswerer:
         labels = self.labels(question)
         terms = self.terms_asked(question, attr)
         # (with the acronyms it uses written out: "the battery MIC" is a "... Battery Manufacturing ... Center")
-        asked_toks = self.content_tokens(question) | (set(tokens(" ".join(self.expander.expansions(question))))
-                                                      if self.expander is not None else set())
+        content = self.content_tokens(question)
+        asked_toks = content | (set(tokens(" ".join(self.expander.expansions(question))))
+                                if self.expander is not None else set())
         thing = self.things.asked(asked_toks, self.s.thing_min_share) if self.things is not None else None
-        places = self.places.asked(self.content_tokens(question)) if self.places is not None else frozenset()
+        places = self.places.asked(content) if self.places is not None else frozenset()
         numbers -= {n for n, _p in labels}  # the label says how its number is written ("the third phase")
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())

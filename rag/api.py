@@ -118,8 +118,7 @@ class Engine:
                                                                      self.answer_settings))
         self.retriever.sentence_weights = self.answerer._weights
         self.answerer.things = ThingNames(self.tables.row_labels(), self.answer_settings.thing_shared_share,
-                                          self.answer_settings.thing_min_rows)
-        self.answerer.things.places = self.tables.row_places()
+                                          self.answer_settings.thing_min_rows, self.tables.row_places())
         self.answerer.places = PlaceNames(self.tables.place_values())
         from rag.answerers import REGISTRY
 

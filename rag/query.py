@@ -37,6 +37,7 @@ from rag.vocab import (
     INTENT_VERBS,
     IRREGULAR_PLURALS,
     LIGHT_VERB_PHRASES,
+    NUMBER_MODIFIERS,
     ORDINAL_WORDS,
     PERIOD_END_MONTH,
     PERIOD_PHRASE,
@@ -85,7 +86,7 @@ _GLUED_UNIT = re.compile(r"\b(\d+(?:[.,]\d+)?)(?!st\b|nd\b|rd\b|th\b|s\b)([A-Za-
 # "number of" opening a terse question ("wuhan: number of universities") asks "how many"
 # ("the target number of X": the "target" stays a word of the question, only "number of" is its phrasing)
 NUMBER_OF = (r"(?:^\W*(?:what\s+is\s+|what's\s+)?|[:,–-]\s*|\bthe\s+|" + "|".join(
-    rf"(?<=\b{w}\s)" for w in ("target", "targeted", "total", "planned", "expected", "intended", "projected", "goal"))
+    rf"(?<=\b{w}\s)" for w in NUMBER_MODIFIERS)
     + r")(?:the\s+|total\s+)*number\s+of\b")
 # "how many X", and "number of X" as terse questions write it ("wuhan: number of universities"), not "a number of X"
 _HOW_MANY_WORDS = r"(?:\bhow\s+many|" + NUMBER_OF + ")"

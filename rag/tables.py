@@ -286,15 +286,15 @@ class TableQA:
 
     def place_values(self) -> list[str]:
         """The cells of every column of places ("City", "Province", "Country")."""
-        return [r.raw_cells.get(c, "") for t in self.tables if not is_acronym_table(t) for c in t.columns
-                if set(tokens(c)) & _PLACE_STEMS for r in t.rows if r.raw_cells.get(c, "").strip()]
+        return [r.raw_cells.get(c, "") for t in self.tables if not is_acronym_table(t) for c in _place_columns(t)
+                for r in t.rows if r.raw_cells.get(c, "").strip()]
 
     def row_places(self) -> dict[str, frozenset[str]]:
         """Each named row's places (the words of its city, province and country cells), by its name as written."""
         out: dict[str, frozenset[str]] = {}
         for t in self.tables:
             col = self.profiles[id(t)].name_col
-            places = [c for c in t.columns if set(tokens(c)) & _PLACE_STEMS]
+            places = _place_columns(t)
             if col is None or not places or is_acronym_table(t):
                 continue
             for r in t.rows:
@@ -1048,6 +1048,11 @@ def _same_word(w: str, qwords: set[str], min_chars: int) -> bool:
     and "machinery"), the shorter at least ``min_chars`` long."""
     return w in qwords or any(min(len(w), len(q)) >= min_chars and (q.startswith(w) or w.startswith(q))
                               for q in qwords)
+
+
+def _place_columns(t: Table) -> list[str]:
+    """A table's columns of places ("City", "Province", "Country")."""
+    return [c for c in t.columns if set(tokens(c)) & _PLACE_STEMS]
 
 
 def _with_alike(qw: set[str]) -> set[str]:

@@ -19,11 +19,13 @@ from rag.text import tokens
 class ThingNames:
     """Row names of the documents' tables, each with the words that set it apart from its table's other rows."""
 
-    def __init__(self, tables: Iterable[list[str]], shared_share: float, min_rows: int) -> None:
+    def __init__(self, tables: Iterable[list[str]], shared_share: float, min_rows: int,
+                 places: dict[str, frozenset[str]] | None = None) -> None:
         """``tables``: the row names of each table; a word in ``shared_share`` of a table's names or more is
-        shared; tables of fewer than ``min_rows`` rows are left out (three countries are no list of things)."""
+        shared; tables of fewer than ``min_rows`` rows are left out (three countries are no list of things).
+        ``places``: each name's places (the words of its row's city, province and country cells)."""
         self.own: dict[str, frozenset[str]] = {}
-        self.places: dict[str, frozenset[str]] = {}  # each name's places, when its table has them (set by the engine)
+        self.places: dict[str, frozenset[str]] = dict(places or {})
         for names in tables:
             names = [n for n in names if len(n.split()) >= 2]
             if len(names) < min_rows:
@@ -59,8 +61,7 @@ class ThingNames:
 
     def speaks_of_another(self, asked: str, toks: set[str], min_share: float, named_share: float) -> bool:
         """Does a sentence name another thing and not (mostly) the one asked about?"""
-        own = self.own[asked]
-        return bool(self.named(toks, named_share) - {asked}) and len(own & toks) / len(own) < min_share
+        return bool(self.named(toks, named_share) - {asked}) and not self.names(asked, toks, min_share)
 
 
 class PlaceNames:

@@ -349,6 +349,13 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
     frozenset({"decide", "decides", "decided", "determine", "determines", "determined"}),
     frozenset({"country", "countries", "nation", "nations"}),
 )
+# Words before "number" that make it the figure asked for ("the target number of centers", "its total number"):
+# read by rag/query.py NUMBER_OF and rag/answer.py (a figure is asked; the word "number" need not be in the answer).
+NUMBER_MODIFIERS: tuple[str, ...] = ("target", "targeted", "total", "planned", "expected", "intended", "projected",
+                                     "goal")
+# Words that qualify a role without naming anyone ("the Vice Minister", "the acting director").
+ROLE_QUALIFIERS = "vice deputy acting under executive"
+
 # A capital that wants, aims or plans stands for its government ("How many centers did Beijing aim to have?"): the
 # country the documents name. As a place ("MICs in Beijing") it stays the city.
 CAPITAL_GOVERNMENTS: dict[str, str] = {"beijing": "China", "washington": "the United States", "berlin": "Germany"}
