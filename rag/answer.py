@@ -50,6 +50,7 @@ from rag.vocab import (
     PERSON_ROLES,
     QUESTION_WORDS,
     REFERENCE_FIELD_WORDS,
+    RELATIVE_QUANTITY,
     ROLE_QUALIFIERS,
     ROLE_WORDS,
     SHORT_FORMS,
@@ -337,7 +338,12 @@ class AnswerKind:
             return False
         if self.count and not self.date:
             text = _YEAR_NUMBER.sub(" ", text)
-        return not self.number or has_number(_without(text, set(self.given)), money=self.money)
+        if not self.number:
+            return True
+        if has_number(_without(text, set(self.given)), money=self.money):
+            return True
+        # "how much capacity has China built?": "enough factories to supply the entire world's needs" says how much
+        return not (self.money or self.count or self.share) and bool(RELATIVE_QUANTITY.search(text))
 
 
 _SHARE_Q = re.compile(r"\bwhat\s+(?:percent|percentage|share|fraction|proportion|portion)\b|"

@@ -353,6 +353,12 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
 # read by rag/query.py NUMBER_OF and rag/answer.py (a figure is asked; the word "number" need not be in the answer).
 NUMBER_MODIFIERS: tuple[str, ...] = ("target", "targeted", "total", "planned", "expected", "intended", "projected",
                                      "goal")
+# A quantity said by comparison rather than as a figure ("enough factories to supply the entire world's needs",
+# "as many ... as all of those in Europe", "twice as large"): answers "how much X" when no money, count or share is
+# asked. Trades: a sentence with no figure can answer a "how much" question when it says how much relative to
+# something.
+RELATIVE_QUANTITY = re.compile(r"\benough\b|\bas\s+(?:many|much|large|big)\b|\b(?:twice|double|triple|half)\s+as\b|"
+                               r"\b(?:times|fold)\s+(?:more|larger|bigger|greater|as)\b", re.I)
 # Words that qualify a role without naming anyone ("the Vice Minister", "the acting director").
 ROLE_QUALIFIERS = "vice deputy acting under executive"
 

@@ -540,6 +540,18 @@ def test_an_amount_asked_in_a_currency_is_written_in_it():
     assert AnswerKind.of("how big was the bank's loan?").held_by("The bank lent 300 billion CNY.")
 
 
+def test_how_much_is_answered_by_a_quantity_said_by_comparison():
+    from rag.answer import AnswerKind
+
+    kind = AnswerKind.of("how much steel mill capacity has the region built?")
+    assert kind.held_by("The region has built enough steel mills to supply every shipyard in Asia.")
+    assert kind.held_by("It built as many mills as all of Europe has.")
+    assert not kind.held_by("The region has built steel mills along the coast.")
+    # money, counts and shares still need a figure
+    assert not AnswerKind.of("how much did the mills cost?").held_by("They cost enough to worry the ministry.")
+    assert not AnswerKind.of("how many mills were built?").held_by("It built as many mills as Europe has.")
+
+
 def test_a_target_asked_is_met_by_the_reports_goal(fake_engine):
     g = next(a.grounded for a in fake_engine.router.answerers.values() if hasattr(a, "grounded"))
     assert g.coverage({"target": 1.0}, {"goal", "40"}) == 1.0
