@@ -868,7 +868,9 @@ class GroundedAnswerer:
                 best.sim >= self.s.dense_rescue and cov >= self.s.min_coverage_dense):
             return False
         # words the report never uses are paraphrases that neither the table nor the text can hold
-        weights = {t: self.idf(t) for t in table.unexplained if self.idf.df.get(t, 0)}
+        # (one met by a word of its SAME_MEANING group is the report's word in other words: "reaction", "response")
+        weights = {t: self.idf(t) for t in table.unexplained
+                   if self.idf.df.get(t, 0) or any(self.idf.df.get(a, 0) for a in alike(t))}
         if not weights or self.coverage(weights, best.toks) < self.s.text_explains_share:
             return False
         label = re.match(r"\s*((?:table|appendix)\s+[\w.]+)", table.table.caption or "", re.I)

@@ -1068,7 +1068,8 @@ def _known(w: str, known: set[str], s: AnswerSettings) -> bool:
         return False
     import difflib
 
-    near = [k for k in known if abs(len(k) - len(w)) <= s.table_typo_len_diff]
+    # typos keep their first letter ("princpal"); "reaction" is no typo of "creation"
+    near = [k for k in known if abs(len(k) - len(w)) <= s.table_typo_len_diff and k[:1] == w[:1]]
     return bool(difflib.get_close_matches(w, near, n=1, cutoff=s.table_typo_cutoff))
 
 

@@ -1122,3 +1122,19 @@ def test_a_sub_item_is_about_its_item():
     from rag.text import tokens
 
     assert set(tokens("Alder Riverton")) <= pilot.borrowed
+
+
+def test_a_typo_keeps_its_first_letter():
+    from rag.settings import AnswerSettings
+    from rag.tables import _known
+
+    s = AnswerSettings()
+    assert _known("princpal", {"principal"}, s)
+    assert not _known("reaction", {"creation"}, s)  # another word, not a typo of it
+
+
+def test_a_word_the_report_never_uses_is_met_by_its_same_meaning_word(fake_engine):
+    # the table has a "Year Started" cell for each program, but none says what a program answered
+    q = "Which US program were the MICs of China started in reaction to?"
+    ans = ask(fake_engine, q)
+    assert ans.answerer == "fact" and "in response to" in ans.text, ans.text
