@@ -1138,3 +1138,10 @@ def test_a_word_the_report_never_uses_is_met_by_its_same_meaning_word(fake_engin
     q = "Which US program were the MICs of China started in reaction to?"
     ans = ask(fake_engine, q)
     assert ans.answerer == "fact" and "in response to" in ans.text, ans.text
+
+
+def test_operating_something_is_running_it():
+    g, ctx = _passages("- In Elm Valley, the Birch Dam Center (opened in 2016) makes power for the valley.\n"
+                       "  - Run by the Cedar Hydro Works Co., Ltd, this center is part of the Elm Valley grid.")
+    d = g.answer("Which organization operates the Birch Dam Center?", ctx)
+    assert "Cedar Hydro Works" in d.text, d.text
