@@ -106,8 +106,6 @@ _ASKS_SOURCE = re.compile(r"\b(?:which|what|whose|what's|whats)\s+(?:\w+\s+)?(?:
                           r"survey|article|paper|database|translation|version|edition|publication|publications)\b|"
                           r"\b(?:cite|cites|cited|citation|sourced|according to whom|"
                           r"who (?:reported|found|says|said|estimated))\b|\bwhere\s+(?:do|does|did)\b.*\bcome from\b", re.I)
-# "what is the source of figure 3", "where does the chart's data come from"
-_ASKS_CREDIT = re.compile(r"\b(?:sources?|come[s]? from|credit(?:ed)?)\b", re.I)
 _CAPTION = re.compile(r"^\W*(?:figure|fig\.|table)\s+[A-Z]?\d+(?:\.\d+)*\s*:", re.I)
 # "how does X differ from Y", "vs": the question's framing, not what it asks about
 FRAMING_TOKENS = frozenset(tokens(FRAMING_WORDS))
@@ -830,8 +828,7 @@ class GroundedAnswerer:
                 chosen.append(u)
                 covered |= u.toks
                 said_pairs |= new_pairs
-        if _ASKS_CREDIT.search(question):
-            chosen = self._with_credit_lines(chosen)
+        chosen = self._with_credit_lines(chosen)
         # keep the report's reading order within a passage
         chosen.sort(key=lambda u: (u.chunk.id != best.chunk.id, u.rank, u.start))  # the lead's passage first
         units = _room_for_candidates(self._with_list_items(chosen, contexts), chosen,
@@ -922,7 +919,8 @@ class GroundedAnswerer:
         return out
 
     def _with_credit_lines(self, chosen: list[Unit]) -> list[Unit]:
-        """A figure's caption comes with the "Source: ..." line under it when the question asks where it is from."""
+        """A figure's caption comes with the "Source: ..." line under it: they are one passage, and a reader asking
+        what the figure is drawn from says it in more ways than a word list holds ("what dataset", "based on")."""
         out: list[Unit] = []
         for u in chosen:
             out.append(u)

@@ -1145,3 +1145,14 @@ def test_operating_something_is_running_it():
                        "  - Run by the Cedar Hydro Works Co., Ltd, this center is part of the Elm Valley grid.")
     d = g.answer("Which organization operates the Birch Dam Center?", ctx)
     assert "Cedar Hydro Works" in d.text, d.text
+
+
+def test_a_figure_caption_comes_with_its_source_line():
+    from rag.answer import GroundedAnswerer
+    from rag.records import Chunk, ScoredChunk
+
+    text = "Figure 4: River Dam Output by Valley\n\nData Source: Valley Power Board (2024). Dam Output Survey."
+    c = Chunk("c1", "d", "Doc", "1", ("One",), 1, 0, len(text), "figure_caption", text, text)
+    g = GroundedAnswerer([c], {})
+    d = g.answer("What is the title of Figure 4 on river dam output?", [ScoredChunk(c, 1.0)])
+    assert "Dam Output Survey" in d.text, d.text
