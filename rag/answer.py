@@ -37,6 +37,7 @@ from rag.vocab import (
     BROADER_WORDS,
     CURRENCIES,
     EXCLUSION_PHRASE,
+    FIGURE_SOURCE_WORDS,
     FRAMING_WORDS,
     LABEL_NOUNS,
     LIGHT_VERB_PHRASES,
@@ -121,6 +122,10 @@ def _roman(n: int) -> str:
 
 _MONTH_NAMES = frozenset("january february march april may june july august september october november december".split())
 _LABELLED = re.compile(r"\b([A-Za-z][a-z]+)\s+(\d{1,3})\b(?![.,]\d|\s*%)")
+# "Figure 7", "Fig. 9", "figures 9 to 11": the figures a question asks about, by number
+_FIGURE_REF = re.compile(r"\b(?:figures?|figs?\.?)\s+(\d+)\b", re.I)
+# a question about a figure that asks where its data is from, in words beyond the source words ("what dataset")
+_FIGURE_SOURCE_WORDS = _SOURCE_WORDS | set(tokens(FIGURE_SOURCE_WORDS))
 _PART_REF = re.compile(r"\b(?:table|figure|fig\.|section|appendix|chapter|part|box)\s+[A-Z]?\d+(?:\.\d+)*\b", re.I)
 # question words and answer framing ("named on the title page"): neither a name nor an attribute to find
 _ANSWER_FRAME = {t for w in ANSWER_FRAME_WORDS for t in tokens(w)}
@@ -464,6 +469,8 @@ class GroundedAnswerer:
         self.max_idf = self.idf("\x00never-seen") * self.s.unknown_word_idf_share
         self.references = references
         self.table_chunks = {(c.doc_id, c.table_id): c for c in chunks if c.kind == "table" and c.table_id}
+        self.figure_chunks = {(c.doc_id, m.group(1)): c for c in chunks if c.kind == "figure_caption"
+                              and (m := _FIGURE_REF.match(c.text.lstrip())) is not None}
         self.ref_chunks = {(c.doc_id, c.row_index): c for c in chunks if c.kind == "reference" and c.row_index is not None}
         self.doc_order = list(dict.fromkeys(c.doc_id for c in chunks))
         # the prose passage that continues each one (same document and section), for lists split between passages
@@ -774,7 +781,8 @@ class GroundedAnswerer:
     # ------------------------------------------------------------------ answering
     def answer(self, question: str, contexts: list[ScoredChunk], table: TableAnswer | None = None,
                row_chunk=None, query_vec: np.ndarray | None = None, max_chars: int | None = None) -> Drafted:
-        ref = self._reference_answer(question, contexts) or self._front_answer(question, contexts)
+        ref = self._reference_answer(question, contexts) or self._front_answer(question, contexts) \
+            or self._figure_source_answer(question, contexts)
         if ref is not None:
             return ref
         scored = self.score_units(question, contexts, query_vec) if contexts else []
@@ -802,6 +810,7 @@ class GroundedAnswerer:
         weights = self._weights(question)
         # a runner-up is shown as another candidate answer: it holds the kind of answer asked for, as the lead does
         kind = AnswerKind.of(question)
+        figures = set(_FIGURE_REF.findall(question))  # "what does Figure 7 track": not a sentence that does not say
         chosen = [best]
         covered = set(best.toks)
         # the question's words that stand together ("project IP"): a sentence that says them together says more
@@ -821,7 +830,7 @@ class GroundedAnswerer:
             # a runner-up almost as good as the lead is shown too: the reader sees both candidates, cited
             # (a sentence that scored higher but failed the grounding checks is no candidate)
             close = len(chosen) == 1 and self.s.close_second * best_s <= s <= best_s
-            if not kind.held_by(u.text):
+            if not kind.held_by(u.text) or figures and not self._shows_figure(u, figures):
                 continue
             if (close or (gain / total >= self.s.min_gain and s >= self.s.min_score_share * best_s)) and \
                     not self._same(u, chosen):
@@ -980,6 +989,7 @@ class GroundedAnswerer:
         thing = self.things.asked(asked_toks, self.s.thing_min_share) if self.things is not None else None
         places = self.places.asked(content) if self.places is not None else frozenset()
         numbers -= {n for n, _p in labels}  # the label says how its number is written ("the third phase")
+        figures = set(_FIGURE_REF.findall(question))
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
             # a sentence naming the thing asked about ("the National Power Battery MIC") names its place too (the
@@ -990,6 +1000,8 @@ class GroundedAnswerer:
                 toks = toks | held
             if {n for n in numbers - toks if _DIGIT_WORDS.get(n) not in toks}:
                 continue  # "9 months" is met by "nine months"
+            if figures and not self._shows_figure(u, figures):
+                continue  # "what does Figure 7 track" is not answered by a sentence that does not point at it
             if thing is not None and self.things is not None \
                     and self.things.speaks_of_another(thing, u.toks, self.s.thing_min_share, self.s.thing_named_share):
                 continue  # "the power battery center's shareholders" are not those of the Digital Design center
@@ -1022,6 +1034,14 @@ class GroundedAnswerer:
             if e_ok and (a_ok or u.sim >= self.s.sim_grounded):
                 return u
         return None
+
+    @staticmethod
+    def _shows_figure(u: Unit, figures: set[str]) -> bool:
+        """A sentence of one of these figures' captions (its source line too), or one that points at them."""
+        named = set(_FIGURE_REF.findall(u.text))
+        if u.chunk.kind == "figure_caption":
+            named |= set(_FIGURE_REF.findall(u.chunk.text.lstrip()[:20]))  # the caption the source line stands under
+        return bool(named & figures)
 
     def _source_entry(self, u: Unit) -> bool:
         """An entry of a reference list, or a bullet of a section that lists sources ("Additional Resources")."""
@@ -1136,6 +1156,24 @@ class GroundedAnswerer:
         if cit is None:
             return None
         return Drafted([Segment(f"{fact.text} ", 1)], fact.quote, [cit], False, [])
+
+    def _figure_source_answer(self, question: str, contexts: list[ScoredChunk]) -> Drafted | None:
+        """"Which think tank's study is Figure 4 drawn from?": the figure's caption and the source line under it,
+        found by the figure's number (whatever the question calls the source), with the reference it cites."""
+        figures = _FIGURE_REF.findall(question)
+        if not figures or not (_ASKS_SOURCE.search(question) or self.content_tokens(question) & _FIGURE_SOURCE_WORDS):
+            return None
+        # figures are numbered per document: the best-ranked passage's document first
+        docs = list(dict.fromkeys([sc.chunk.doc_id for sc in contexts] + self.doc_order))
+        units: list[Unit] = []
+        for num in dict.fromkeys(figures):
+            ch = next((c for d in docs if (c := self.figure_chunks.get((d, num))) is not None), None)
+            if ch is None:
+                return None  # a figure the documents do not have: the usual answer says so
+            units += units_of(ScoredChunk(ch, 0.0), len(units))
+        if not any(SOURCE_LINE.match(u.text.strip()) for u in units):
+            return None  # a caption with no source line under it ("Figure 6: Map of ..."): the text may say more
+        return self._with_sources(self._compose(units))
 
     def _reference_answer(self, question: str, contexts: list[ScoredChunk]) -> Drafted | None:
         m = _REF_Q.search(question)

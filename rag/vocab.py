@@ -274,6 +274,8 @@ FRAMING_WORDS = "compare compared comparison comparing differ differs difference
 # text of the plan", which names the source, not a passage's words.
 SOURCE_WORDS = "source sources sourced cite cites cited citation citations reference references translation translations " \
                "publication publications version edition text texts wording rely relies relied use uses used draw draws drew"
+# About a numbered figure, these ask where its data is from too ("what dataset is Figure 1 based on").
+FIGURE_SOURCE_WORDS = "data dataset datasets based"
 # Verbs of a "Who <verb>s ...?" question that do not say what the person does ("who is", "who has").
 # "Who serves as director?" asks for the director: copular verbs are not what a sentence must say
 NOT_ASKED_VERBS: frozenset[str] = frozenset("is was has does says thinks means makes gets goes uses serves served "

@@ -1156,3 +1156,44 @@ def test_a_figure_caption_comes_with_its_source_line():
     g = GroundedAnswerer([c], {})
     d = g.answer("What is the title of Figure 4 on river dam output?", [ScoredChunk(c, 1.0)])
     assert "Dam Output Survey" in d.text, d.text
+
+
+def _figures(*texts):
+    """A fact answerer over these figure captions (retrieved) and a few prose passages (not retrieved) that make
+    the words of the questions below common, as they are in a real report."""
+    from rag.answer import GroundedAnswerer
+    from rag.records import Chunk, ScoredChunk
+
+    chunks = [Chunk(f"c{i + 1}", "d", "Doc", "1", ("One",), 1, 0, len(t), "figure_caption", t, t)
+              for i, t in enumerate(texts)]
+    prose = [Chunk(f"p{i}", "d", "Doc", "1", ("Two",), 1, 0, 40, "prose", t, t)
+             for i, t in enumerate(["A think tank produced a study of each valley."] * 4)]
+    return GroundedAnswerer(chunks + prose, {}), [ScoredChunk(c, 1.0) for c in chunks]
+
+
+def test_a_figure_asked_by_number_is_answered_by_its_own_caption_and_source():
+    g, ctx = _figures("Figure 1: Dam Output by Valley\n\nData Source: Valley Power Board. (2024). Output Survey. [7]",
+                      "Figure 7: Turbine Counts by Year\n\nSource: River Agency. Turbine Census. [12]")
+    d = g.answer("what is the source of figure 7?", ctx)
+    # the "[7]" under Figure 1 cites a reference; it does not name Figure 7
+    assert "Turbine Census" in d.text and "Output Survey" not in d.text, d.text
+    # "which agency" is the kind of source asked: its source line answers, whatever it calls itself
+    d = g.answer("Which think tank produced the source of Figure 7, turbine counts by year?", ctx)
+    assert "Turbine Census" in d.text, d.text
+
+
+def test_the_source_of_a_figure_is_its_source_line_whatever_the_source_is_called(fake_engine):
+    ans = ask(fake_engine, "which think tank's study is Figure 4 of the report drawn from?")
+    assert "Mercator Institute for China Studies" in ans.text, ans.text
+
+
+def test_a_sentence_that_does_not_point_at_the_figure_asked_is_no_answer_about_it():
+    from rag.answer import GroundedAnswerer
+    from rag.records import Chunk, ScoredChunk
+
+    texts = [("figure_caption", "Figure 1: Dam Output by Valley\n\nData Source: Valley Power Board. Output Survey. [7]"),
+             ("figure_caption", "Figure 7: Turbine Counts by Year\n\nSource: River Agency. Turbine Census. [12]"),
+             ("prose", "Tracking turbine counts each year helps the agency plan repairs.")]
+    chunks = [Chunk(f"c{i}", "d", "Doc", "1", ("One",), 1, 0, len(t), k, t, t) for i, (k, t) in enumerate(texts)]
+    d = GroundedAnswerer(chunks, {}).answer("what does figure 7 track?", [ScoredChunk(c, 1.0) for c in chunks])
+    assert d.text.startswith("Figure 7: Turbine Counts by Year") and "repairs" not in d.text, d.text
