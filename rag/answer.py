@@ -276,6 +276,7 @@ def asks_number(question: str) -> bool:
     return bool(_NUMERIC_Q.search(question) or _QUANTITY_Q.search(question))
 
 
+_YEAR = re.compile(r"(?<![\d.,$])(?:19|20)\d\d(?![\d%])")
 _YEAR_NUMBER = re.compile(r"(?<![\d.,$])(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)?\d\d)?(?![\d%])")
 _PEOPLE_STEMS = frozenset(t for w in PEOPLE_WORDS for t in tokens(w))
 
@@ -883,6 +884,21 @@ class GroundedAnswerer:
         if label and label.group(1).lower().rstrip(".:") in best.text.lower():
             return False  # "Table 2 below compares ..." introduces the table; it defers to it
         return self._grounded_unit(question, scored[:1], contexts) is not None
+
+    def text_tells_another_date(self, question: str, table: TableAnswer, scored: list[tuple[float, float, Unit]],
+                                contexts: list[ScoredChunk]) -> Drafted | None:
+        """"When did China start its MICs?": a table's cell ("Year Started: 2016", the first center) and a sentence
+        of the text that answers it with another year ("initiated in 2015", the plan) are both the report's
+        answer; the reader is shown both rather than one picked."""
+        if not AnswerKind.of(question).date or len(table.rows) != 1 or not scored:
+            return None
+        u = self._grounded_unit(question, scored[:self.s.grounding_candidates], contexts)
+        if u is None or u.chunk.kind != "prose" or scored[0][1] < self.s.min_coverage:
+            return None
+        said = set(_YEAR.findall(u.text))
+        if not said or said & set(_YEAR.findall(table.plain_text)):
+            return None
+        return self._compose([u])
 
     @staticmethod
     def rerank(contexts: list[ScoredChunk], scored: list[tuple[float, float, Unit]]) -> list[ScoredChunk]:

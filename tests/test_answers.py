@@ -1197,3 +1197,13 @@ def test_a_sentence_that_does_not_point_at_the_figure_asked_is_no_answer_about_i
     chunks = [Chunk(f"c{i}", "d", "Doc", "1", ("One",), 1, 0, len(t), k, t, t) for i, (k, t) in enumerate(texts)]
     d = GroundedAnswerer(chunks, {}).answer("what does figure 7 track?", [ScoredChunk(c, 1.0) for c in chunks])
     assert d.text.startswith("Figure 7: Turbine Counts by Year") and "repairs" not in d.text, d.text
+
+
+def test_a_table_year_and_another_year_in_the_text_are_both_shown(real_index):
+    eng = api.get_engine(real_index)
+    # the table's "Year Started" is the first center's year; the text dates the program from its plan
+    ans = ask(eng, "In what year did China get its manufacturing innovation center program going?")
+    assert "2016" in ans.text and "2015" in ans.text, ans.text
+    # a sentence with the table's own year adds nothing: the cell answers alone
+    ans = ask(eng, "what year was the national graphene innovation center set up?")
+    assert ans.answerer == "table" and len(ans.citations) == 1, ans.text

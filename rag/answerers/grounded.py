@@ -47,7 +47,13 @@ class TableAnswerer(_RowsAnswerer):
         scored = self.grounded.score_units(job.query.text, job.contexts, job.query_vec) if job.contexts else []
         if self.grounded._text_explains_more(job.query.text, t, scored, job.contexts):
             return None
-        return self.grounded._table_answer(t, self.row_chunk)
+        drafted = self.grounded._table_answer(t, self.row_chunk)
+        other = self.grounded.text_tells_another_date(job.query.text, t, scored, job.contexts) if drafted else None
+        if drafted is not None and other is not None:
+            from rag.route import merge_parts
+
+            drafted = merge_parts([drafted, other])
+        return drafted
 
 
 class FactAnswerer(_RowsAnswerer):
