@@ -84,8 +84,8 @@ _SOURCE_Q = re.compile(r"\b(reference|references|source|sources|cite|cites|cited
 # What the answer must hold, by the shape of the question (generic English, not tuned per question):
 # a quantity asked for ("what is the budget of ...", "what does it cost") needs a number in the answer.
 _QUANTITY_Q = re.compile(r"\b(?:what|how much)\s+(?:does|did|do|will|would)\s+(?:it|they|\w+)\s+cost\b|"
-                         r"\bwhat\s+(?:is|was|are|were)\s+(?:the\s+|its\s+|their\s+)?(?:\w+\s+)?"
-                         r"(?:budget|cost|price|revenue|population|gdp|salary|fee|fees)\b(?!\s+(?:model|structure|"
+                         r"\bwhat(?:'s|s|\s+(?:is|was|are|were))\s+(?:the\s+|its\s+|their\s+)?(?:\w+\s+)?"
+                         r"(?:budget|cost|price|revenue|population|gdp|salary|fee|fees|headcount|turnover|valuation)\b(?!\s+(?:model|structure|"
                          r"process|mechanism|source|sources|plan|category|categories))", re.I)
 _NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
                           r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|"

@@ -1207,3 +1207,15 @@ def test_a_table_year_and_another_year_in_the_text_are_both_shown(real_index):
     # a sentence with the table's own year adds nothing: the cell answers alone
     ans = ask(eng, "what year was the national graphene innovation center set up?")
     assert ans.answerer == "table" and len(ans.citations) == 1, ans.text
+
+
+def test_whats_the_budget_asks_an_amount_however_it_is_typed():
+    from rag.answer import AnswerKind
+
+    row = "Table A, row 26: No.: 26; Center: Birch Dam Center; Year: 2022; City: Elm Valley"
+    for q in ("what is the yearly budget of the birch dam center?", "what's the yearly budget of the birch dam center?",
+              "whats the yearly budget of the birch dam center", "what's the headcount at the birch dam center?"):
+        kind = AnswerKind.of(q)
+        assert kind.number, q
+    # a budget is money: a row of years and numbers does not say it
+    assert not AnswerKind.of("whats the yearly budget of the birch dam center").held_by(row)
