@@ -353,6 +353,8 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
     frozenset({"response", "responses", "respond", "responds", "responded", "responding", "reaction", "reactions",
                "react", "reacts", "reacted"}),
     frozenset({"run", "runs", "operate", "operates", "operated", "operating", "operator", "operators"}),
+    frozenset({"tackle", "tackles", "tackled", "tackling", "address", "addresses", "addressed", "addressing", "focus",
+               "focuses", "focused", "focusing"}),
 )
 # Words before "number" that make it the figure asked for ("the target number of centers", "its total number"):
 # read by rag/query.py NUMBER_OF and rag/answer.py (a figure is asked; the word "number" need not be in the answer).

@@ -1219,3 +1219,10 @@ def test_whats_the_budget_asks_an_amount_however_it_is_typed():
         assert kind.number, q
     # a budget is money: a row of years and numbers does not say it
     assert not AnswerKind.of("whats the yearly budget of the birch dam center").held_by(row)
+
+
+def test_what_a_thing_was_set_up_to_tackle_is_what_it_was_set_up_to_focus_on():
+    g, ctx = _passages("The first dam was built in 1990, and the valley now has 12 dams.",
+                       "For example, the first dam was built to focus on the floods of the lower valley.")
+    d = g.answer("what was the very first dam built to tackle?", ctx)
+    assert d.text.startswith("For example, the first dam was built to focus on the floods"), d.text
