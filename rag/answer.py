@@ -29,7 +29,7 @@ from rag.query import NUMBER_OF, counted_stem
 from rag.records import CANNOT_ANSWER, Chunk, Citation, ReportReference, ScoredChunk, Segment, render
 from rag.settings import AnswerSettings
 from rag.tables import TableAnswer
-from rag.text import alike, demonyms_of, stem, tokens, words
+from rag.text import DEMONYM_STEMS, alike, demonyms_of, stem, tokens, words
 from rag.things import PlaceNames, ThingNames
 from rag.units import SOURCE_LINE, sentence_key, unit_tokens
 from rag.vocab import (
@@ -1006,6 +1006,7 @@ class GroundedAnswerer:
         places = self.places.asked(content) if self.places is not None else frozenset()
         numbers -= {n for n, _p in labels}  # the label says how its number is written ("the third phase")
         figures = set(_FIGURE_REF.findall(question))
+        only_demonyms = bool(entity) and entity <= DEMONYM_STEMS
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
             # a sentence naming the thing asked about ("the National Power Battery MIC") names its place too (the
@@ -1043,7 +1044,9 @@ class GroundedAnswerer:
             # the names must be in the sentence itself (or be the sources its passage quotes); the attribute
             # may be anywhere in its passage
             # (u.toks already holds the sentence's acronyms both ways: score_units)
-            e_ok = not ew or self.coverage(ew, held | self.chunk_sources(u.chunk)) >= self.s.min_entity_coverage
+            # (a question whose only name is a demonym, "the Chinese centers", is met by the country: "China's")
+            named = held | demonyms_of(held) if only_demonyms else held
+            e_ok = not ew or self.coverage(ew, named | self.chunk_sources(u.chunk)) >= self.s.min_entity_coverage
             a_ok = not aw or self.coverage(aw, toks) >= self.s.min_attribute_coverage
             # an entry of the reference list is its authors, year and title: "who wrote <its title>" asks its fields
             a_ok = a_ok or (self._source_entry(u) and bool(attr & _REFERENCE_FIELDS))

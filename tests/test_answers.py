@@ -1226,3 +1226,9 @@ def test_what_a_thing_was_set_up_to_tackle_is_what_it_was_set_up_to_focus_on():
                        "For example, the first dam was built to focus on the floods of the lower valley.")
     d = g.answer("what was the very first dam built to tackle?", ctx)
     assert d.text.startswith("For example, the first dam was built to focus on the floods"), d.text
+
+
+def test_a_question_named_only_by_a_demonym_is_met_by_its_country():
+    g, ctx = _passages("Routes for the dams are determined by Germany's Ministry of Water and are reviewed each year.",
+                       "Other dams choose their own routes.")
+    assert _grounded(g, ctx, "who decides the routes for the German dams?") is not None
