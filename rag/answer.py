@@ -812,6 +812,8 @@ class GroundedAnswerer:
         # a runner-up is shown as another candidate answer: it holds the kind of answer asked for, as the lead does
         kind = AnswerKind.of(question)
         figures = set(_FIGURE_REF.findall(question))  # "what does Figure 7 track": not a sentence that does not say
+        # "who owns the IP in China's MICs": not a runner-up about Germany's institutes
+        places = self.places.asked(self.content_tokens(question)) if self.places is not None else frozenset()
         chosen = [best]
         covered = set(best.toks)
         # the question's words that stand together ("project IP"): a sentence that says them together says more
@@ -833,6 +835,9 @@ class GroundedAnswerer:
             close = len(chosen) == 1 and self.s.close_second * best_s <= s <= best_s
             if not kind.held_by(u.text) or figures and not self._shows_figure(u, figures):
                 continue
+            if self.places is not None and u.chunk.section_path != best.chunk.section_path \
+                    and self.places.speaks_of_another(places, u.text, u.toks | u.borrowed):
+                continue  # (the lead's own section speaks of what the lead does: "North China" of the Wuhan MIC)
             if (close or (gain / total >= self.s.min_gain and s >= self.s.min_score_share * best_s)) and \
                     not self._same(u, chosen):
                 chosen.append(u)

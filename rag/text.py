@@ -266,6 +266,14 @@ def alike(tok: str) -> frozenset[str]:
 
 
 DEMONYM_STEMS: frozenset[str] = frozenset(_DEMONYM_OF.values())
+# a demonym -> the first words of its countries ("german" -> {"germany"}), stemmed as tokens() stems them
+_COUNTRIES_OF: dict[str, frozenset[str]] = {
+    d: frozenset(c for c, d2 in _DEMONYM_OF.items() if d2 == d) for d in DEMONYM_STEMS}
+
+
+def countries_of(toks: set[str]) -> set[str]:
+    """The countries these demonyms name ("german" -> "germany")."""
+    return {c for t in toks for c in _COUNTRIES_OF.get(t, ())}
 
 
 def demonyms_of(toks: set[str]) -> set[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from rag.text import tokens
+from rag.text import countries_of, tokens
 
 
 class ThingNames:
@@ -76,10 +76,13 @@ class PlaceNames:
         self.words = frozenset(t for v in values if len(ts := tokens(v)) == 1 and len(t := ts[0]) >= 4)
 
     def asked(self, toks: set[str]) -> frozenset[str]:
-        return self.words & toks
+        # "the German initiative" asks about Germany
+        return self.words & (toks | countries_of(toks))
 
     def speaks_of_another(self, asked: frozenset[str], text: str, toks: set[str]) -> bool:
         """Does a sentence name another place in its words (``text``) and not every place asked about (in its
         ``toks``, which hold what it borrows)? A demonym of a name's expansion names no place ("CASS": "Chinese
         Academy ...")."""
-        return bool(asked) and not asked <= toks and bool((self.words & set(tokens(text))) - asked)
+        said = set(tokens(text))
+        return bool(asked) and not asked <= toks | countries_of(said) and \
+            bool((self.words & (said | countries_of(said))) - asked)

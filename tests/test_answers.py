@@ -944,6 +944,25 @@ def test_a_sentence_about_another_place_does_not_answer():
     assert u is not None and u.text.startswith("In 2023")
 
 
+def test_a_demonym_names_its_country_for_places():
+    from rag.text import tokens
+    from rag.things import PlaceNames
+
+    places = PlaceNames(["China", "Germany", "Beijing"])
+    assert places.asked(set(tokens("which German initiative inspired them"))) == {"germany"}
+    german = "In the German institutes, the Society owns the IP of its projects."
+    assert places.speaks_of_another(frozenset({"china"}), german, set(tokens(german)))
+    chinese = "In the Chinese centers, the project team owns the IP of its projects."
+    assert not places.speaks_of_another(frozenset({"china"}), chinese, set(tokens(chinese)))
+
+
+def test_a_runner_up_about_another_country_is_not_shown(real_index):
+    eng = api.get_engine(real_index)
+    a = api.ask("Who owns the IP developed in China's MICs?", settings=real_index, engine=eng)
+    assert "own institute-developed IP" in a.text
+    assert "Fraunhofer" not in a.text  # the German institutes' IP rules answer another country's question
+
+
 def test_a_list_gives_up_its_last_items_before_a_later_candidate_is_cut():
     from rag.answer import _room_for_candidates, units_of
     from rag.records import Chunk, ScoredChunk
