@@ -552,6 +552,12 @@ class TableQA:
                 asked_years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", question) if y not in in_headers]
                 if ys and any(y > max(ys) or y < min(ys) for y in asked_years):
                     explained = 0.0  # a year the table does not cover: a forecast or history it cannot compute
+            if asked_years and (row is not None or not prof.year_cols):
+                # "Fraunhofer's institutes in 2010": the row (or a table without a year column) says no other year
+                said = header_text + " " + " ".join(str(v) for r in ([row] if row is not None else t.rows)
+                                                    for v in r.raw_cells.values())
+                if any(str(y) not in said for y in asked_years):
+                    explained = 0.0
             log.debug("table %s: score %.2f explained %.2f content %s", t.id, score, explained, content)
             if explained < s.table_min_explained:
                 score = min(score, s.table_unexplained_cap)  # most of the question is about something the table doesn't hold

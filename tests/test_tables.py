@@ -220,6 +220,15 @@ def test_age_and_size_ask_the_year_and_count_columns_unless_a_column_is_named(fa
     assert budget is not None and "# of Institutes" not in budget.plain_text and "Budget" in budget.plain_text
 
 
+def test_a_named_row_answers_no_year_it_does_not_name(fake_engine):
+    # the row says how many institutes there are now; a question about 2011 is about a year it does not hold
+    assert fake_engine.tables.answer("How many Fraunhofer institutes were there in 2011?") is None
+    now = fake_engine.tables.answer("How many Fraunhofer institutes were there in 2023?")
+    assert now is not None and "76" in now.plain_text
+    since = fake_engine.tables.answer("Which city is the robot center founded in 2018 in?")
+    assert since is not None and "Shenyang" in since.plain_text
+
+
 def test_into_what_three_categories_asks_for_a_list():
     from rag.tables import _LIST
 
