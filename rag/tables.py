@@ -558,7 +558,7 @@ class TableQA:
                                                     for v in r.raw_cells.values())
                 if any(str(y) not in said for y in asked_years):
                     explained = 0.0
-            log.debug("table %s: score %.2f explained %.2f content %s", t.id, score, explained, content)
+            log.debug("table %s: score %.2f explained %.2f content %s unknown %s", t.id, score, explained, content, unknown)
             if explained < s.table_min_explained:
                 score = min(score, s.table_unexplained_cap)  # most of the question is about something the table doesn't hold
             if row is not None:
@@ -630,6 +630,9 @@ class TableQA:
             if re.match(r"\s*who(?:m|se)?\b", ql) and len(rows_named) < 2 and cols and \
                     all(c in prof.year_cols or c in prof.num_cols for c in cols):
                 return None  # "who founded ..." asks for a person or a body, not a year or a figure
+            if set(words(question)) & TABLE_PERCENT_WORDS and cols and \
+                    not any("percent" in prof.col_words[c] for c in cols):
+                return None  # "what share of SMEs use the cloud" asks a percent: a city or a year is no answer
             if not cols and rq.row is not None and re.search(r"\b(?:number|no\.?|#|row|entry)\s*\d", question, re.I):
                 cols = [c for c in t.columns if c not in prof.num_cols]  # "Which MIC is number 26": the whole row
             if not cols:

@@ -229,6 +229,13 @@ def test_a_named_row_answers_no_year_it_does_not_name(fake_engine):
     assert since is not None and "Shenyang" in since.plain_text
 
 
+def test_a_share_is_answered_by_a_percent_column_only(fake_engine):
+    # "medium" names the 5G Medium & High Frequency center; its city is no share of anything
+    assert fake_engine.tables.answer("what percentage of chinese small and medium manufacturers are using cloud-based tools") is None
+    gdp = fake_engine.tables.answer("What share of Germany's GDP comes from manufacturing?")
+    assert gdp is not None and "19%" in gdp.plain_text
+
+
 def test_into_what_three_categories_asks_for_a_list():
     from rag.tables import _LIST
 
