@@ -149,6 +149,8 @@ TABLE_WHOLE_WORDS: frozenset[str] = frozenset(
     "table tables show shows contain contains list lists include includes present presents give gives about in "
     "summarize summarise summary overview describe content contents".split()
 )
+# Words that label a part of a document ("the Innovation Leadership Section"): not words of the name they follow.
+PART_WORDS: frozenset[str] = frozenset("section sections subsection chapter appendix part".split())
 # Section titles that speak for the report as a whole (whole-report questions draw on them).
 WHOLE_REPORT_SECTIONS: tuple[str, ...] = ("abstract", "executive summary", "conclusion", "conclusions", "summary",
                                           "summary and conclusions", "key findings", "findings")

@@ -64,6 +64,13 @@ def test_a_section_named_by_its_title_is_summarised_from_that_section(real):
     assert ans.citations and all(c.section.startswith("1. Introduction") for c in ans.citations)
 
 
+def test_a_section_named_by_its_capitalised_title_is_summarised_from_that_section(real):
+    # the title's words are a name ("Innovation Leadership") and "Section" labels it: the section's passages hold it
+    ans = ask(real, "Please summarize the Innovation Leadership section.")
+    assert not ans.refused and ans.answerer == "synthesis"
+    assert ans.citations and all(c.section.startswith("5. Innovation Leadership") for c in ans.citations)
+
+
 def test_a_phrasal_verb_is_not_a_term_the_answer_must_share(real):
     # "set up" is the report's "established": the count is found, not refused for want of the word "set"
     ans = ask(real, "How many MICs has China set up?")

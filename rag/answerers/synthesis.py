@@ -39,6 +39,7 @@ from rag.vocab import (
     DOCUMENT_REFERENCE,
     METADISCOURSE,
     NUMBER_WORDS,
+    PART_WORDS,
     REASON_OPENERS,
     REPORT_ASPECT_WORDS,
     WHOLE_REPORT_FRAME_WORDS,
@@ -507,12 +508,18 @@ class SynthesisAnswerer:
         toks: set[str] = set()
         for u in units:
             toks |= self.g.passage_tokens(u.chunk)
+            # "summarize the Innovation Leadership section": a section's passages speak under its title's name
+            toks |= {t for title in u.chunk.section_path for t in tokens(_title(title))}
+        toks |= _PART_TOKENS
         for phrase in self.g.entity_phrases(job.query.text):
             w = {t: self.g.idf(t) for t in phrase}
             if self.g.coverage(w, toks) < 0.5:
                 return False
         numbers = {t for t in tokens(" ".join(_NUM.findall(job.query.text)))}
         return not (numbers - toks)
+
+
+_PART_TOKENS = frozenset(tokens(" ".join(sorted(PART_WORDS))))
 
 
 def _sec_number(title: str) -> str:
