@@ -96,7 +96,12 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
                 r"[\w.]+\s+(?:say|cover|discuss|describe|contain|tell|address|suggest|show|indicate|conclude|reveal|imply|"
                 r"find)\b|\b(?:tell|teach)\s+me\s+(?:about|more)\b|"
                 r"\bwhat(?:'s| is)\s+(?:said|written)\s+(?:about|on)\b|\bdescribe\b|\bwhat\s+(?:is|are)\s+"
-                r"(?:in\s+)?(?:section|chapter|appendix)\b|\bwalk me through\b|\bexplain\s+(?:section|chapter)\b"),
+                r"(?:in\s+)?(?:section|chapter|appendix)\b|\bwalk me through\b|\bexplain\s+(?:section|chapter)\b|"
+                # a section named by its title ("what does the Financing section say", "what's the section on IP about")
+                r"\bwhat(?:'s|\s+is|\s+does|\s+did)\s+(?:in\s+)?the\s+(?:[\w'-]+\s+){1,5}(?:section|chapter)\s+"
+                r"(?:say|says|cover|covers|discuss|tell|about|contain)\b|\bwhat(?:'s|\s+is|\s+does|\s+did)\s+(?:in\s+)?the\s+"
+                r"(?:section|chapter)\s+(?:on|about)\s+[^?]+?\s+(?:say|cover|discuss|tell|about|contain)\b|"
+                r"\bwhat(?:'s|\s+is)\s+in\s+the\s+(?:[\w'-]+\s+){1,5}(?:section|chapter)\b"),
     ("explain", r"^\W*(?:why|how come)\b|[,;:]\s*(?:so\s+)?why\b|\bwhat\s+(?:is|are|was|were)\s+the\s+(?:main\s+)?(?:reasons?|motivations?|"
                 r"rationale|drivers?|purpose|goals?|aims?|role)\b|\bfor what reason\b|\bwhat\s+(?:motivated|drove|"
                 r"prompted|led|explains|accounts\s+for|drives|is\s+behind|lies\s+behind|caused|causes)\b|^\W*how\s+(?:do|does|did|are|is|was|were|can|could|will|would|should|has|have)\b|"

@@ -82,6 +82,11 @@ def test_names_get_the_reports_capitals(lexicon):
     ("If the centers are open to all, why do some draw one bid?", "explain"),
     # what a named part of the report suggests or shows
     ("What does appendix C indicate about staffing?", "summary"),
+    # a section named by its title, asked what it says
+    ("What does the Staffing Rules section say?", "summary"),
+    ("what's the section on river dams about", "summary"),
+    ("what is in the boat building chapter", "summary"),
+    ("In the staffing section, how many guards are there?", "lookup"),
     # the report's own method and caveats
     ("what are the main caveats of this NIST study", "whole_report"),
     ("How did the authors collect their data?", "whole_report"),
