@@ -181,6 +181,21 @@ def _opens_paragraph(u: Unit) -> bool:
     return text[max(0, text.rfind("\n\n", 0, u.start)):u.start].strip() == ""
 
 
+_ENDS_STATEMENT = re.compile(r"[.!?:;][\"”')\]]*\s*(?:\[\d+(?:[,\s–-]+\d+)*\])?\s*$")
+
+
+def _is_heading(u: Unit) -> bool:
+    """A paragraph of its own that is no statement (no closing stop) and no bullet: the title of what follows
+    ("China's Network Strategy for End-to-end Manufacturing")."""
+    text = u.chunk.text
+    before, after = text[:u.start], text[u.end:]
+    alone = (not before.strip() or before.rstrip(" ").endswith("\n\n")) and (not after.strip() or after.startswith("\n\n")
+                                                                         or after.lstrip(" ").startswith("\n\n"))
+    # (the front matter's lines stand alone too: "Approved by ... on 2025-04-28" heads nothing)
+    return alone and not _ENDS_STATEMENT.search(u.text) and not _in_bullet(u) and u.chunk.kind == "prose" \
+        and u.chunk.section_number is not None
+
+
 def _in_bullet(u: Unit) -> bool:
     """Is this unit part of a bullet paragraph ("- item. Its second sentence.")?"""
     text = u.chunk.text
@@ -807,6 +822,14 @@ class GroundedAnswerer:
         # the answer leads with the best sentence that holds what was asked (a figure, the names ...)
         best_s = next(s_ for s_, _c, u_ in scored if u_ is lead)
         best = lead
+        if _is_heading(lead):
+            # a heading names what its paragraph says: the answer is that paragraph's opening
+            body = [u for u in units_of(ScoredChunk(lead.chunk, 0.0), lead.rank) if u.start >= lead.end]
+            if body and _ENDS_STATEMENT.search(body[0].text):
+                heads = body[:self.s.max_sentences - 1]
+                drafted = self._compose(self._with_attribution(heads, contexts), max_chars, keep=heads)
+                drafted.contexts = reranked
+                return drafted
 
         weights = self._weights(question)
         # a runner-up is shown as another candidate answer: it holds the kind of answer asked for, as the lead does

@@ -963,6 +963,13 @@ def test_a_runner_up_about_another_country_is_not_shown(real_index):
     assert "Fraunhofer" not in a.text  # the German institutes' IP rules answer another country's question
 
 
+def test_a_heading_is_answered_by_the_paragraph_it_heads():
+    g, ctx = _passages("Boats are built of oak.\n\nThe Riverland Plan for Dams\n\n"
+                       "Its aim is to rebuild every old weir by 2030. The province pays for the work.\n\nFish swim upstream.")
+    shown = g.answer("what is the riverland plan for dams", ctx).raw_text
+    assert shown.startswith("Its aim is to rebuild every old weir by 2030.") and "province pays" in shown, shown
+
+
 def test_a_list_gives_up_its_last_items_before_a_later_candidate_is_cut():
     from rag.answer import _room_for_candidates, units_of
     from rag.records import Chunk, ScoredChunk
