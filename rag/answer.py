@@ -1196,13 +1196,16 @@ class GroundedAnswerer:
     def _front_answer(self, question: str, contexts: list[ScoredChunk]) -> Drafted | None:
         """Authors, publication date, contact, DOI: from the front matter, quoted and cited."""
         prefer = [sc.chunk.doc_id for sc in contexts]
-        fact = self.front.answer(question, prefer) if self.front is not None else None
-        if fact is None:
+        facts = self.front.answers(question, prefer) if self.front is not None else []
+        segments, cits = [], []
+        for fact in facts:
+            cit = make_citation(len(cits) + 1, fact.chunk, fact.quote, self.references)
+            if cit is not None:
+                cits.append(cit)
+                segments.append(Segment(f"{' ' if segments else ''}{fact.text}. ", cit.n))
+        if not cits:
             return None
-        cit = make_citation(1, fact.chunk, fact.quote, self.references)
-        if cit is None:
-            return None
-        return Drafted([Segment(f"{fact.text} ", 1)], fact.quote, [cit], False, [])
+        return Drafted(segments, " ".join(f.quote for f in facts), cits, False, [])
 
     def _figure_source_answer(self, question: str, contexts: list[ScoredChunk]) -> Drafted | None:
         """"Which think tank's study is Figure 4 drawn from?": the figure's caption and the source line under it,

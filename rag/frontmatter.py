@@ -24,15 +24,22 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DOI = re.compile(r"https?://doi\.org/\S+[\w/]")
 _ORCID = re.compile(r"([A-Z][\w'.-]+(?: [A-Z][\w'.-]+){1,3}): (\d{4}-\d{4}-\d{4}-\d{3}[\dX])")
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+# the publisher as a citation gives it: "(National Institute of Standards and Technology, Gaithersburg, MD)"
+_PUBLISHER = re.compile(r"\(([A-Z][A-Za-z&' .-]+?), [A-Z][a-z]+(?: [A-Z][a-z]+)*, [A-Z]{2}\)")
 _DATE_LINE = re.compile(rf"^\s*((?:{_MONTHS}) (?:19|20)\d\d)\s*$", re.M)
 
 # What a question asks for, and the words that ask it (removed before checking what is left).
 _INTENTS: list[tuple[str, re.Pattern[str]]] = [
+    # (before "date": "who published it" asks who, "and when" asks the date)
+    ("publisher", re.compile(r"\b(who (?:published|issued|released|produced|is behind|puts? (?:\w+ ){0,2}out)|"
+                             r"which (?:agency|organi[sz]ation|institute|institution|body|office|department|lab) "
+                             r"(?:\w+ ){0,2}(?:published|issued|released|produced|put (?:\w+ ){0,2}out|is behind)|"
+                             r"publisher|publishing (?:agency|organi[sz]ation|body))\b", re.I)),
     ("email", re.compile(r"\b(e-?mail(?: address)?|contact(?:ed)?|reach|write to)\b", re.I)),
     ("lead_author", re.compile(r"\b(lead|first|main|principal|primary|corresponding) author\b", re.I)),
     ("authors", re.compile(r"\b(who (?:wrote|authored|are the authors of)|authors?|written by|authored by)\b", re.I)),
     ("date", re.compile(r"\b(when was|what (?:date|month|year) was|publication date|date of publication|"
-                        r"published|released|issued|come out|came out)\b", re.I)),
+                        r"published|released|issued|come out|came out|when)\b", re.I)),
     ("doi", re.compile(r"\b(doi|digital object identifier)\b", re.I)),
 ]
 # Words that name "the report" in general; together with the title's words they may be left over.
@@ -82,6 +89,8 @@ class _DocFront:
             self.facts["email"] = FrontFact("email", f"Contact: {m.group(0)}", c, m.group(0))
         if "doi" not in self.facts and (m := _DOI.search(t)):
             self.facts["doi"] = FrontFact("doi", f"DOI: {m.group(0)}", c, m.group(0))
+        if "publisher" not in self.facts and (m := _PUBLISHER.search(t)):
+            self.facts["publisher"] = FrontFact("publisher", f"Published by {m.group(1)}", c, m.group(1))
         if "date" not in self.facts and (m := _DATE_LINE.search(t)):
             self.facts["date"] = FrontFact("date", f"Published {m.group(1)}", c, m.group(1))
         pairs = list(_ORCID.finditer(t))
@@ -124,18 +133,25 @@ class FrontMatter:
         return names, frozenset().union(*(f.title_acronyms for f in self.docs.values()))
 
     def answer(self, question: str, prefer: list[str] | None = None) -> FrontFact | None:
-        asked_kinds = [kind for kind, pat in _INTENTS if pat.search(question)]
-        if not asked_kinds:
-            return None
+        facts = self.answers(question, prefer)
+        return facts[0] if facts else None
+
+    def answers(self, question: str, prefer: list[str] | None = None) -> list[FrontFact]:
+        """Every front-matter fact the question asks ("who put this report out and when": publisher, date)."""
+        asked_kinds: list[str] = []
         rest = question
-        for _kind, pat in _INTENTS:
-            rest = pat.sub(" ", rest)
+        for kind, pat in _INTENTS:  # each asking phrase is read once: "who published" asks who, not when
+            if pat.search(rest):
+                asked_kinds.append(kind)
+                rest = pat.sub(" ", rest)
+        if not asked_kinds:
+            return []
         left = set(tokens(rest))
         fits = [d for d, f in self.docs.items() if not left - f.allowed and any(k in f.facts for k in asked_kinds)]
         if not fits:
-            return None  # the question asks about more than the publication itself
+            return []  # the question asks about more than the publication itself
         # the document whose own title words the question uses most; ties go to the preferred documents
         order = {d: i for i, d in enumerate(dict.fromkeys([*(prefer or []), *self.docs]))}
         best = max(fits, key=lambda d: (len(left & self.docs[d].title_words), -order[d]))
         f = self.docs[best]
-        return f.facts[next(k for k in asked_kinds if k in f.facts)]
+        return [f.facts[k] for k in asked_kinds if k in f.facts]

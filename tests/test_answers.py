@@ -462,6 +462,16 @@ def test_front_matter_reader_keeps_to_the_publication(fake_engine, question):
     assert fake_engine.answerer.front.answer(question) is None
 
 
+def test_who_put_the_publication_out_and_when_are_two_front_matter_facts(fake_engine):
+    front = fake_engine.answerer.front
+    assert [f.kind for f in front.answers("who put this report out and when")] == ["publisher", "date"]
+    assert [f.kind for f in front.answers("Which agency issued the report?")] == ["publisher"]
+    assert [f.kind for f in front.answers("When was the report released?")] == ["date"]
+    ans = ask(fake_engine, "who put this report out, and when?")
+    assert "National Institute of Standards and Technology" in ans.text and "May 2025" in ans.text
+    assert len(ans.citations) == 2
+
+
 def test_ellipsis_swaps_a_whole_name_even_when_a_word_of_it_is_most_alike():
     turns = [Turn("user", "How many institutes does Manufacturing USA have?"),
              Turn("assistant", "Manufacturing USA — # of Institutes: 18 [1].")]
