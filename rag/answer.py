@@ -1197,7 +1197,8 @@ class GroundedAnswerer:
         """Authors, publication date, contact, DOI: from the front matter, quoted and cited."""
         prefer = [sc.chunk.doc_id for sc in contexts]
         facts = self.front.answers(question, prefer) if self.front is not None else []
-        segments, cits = [], []
+        segments: list[Segment] = []
+        cits: list[Citation] = []
         for fact in facts:
             cit = make_citation(len(cits) + 1, fact.chunk, fact.quote, self.references)
             if cit is not None:
