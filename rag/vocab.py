@@ -111,7 +111,7 @@ INTENT_CUES: tuple[tuple[str, str], ...] = (
              r"risks|measures|steps|priorities|areas|sectors|technologies|policies|features|elements|components|"
              r"characteristics|criteria|factors|benefits|advantages|disadvantages|recommendations|objectives|"
              r"targets|principles|functions|activities|roles|responsibilities|sources|types|kinds|categories|"
-             r"examples|ways|lessons|gaps|concerns|limitations)\b|\bwhat\s+(?:kinds?|types?|sorts?)\s+of\b|"
+             r"examples|ways|lessons|gaps|concerns|limitations)\b|\bwhat\s+(?:kinds|types|sorts)\s+of\b|"
              r"^\W*(?:what|which)\s+(?:[\w'’-]+\s+){0,2}(?:challenges|tasks|goals|problems|issues|obstacles|barriers|"
              r"weaknesses|strengths|risks|measures|steps|priorities|policies|achievements|successes|organi[sz]ations|"
              r"analyses|sources|studies|reports|tactics|tools|instruments|mechanisms|factors|lessons|concerns|"

@@ -82,6 +82,9 @@ def test_names_get_the_reports_capitals(lexicon):
     ("If the centers are open to all, why do some draw one bid?", "explain"),
     # what a named part of the report suggests or shows
     ("What does appendix C indicate about staffing?", "summary"),
+    # "what kind of" asks for one kind (a lookup); "what kinds of" asks for several
+    ("What kind of boats does the river office license?", "lookup"),
+    ("What kinds of boats does the river office license?", "list"),
     # a section named by its title, asked what it says
     ("What does the Staffing Rules section say?", "summary"),
     ("what's the section on river dams about", "summary"),
