@@ -44,6 +44,7 @@ from rag.vocab import (
     PLACE_NAMES,
     POLITE_PREFIXES,
     POLITE_SUFFIXES,
+    QUANTITY_SHAPE,
     REPORT_NOUNS,
     SHORT_FORMS,
     TOPIC_FRAME_WORDS,
@@ -505,6 +506,8 @@ def counted_stem(question: str) -> str | None:
 def classify(text: str) -> Intent:
     if WHY_SHAPE.search(text):
         return "explain"
+    if QUANTITY_SHAPE.search(text):
+        return "lookup"  # "what share of X comes from A versus B" asks for figures, whatever else it says
     if FIGURE_SHAPE.search(text):
         return "lookup"
     for intent, cue in INTENT_CUES:

@@ -154,6 +154,10 @@ TABLE_WHOLE_WORDS: frozenset[str] = frozenset(
     "table tables show shows contain contains list lists include includes present presents give gives about in "
     "summarize summarise summary overview describe content contents".split()
 )
+# A question that opens by asking a quantity ("what share of ...", "how many ...") is a lookup, even when it
+# compares ("... versus ...") or asks what something is like.
+QUANTITY_SHAPE = re.compile(r"^\W*(?:what\s+(?:percent|percentage|share|fraction|proportion)\s+of|how\s+many|how\s+much)\b",
+                            re.I)
 # Words that label a part of a document ("the Innovation Leadership Section"): not words of the name they follow.
 PART_WORDS: frozenset[str] = frozenset("section sections subsection chapter appendix part".split())
 # Section titles that speak for the report as a whole (whole-report questions draw on them).
