@@ -85,7 +85,7 @@ def test_names_get_the_reports_capitals(lexicon):
     # a quantity asked first is a lookup, even with "versus" in it (the figures must be there)
     ("What share of the dam budget comes from the towns versus the state?", "lookup"),
     ("how much do the towns pay vs the state?", "lookup"),
-    ("Compare how much the towns and the state pay.", "compare"),
+    ("Compare the shares the towns and the state pay.", "compare"),
     # "what kind of" asks for one kind (a lookup); "what kinds of" asks for several
     ("What kind of boats does the river office license?", "lookup"),
     ("What kinds of boats does the river office license?", "list"),
