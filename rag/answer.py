@@ -1035,6 +1035,7 @@ class GroundedAnswerer:
         numbers -= {n for n, _p in labels}  # the label says how its number is written ("the third phase")
         figures = set(_FIGURE_REF.findall(question))
         only_demonyms = bool(entity) and entity <= DEMONYM_STEMS
+        acronyms_asked = self.expander.named(question) if self.expander is not None else {}
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
             # a sentence naming the thing asked about ("the National Power Battery MIC") names its place too (the
@@ -1052,6 +1053,8 @@ class GroundedAnswerer:
                 continue  # "the power battery center's shareholders" are not those of the Digital Design center
             if self.places is not None and self.places.speaks_of_another(places, u.text, held):
                 continue  # "EVs made in Shanghai" are not those "registered in China"
+            if acronyms_asked and self.expander is not None and self.expander.names_a_longer_one(acronyms_asked, u.text):
+                continue  # the "Chinese Academy of Sciences" is not the "Chinese Academy of Social Sciences"
             if any(a not in toks or b not in toks for a, b in terms):
                 continue  # "registered capital" is not answered by a passage that names neither
             if not all(p.search(u.text) for _n, p in labels):

@@ -110,6 +110,23 @@ class AcronymExpander:
                     out.append(acr)
         return out
 
+    def named(self, text: str) -> dict[str, frozenset[str]]:
+        """The acronyms a text names, by their letters or written out, each with its expansion's words."""
+        out = {acr: frozenset(full) for full, acr in self.written_out if acr in self.acronyms_written(text)}
+        for toks, acr in self.reverse:
+            if acr not in out and any(re.search(rf"(?<![\w.]){re.escape(k)}(?![\w])", text) for k in acr.split()):
+                out[acr] = toks
+        return out
+
+    def names_a_longer_one(self, asked: dict[str, frozenset[str]], text: str) -> bool:
+        """Does the text name, instead of a name asked about (``asked``, from ``named``: "Chinese Academy of
+        Sciences", CAS), a longer one holding all its words ("Chinese Academy of Social Sciences", CASS)?"""
+        if not asked:
+            return False
+        said = self.named(text)
+        return any(a not in said and any(b != a and toks < other for b, other in said.items())
+                   for a, toks in asked.items())
+
     def expand(self, question: str) -> str:
         extra = self.expansions(question) + self.acronyms_of(question)
         return f"{question} ({'; '.join(extra)})" if extra else question

@@ -597,6 +597,22 @@ def test_acronyms_written_out_are_found_word_for_word():
     assert ex.acronyms_written("The China Development Bank lent.") == ["CDB"]
 
 
+def test_a_longer_name_holding_the_asked_ones_words_is_another_body():
+    from rag.answer import GroundedAnswerer
+    from rag.records import Acronym, Chunk, ScoredChunk
+    from rag.retrieve import AcronymExpander
+
+    ex = AcronymExpander([Acronym("RBA", "River Boat Association"), Acronym("RSBA", "River Sail Boat Association")])
+    assert set(ex.named("How many members does the River Boat Association have?")) == {"RBA"}
+    assert not ex.names_a_longer_one(ex.named("the RBA"), "The RBA has 40 members.")
+    assert ex.names_a_longer_one(ex.named("the River Boat Association"), "The RSBA has 900 members.")
+    text = "The River Sail Boat Association has about 900 members. The RBA opened a dock in 2001."
+    chunk = Chunk("c1", "d", "Doc", "1", ("One",), 1, 0, len(text), "prose", text, text)
+    q = "How many members does the River Boat Association have?"
+    assert _grounded(GroundedAnswerer([chunk], {}), [ScoredChunk(chunk, 1.0)], q) is not None  # no acronyms known
+    assert _grounded(GroundedAnswerer([chunk], {}, expander=ex), [ScoredChunk(chunk, 1.0)], q) is None
+
+
 def test_who_wrote_a_title_is_answered_by_its_reference_entry(fake_engine):
     ans = api.ask("Who wrote 'U.S.-China Trade Relations'?", None, fake_engine.settings, engine=fake_engine)
     assert not ans.refused and "Sutter" in ans.text, ans.text
