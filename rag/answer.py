@@ -35,6 +35,8 @@ from rag.units import SOURCE_LINE, sentence_key, unit_tokens
 from rag.vocab import (
     ANSWER_FRAME_WORDS,
     BROADER_WORDS,
+    CHANGE_HEADER_WORDS,
+    CHANGE_SHAPE,
     CURRENCIES,
     EXCLUSION_PHRASE,
     FIGURE_SOURCE_WORDS,
@@ -181,6 +183,7 @@ def _opens_paragraph(u: Unit) -> bool:
     return text[max(0, text.rfind("\n\n", 0, u.start)):u.start].strip() == ""
 
 
+_CHANGE_HEADERS = frozenset(tokens(" ".join(sorted(CHANGE_HEADER_WORDS))))
 _ENDS_STATEMENT = re.compile(r"[.!?:;][\"”')\]]*\s*(?:\[\d+(?:[,\s–-]+\d+)*\])?\s*$")
 
 
@@ -1036,6 +1039,7 @@ class GroundedAnswerer:
         figures = set(_FIGURE_REF.findall(question))
         only_demonyms = bool(entity) and entity <= DEMONYM_STEMS
         acronyms_asked = self.expander.named(question) if self.expander is not None else {}
+        asks_change = bool(CHANGE_SHAPE.search(question))
         for _s, _c, u in top:
             toks = u.toks | chunk_toks.get(u.chunk.id, set())
             # a sentence naming the thing asked about ("the National Power Battery MIC") names its place too (the
@@ -1053,6 +1057,8 @@ class GroundedAnswerer:
                 continue  # "the power battery center's shareholders" are not those of the Digital Design center
             if self.places is not None and self.places.speaks_of_another(places, u.text, held):
                 continue  # "EVs made in Shanghai" are not those "registered in China"
+            if asks_change and u.chunk.kind == "table_row" and not set(tokens(u.chunk.text)) & _CHANGE_HEADERS:
+                continue  # "by how much did investment grow": a row of levels says no change
             if acronyms_asked and self.expander is not None and self.expander.names_a_longer_one(acronyms_asked, u.text):
                 continue  # the "Chinese Academy of Sciences" is not the "Chinese Academy of Social Sciences"
             if any(a not in toks or b not in toks for a, b in terms):

@@ -158,6 +158,11 @@ TABLE_WHOLE_WORDS: frozenset[str] = frozenset(
 # compares ("... versus ...") or asks what something is like.
 QUANTITY_SHAPE = re.compile(r"^\W*(?:what\s+(?:percent|percentage|share|fraction|proportion)\s+of|how\s+many|how\s+much)\b",
                             re.I)
+# "By how much did X grow?" asks a change between two values: a table row of levels holds none (its headers would
+# say "growth" or "change").
+CHANGE_SHAPE = re.compile(r"\bhow\s+(?:much|fast|many)\b.*\b(?:grow|grew|grown|increase|increased|rise|rose|risen|fall|"
+                          r"fell|fallen|decline|declined|drop|dropped|shrink|shrank|change|changed|jump|jumped)\b", re.I)
+CHANGE_HEADER_WORDS: frozenset[str] = frozenset("growth grow change increase decrease rise decline".split())
 # Words that label a part of a document ("the Innovation Leadership Section"): not words of the name they follow.
 PART_WORDS: frozenset[str] = frozenset("section sections subsection chapter appendix part".split())
 # Section titles that speak for the report as a whole (whole-report questions draw on them).

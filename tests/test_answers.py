@@ -613,6 +613,17 @@ def test_a_longer_name_holding_the_asked_ones_words_is_another_body():
     assert _grounded(GroundedAnswerer([chunk], {}, expander=ex), [ScoredChunk(chunk, 1.0)], q) is None
 
 
+def test_a_row_of_levels_does_not_say_by_how_much_something_grew():
+    from rag.answer import GroundedAnswerer
+    from rag.records import Chunk, ScoredChunk
+
+    text = "Table 9: Boat yards, row 1: Town: Alder; Boat Investment 2023 (USD millions): 40; Yards: 3"
+    chunk = Chunk("r1", "d", "Doc", "1", ("One",), 1, 0, len(text), "table_row", text, text)
+    g, ctx = GroundedAnswerer([chunk], {}), [ScoredChunk(chunk, 1.0)]
+    assert _grounded(g, ctx, "How much was Alder's boat investment in 2023?") is not None
+    assert _grounded(g, ctx, "By how much did Alder's boat investment grow in 2023?") is None
+
+
 def test_who_wrote_a_title_is_answered_by_its_reference_entry(fake_engine):
     ans = api.ask("Who wrote 'U.S.-China Trade Relations'?", None, fake_engine.settings, engine=fake_engine)
     assert not ans.refused and "Sutter" in ans.text, ans.text
