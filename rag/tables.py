@@ -906,12 +906,15 @@ class TableQA:
                 bits.append(f"{yc} {a}–{b}")
         return ", ".join(bits)
 
-    def _label(self, prof: TableProfile, r: TableRow) -> str:
+    def _label(self, prof: TableProfile, r: TableRow, shown: tuple[str, ...] = ()) -> str:
         name = r.cells.get(prof.name_col) if prof.name_col else None
-        extra = ""
+        parts = []
         if prof.year_cols and isinstance(r.cells.get(prof.year_cols[0]), int):
-            extra = f" ({r.cells[prof.year_cols[0]]})"
-        return f"{name}{extra}" if name else f"row {r.index}"
+            parts.append(str(r.cells[prof.year_cols[0]]))
+        # columns the question asks besides the count ("... and which cities"): each row's value
+        parts += [f"{c}: {r.raw_cells.get(c) or 'not given'}" for c in shown]
+        extra = f" ({'; '.join(parts)})" if parts else ""
+        return f"{name}{extra}" if name else f"row {r.index}{extra}"
 
     def _rows_answer(self, t: Table, prof: TableProfile, rq: ReadQuestion, rows: list[TableRow], count: bool):
         what = self._describe(prof, rq)
@@ -925,11 +928,14 @@ class TableQA:
         whole = not what and len(rows) == len(t.rows)
         if whole:  # no filter: the table's size, not "33 of the 33"
             head = f"{label if noun else where} lists {len(rows)} {noun or 'entries'}"
+        filtered = {c for c, _v in rq.filters}
+        shown = tuple(c for c in rq.asked_cols if c not in filtered and c != prof.name_col and c not in prof.year_cols
+                      and c not in prof.key_cols and c in prof.cat_cols)
         if count and len(rows) > self.s.table_count_names_max:
             segments = _cited(head if whole else f"{head}:", rows)  # a long count cites its rows, names stay in them
         else:
-            segments = [f"{head}: ", *_joined((_cited(self._label(prof, r), [r]) for r in rows), "; ")]
-        facts = [f"{head}: " + "; ".join(self._label(prof, r) for r in rows)]
+            segments = [f"{head}: ", *_joined((_cited(self._label(prof, r, shown), [r]) for r in rows), "; ")]
+        facts = [f"{head}: " + "; ".join(self._label(prof, r, shown) for r in rows)]
         return TableAnswer(segments + ["."], rows, t, facts)
 
     def _group_answer(self, t: Table, prof: TableProfile, col: str, rq: ReadQuestion, least: bool):

@@ -236,6 +236,14 @@ def test_a_share_is_answered_by_a_percent_column_only(fake_engine):
     assert gdp is not None and "19%" in gdp.plain_text
 
 
+def test_a_count_shows_the_other_column_it_asks_for(fake_engine):
+    ans = fake_engine.tables.answer("How many MICs were set up in Shandong, and in what cities are they?")
+    assert ans is not None and ans.plain_text.startswith("3 of the 33"), ans.plain_text
+    assert "City: Qingdao" in ans.plain_text and "City: Yantai" in ans.plain_text
+    plain = fake_engine.tables.answer("How many MICs were set up in Shandong?")
+    assert plain is not None and "City:" not in plain.plain_text
+
+
 def test_into_what_three_categories_asks_for_a_list():
     from rag.tables import _LIST
 
