@@ -252,6 +252,8 @@ class TableQA:
             if c.kind in ("table_row", "acronym") and c.table_id is not None and c.row_index is not None:
                 self.row_chunks[(c.doc_id, c.table_id, c.row_index)] = c
         self.acronyms = acronyms
+        # every word the documents use: a question word none of them uses may be a typo ("innovaton")
+        self.vocab: set[str] = {t for c in chunks for t in tokens(c.text)}
         # words naming each table's kind of entity ("Manufacturing Innovation Center"), singular or plural
         self._unique_cache: dict[tuple[int, str], bool] = {}
         # acronyms the question may use ("MICs"): their expansions, not the letters, are what a table holds
@@ -533,7 +535,8 @@ class TableQA:
             content = [w for w in tokens(question) if not re.fullmatch(r"(19|20)\d\d", w)
                        and w not in row_name_words
                        and not (w in self.acronym_stems and self._acronym_held(w, caption_words | context_words))]
-            unknown = {w for w in content if not _known(w, known, s)}  # _known may run difflib: once per word
+            # (_known may run difflib: once per word)
+            unknown = {w for w in content if not _known(w, known, s, typo=w not in self.vocab)}
             explained = sum(1 for w in content if w not in unknown) / len(content) if content else 1.0
             # a name the table does not know ("California", "NSF Engines") means the question is about something else
             names = {stem(w.lower()) for i, w in enumerate(re.findall(r"[A-Za-z][\w&.-]*", question))
@@ -1075,12 +1078,16 @@ def _with_alike(qw: set[str]) -> set[str]:
     return qw | {a for w in qw for a in alike(w)}
 
 
-def _known(w: str, known: set[str], s: AnswerSettings) -> bool:
+def _known(w: str, known: set[str], s: AnswerSettings, typo: bool = False) -> bool:
     """Known outright, an OCR twin ("ai"/"al"), or a typo of a known word ("princpal" for "principal")."""
     if w in known or w.replace("i", "l") in known or w.replace("l", "i") in known:
         return True
     if len(w) < s.table_typo_min_chars:
         return False
+    # a typo past a known stem ("innovaton": "innov" of "Innovation") keeps the stem; a word the documents use
+    # ("shareholders", "provincial") is no typo of a shorter one ("share", "province")
+    if typo and any(w.startswith(k) and len(k) >= s.table_typo_min_chars and len(w) - len(k) <= 4 for k in known):
+        return True
     import difflib
 
     # typos keep their first letter ("princpal"); "reaction" is no typo of "creation"

@@ -244,6 +244,13 @@ def test_a_count_shows_the_other_column_it_asks_for(fake_engine):
     assert plain is not None and "City:" not in plain.plain_text
 
 
+def test_a_typo_past_a_known_stem_is_that_word_but_a_longer_real_word_is_not(fake_engine):
+    ans = fake_engine.tables.answer("Which city hosts the National Agriculture Machine Innovaton Center?")
+    assert ans is not None and "Luoyang" in ans.plain_text
+    # "shareholders" is a word of the report, not a typo of "share": the table holds no shareholders
+    assert fake_engine.tables.answer("How many shareholders does the Wuhan optoelectronics center have?") is None
+
+
 def test_into_what_three_categories_asks_for_a_list():
     from rag.tables import _LIST
 
