@@ -53,6 +53,8 @@ _PLACE_STEMS = {stem(w) for w in ("city", "province", "location", "country", "re
 _KIND_WORDS = TABLE_YEAR_WORDS | TABLE_PLACE_WORDS | {stem(w) for w in TABLE_YEAR_WORDS | TABLE_PLACE_WORDS}
 _SIZE_WORDS = TABLE_SIZE_WORDS | {stem(w) for w in TABLE_SIZE_WORDS}
 # words every table question may use (operations, years, places), with their stems: built once
+# a capitalised name of hyphenated words ("Made-in-Country", "Five-Year"): one name, not words apart
+_HYPHEN_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:-[A-Za-z]+)+\b")
 _ALWAYS_KNOWN = frozenset(TABLE_OP_WORDS | {stem(w) for w in TABLE_OP_WORDS} | _KIND_WORDS | _SIZE_WORDS)
 # ("mic count beijing?": a noun before "count" is what is counted)
 _COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b|^\s*(?:number|count) of\b"
@@ -256,6 +258,7 @@ class TableQA:
         self.vocab: set[str] = {t for c in chunks for t in tokens(c.text)}
         # words naming each table's kind of entity ("Manufacturing Innovation Center"), singular or plural
         self._unique_cache: dict[tuple[int, str], bool] = {}
+        self._text_cache: dict[int, str] = {}
         # acronyms the question may use ("MICs"): their expansions, not the letters, are what a table holds
         # (each with the words of its expansion, to tell whether a table holds what the acronym names)
         self.acronym_meaning: dict[str, set[str]] = defaultdict(set)
@@ -269,6 +272,14 @@ class TableQA:
             spellings = {x for x in acronym_variants(a.acronym, a.expansion) if len(x) >= 2 and x.isupper()}
             for x in spellings:
                 self.acronym_spellings.setdefault(x, []).append(spellings - {x})
+
+    def _table_text(self, t: Table) -> str:
+        """The table's caption, headers and cells, folded as ``fold`` folds a question (built once per table)."""
+        key = id(t)
+        if key not in self._text_cache:
+            self._text_cache[key] = fold(" ".join([t.caption, *t.columns, *(v for r in t.rows
+                                                                          for v in r.raw_cells.values())]))
+        return self._text_cache[key]
 
     def _same_acronym(self, value: str, question: str) -> bool:
         """"US" in a question names the row "USA": spellings of one entry of the acronym list are one name."""
@@ -542,6 +553,10 @@ class TableQA:
             names = {stem(w.lower()) for i, w in enumerate(re.findall(r"[A-Za-z][\w&.-]*", question))
                      if i > 0 and w[0].isupper()} & set(content)
             if names & unknown:
+                explained = 0.0
+            # a hyphenated name ("the Made-in-Country Index") is one name: the table must hold it, not its words apart
+            compounds = [m.group(0) for m in _HYPHEN_NAME.finditer(question)]
+            if compounds and any(fold(c) not in self._table_text(t) for c in compounds):
                 explained = 0.0
             # "Which university hosts ...": the kind of thing asked for must be one the table holds (a column, the
             # things its rows are, a value), or its answer would be a cell of another kind

@@ -350,6 +350,7 @@ SAME_MEANING: tuple[frozenset[str], ...] = (
     frozenset({"problem", "problems", "barrier", "barriers", "obstacle", "obstacles", "challenge", "challenges",
                "bottleneck", "bottlenecks", "hurdle", "hurdles"}),
     frozenset({"ministry", "ministries", "department", "departments"}),
+    frozenset({"rank", "ranks", "ranked", "ranking", "rankings", "place", "placed", "placing"}),
     frozenset({"category", "categories", "bucket", "buckets"}),
     frozenset({"global", "globally", "worldwide"}),
     frozenset({"reportedly", "supposedly", "allegedly", "purportedly", "apparently"}),

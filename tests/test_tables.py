@@ -251,6 +251,19 @@ def test_a_typo_past_a_known_stem_is_that_word_but_a_longer_real_word_is_not(fak
     assert fake_engine.tables.answer("How many shareholders does the Wuhan optoelectronics center have?") is None
 
 
+def test_a_hyphenated_name_the_table_does_not_hold_is_not_its_words_apart(fake_engine):
+    # "Made-in-Country Index" is not the "Country" column plus "Program Investment ... Indexed to the U.S."
+    assert fake_engine.tables.answer("Where does China stand on the Made-in-Country Index?") is None
+    five = fake_engine.tables.answer("How many references to innovation centers does the 14th Five-Year Plan table list?")
+    assert five is not None and "8" in five.plain_text
+
+
+def test_to_place_is_to_rank():
+    from rag.text import alike, tokens
+
+    assert tokens("ranked")[0] in alike(tokens("place")[0])
+
+
 def test_into_what_three_categories_asks_for_a_list():
     from rag.tables import _LIST
 
