@@ -189,7 +189,7 @@ _ENDS_STATEMENT = re.compile(r"[.!?:;][\"”')\]]*\s*(?:\[\d+(?:[,\s–-]+\d+)*\
 
 def _is_heading(u: Unit) -> bool:
     """A paragraph of its own that is no statement (no closing stop) and no bullet: the title of what follows
-    ("China's Network Strategy for End-to-end Manufacturing")."""
+    (an inset box's title such as "Regional Strategies for Dams")."""
     text = u.chunk.text
     before, after = text[:u.start], text[u.end:]
     alone = (not before.strip() or before.rstrip(" ").endswith("\n\n")) and (not after.strip() or after.startswith("\n\n")
@@ -1060,7 +1060,7 @@ class GroundedAnswerer:
             if asks_change and u.chunk.kind == "table_row" and not set(tokens(u.chunk.text)) & _CHANGE_HEADERS:
                 continue  # "by how much did investment grow": a row of levels says no change
             if acronyms_asked and self.expander is not None and self.expander.names_a_longer_one(acronyms_asked, u.text):
-                continue  # the "Chinese Academy of Sciences" is not the "Chinese Academy of Social Sciences"
+                continue  # a "Society of Engineers" is not the "Society of Marine Engineers"
             if any(a not in toks or b not in toks for a, b in terms):
                 continue  # "registered capital" is not answered by a passage that names neither
             if not all(p.search(u.text) for _n, p in labels):

@@ -119,8 +119,8 @@ class AcronymExpander:
         return out
 
     def names_a_longer_one(self, asked: dict[str, frozenset[str]], text: str) -> bool:
-        """Does the text name, instead of a name asked about (``asked``, from ``named``: "Chinese Academy of
-        Sciences", CAS), a longer one holding all its words ("Chinese Academy of Social Sciences", CASS)?"""
+        """Does the text name, instead of a name asked about (``asked``, from ``named``: "Society of Engineers",
+        SE), a longer one holding all its words ("Society of Marine Engineers", SME)?"""
         if not asked:
             return False
         said = self.named(text)
