@@ -112,7 +112,8 @@ class AcronymExpander:
 
     def named(self, text: str) -> dict[str, frozenset[str]]:
         """The acronyms a text names, by their letters or written out, each with its expansion's words."""
-        out = {acr: frozenset(full) for full, acr in self.written_out if acr in self.acronyms_written(text)}
+        written = set(self.acronyms_written(text))
+        out = {acr: frozenset(full) for full, acr in self.written_out if acr in written}
         for toks, acr in self.reverse:
             if acr not in out and any(re.search(rf"(?<![\w.]){re.escape(k)}(?![\w])", text) for k in acr.split()):
                 out[acr] = toks

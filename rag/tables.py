@@ -20,9 +20,9 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from rag.query import counted_stem
 from rag.records import Acronym, Chunk, Table, TableRow
@@ -254,8 +254,9 @@ class TableQA:
             if c.kind in ("table_row", "acronym") and c.table_id is not None and c.row_index is not None:
                 self.row_chunks[(c.doc_id, c.table_id, c.row_index)] = c
         self.acronyms = acronyms
-        # every word the documents use: a question word none of them uses may be a typo ("innovaton")
-        self.vocab: set[str] = {t for c in chunks for t in tokens(c.text)}
+        # (the documents' words, read on first use: see ``vocab``)
+        self._texts = chunks
+        self._vocab: set[str] | None = None
         # words naming each table's kind of entity ("Manufacturing Innovation Center"), singular or plural
         self._unique_cache: dict[tuple[int, str], bool] = {}
         self._text_cache: dict[int, str] = {}
@@ -272,6 +273,16 @@ class TableQA:
             spellings = {x for x in acronym_variants(a.acronym, a.expansion) if len(x) >= 2 and x.isupper()}
             for x in spellings:
                 self.acronym_spellings.setdefault(x, []).append(spellings - {x})
+
+    @property
+    def vocab(self) -> set[str]:
+        """Every word the documents use: a question word none of them uses may be a typo ("innovaton")."""
+        if self._vocab is None:
+            self._vocab = {t for text in {c.text for c in self._texts} for t in tokens(text)}
+        return self._vocab
+
+    def _unused(self, w: str) -> bool:
+        return w not in self.vocab
 
     def _table_text(self, t: Table) -> str:
         """The table's caption, headers and cells, folded as ``fold`` folds a question (built once per table)."""
@@ -547,7 +558,7 @@ class TableQA:
                        and w not in row_name_words
                        and not (w in self.acronym_stems and self._acronym_held(w, caption_words | context_words))]
             # (_known may run difflib: once per word)
-            unknown = {w for w in content if not _known(w, known, s, typo=w not in self.vocab)}
+            unknown = {w for w in content if not _known(w, known, s, typo=partial(self._unused, w))}
             explained = sum(1 for w in content if w not in unknown) / len(content) if content else 1.0
             # a name the table does not know ("California", "NSF Engines") means the question is about something else
             names = {stem(w.lower()) for i, w in enumerate(re.findall(r"[A-Za-z][\w&.-]*", question))
@@ -1093,7 +1104,7 @@ def _with_alike(qw: set[str]) -> set[str]:
     return qw | {a for w in qw for a in alike(w)}
 
 
-def _known(w: str, known: set[str], s: AnswerSettings, typo: bool = False) -> bool:
+def _known(w: str, known: set[str], s: AnswerSettings, typo: Callable[[], bool] = lambda: False) -> bool:
     """Known outright, an OCR twin ("ai"/"al"), or a typo of a known word ("princpal" for "principal")."""
     if w in known or w.replace("i", "l") in known or w.replace("l", "i") in known:
         return True
@@ -1101,7 +1112,7 @@ def _known(w: str, known: set[str], s: AnswerSettings, typo: bool = False) -> bo
         return False
     # a typo past a known stem ("innovaton": "innov" of "Innovation") keeps the stem; a word the documents use
     # ("shareholders", "provincial") is no typo of a shorter one ("share", "province")
-    if typo and any(w.startswith(k) and len(k) >= s.table_typo_min_chars and len(w) - len(k) <= 4 for k in known):
+    if any(w.startswith(k) and len(k) >= s.table_typo_min_chars and len(w) - len(k) <= 4 for k in known) and typo():
         return True
     import difflib
 
