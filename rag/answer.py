@@ -183,8 +183,9 @@ def _opens_paragraph(u: Unit) -> bool:
     return text[max(0, text.rfind("\n\n", 0, u.start)):u.start].strip() == ""
 
 
-_CHANGE_HEADERS = frozenset(tokens(" ".join(sorted(CHANGE_HEADER_WORDS))))
-_ENDS_STATEMENT = re.compile(r"[.!?:;][\"”')\]]*\s*(?:\[\d+(?:[,\s–-]+\d+)*\])?\s*$")
+_CHANGE_HEADERS = frozenset(tokens(" ".join(CHANGE_HEADER_WORDS)))
+# a statement closes with a stop, perhaps behind a quote mark and the report's own citation marker ("... 2025. [4]")
+ENDS_STATEMENT = re.compile(r"[.!?:;][\"”')\]]*\s*(?:\[\d+(?:[,\s–-]+\d+)*\])?\s*$")
 
 
 def _is_heading(u: Unit) -> bool:
@@ -192,10 +193,10 @@ def _is_heading(u: Unit) -> bool:
     (an inset box's title such as "Regional Strategies for Dams")."""
     text = u.chunk.text
     before, after = text[:u.start], text[u.end:]
-    alone = (not before.strip() or before.rstrip(" ").endswith("\n\n")) and (not after.strip() or after.startswith("\n\n")
-                                                                         or after.lstrip(" ").startswith("\n\n"))
+    alone = (not before.strip() or before.rstrip(" ").endswith("\n\n")) and \
+        (not after.strip() or after.lstrip(" ").startswith("\n\n"))
     # (the front matter's lines stand alone too: "Approved by ... on 2025-04-28" heads nothing)
-    return alone and not _ENDS_STATEMENT.search(u.text) and not _in_bullet(u) and u.chunk.kind == "prose" \
+    return alone and not ENDS_STATEMENT.search(u.text) and not _in_bullet(u) and u.chunk.kind == "prose" \
         and u.chunk.section_number is not None
 
 
@@ -828,7 +829,7 @@ class GroundedAnswerer:
         if _is_heading(lead):
             # a heading names what its paragraph says: the answer is that paragraph's opening
             body = [u for u in units_of(ScoredChunk(lead.chunk, 0.0), lead.rank) if u.start >= lead.end]
-            if body and _ENDS_STATEMENT.search(body[0].text):
+            if body and ENDS_STATEMENT.search(body[0].text):
                 heads = body[:self.s.max_sentences - 1]
                 drafted = self._compose(self._with_attribution(heads, contexts), max_chars, keep=heads)
                 drafted.contexts = reranked

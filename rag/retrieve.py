@@ -76,12 +76,16 @@ class AcronymExpander:
         # innovation centers" meets "MICs"), when every word of the expansion is in the question
         self.reverse: list[tuple[frozenset[str], str]] = []
         self.written_out: list[tuple[tuple[str, ...], str]] = []  # the expansion's words in order, its acronym
+        # each acronym's letters as a text writes them ("MIC", "MICs"), with its expansion's words (``named``)
+        self.lettered: list[tuple[re.Pattern[str], str, frozenset[str]]] = []
         for a in acronyms:
             toks = frozenset(tokens(strip_parenthetical(a.expansion)))
             keys = [k for k in acronym_keys(a.acronym) if len(k) >= 2 and any(ch.isupper() for ch in k)]
             if len(toks) >= 2 and keys:
                 self.reverse.append((toks, " ".join(dict.fromkeys(keys))))
                 self.written_out.append((tuple(tokens(strip_parenthetical(a.expansion))), " ".join(dict.fromkeys(keys))))
+                self.lettered.append((re.compile("|".join(rf"(?<![\w.]){re.escape(k)}(?![\w])" for k in dict.fromkeys(keys))),
+                                      " ".join(dict.fromkeys(keys)), toks))
             for key in acronym_keys(a.acronym):
                 if len(key) < 2 or not any(ch.isupper() for ch in key):
                     continue  # "nm" and the like would match ordinary words
@@ -114,8 +118,8 @@ class AcronymExpander:
         """The acronyms a text names, by their letters or written out, each with its expansion's words."""
         written = set(self.acronyms_written(text))
         out = {acr: frozenset(full) for full, acr in self.written_out if acr in written}
-        for toks, acr in self.reverse:
-            if acr not in out and any(re.search(rf"(?<![\w.]){re.escape(k)}(?![\w])", text) for k in acr.split()):
+        for pat, acr, toks in self.lettered:
+            if acr not in out and pat.search(text):
                 out[acr] = toks
         return out
 

@@ -290,6 +290,9 @@ class AnswerSettings:
     table_typo_min_chars: int = 5
     table_typo_len_diff: int = 2
     table_typo_cutoff: float = 0.85
+    # A word the documents never use that runs at most this many letters past a known stem ("innovaton" past
+    # "innov") is that word: more forgives longer misspellings and reads more unknown words as known ones.
+    table_typo_stem_tail: int = 4
     # Initialisms readers form from a row's name ("Integrated Circuit" -> "IC"): runs of this many capitals.
     table_initialism_sizes: tuple[int, ...] = (2, 3, 4)
     # A count over more rows than this cites its rows without naming them; a list of values over more rows than

@@ -52,9 +52,9 @@ _PLACE_STEMS = {stem(w) for w in ("city", "province", "location", "country", "re
 # "which year / where ...": nouns that ask a year or place column by kind, as written and stemmed
 _KIND_WORDS = TABLE_YEAR_WORDS | TABLE_PLACE_WORDS | {stem(w) for w in TABLE_YEAR_WORDS | TABLE_PLACE_WORDS}
 _SIZE_WORDS = TABLE_SIZE_WORDS | {stem(w) for w in TABLE_SIZE_WORDS}
-# words every table question may use (operations, years, places), with their stems: built once
 # a capitalised name of hyphenated words ("Made-in-Country", "Five-Year"): one name, not words apart
 _HYPHEN_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:-[A-Za-z]+)+\b")
+# words every table question may use (operations, years, places), with their stems: built once
 _ALWAYS_KNOWN = frozenset(TABLE_OP_WORDS | {stem(w) for w in TABLE_OP_WORDS} | _KIND_WORDS | _SIZE_WORDS)
 # ("mic count beijing?": a noun before "count" is what is counted)
 _COUNT = re.compile(r"\b(how many|(?:the|total|a) number of|count of|count the)\b|^\s*(?:number|count) of\b"
@@ -577,15 +577,14 @@ class TableQA:
                 explained = 0.0  # ... and "how many employees" counts things the table's rows are not
             if yr and prof.year_cols:
                 ys = [v for v in (r.cells.get(prof.year_cols[0]) for r in t.rows) if isinstance(v, int)]
-                in_headers = " ".join(t.columns) + " " + t.caption
-                asked_years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", question) if y not in in_headers]
-                if ys and any(y > max(ys) or y < min(ys) for y in asked_years):
+                outside = [int(y) for y in asked_years if y not in header_text]
+                if ys and any(y > max(ys) or y < min(ys) for y in outside):
                     explained = 0.0  # a year the table does not cover: a forecast or history it cannot compute
             if asked_years and (row is not None or not prof.year_cols):
                 # "Fraunhofer's institutes in 2010": the row (or a table without a year column) says no other year
                 said = header_text + " " + " ".join(str(v) for r in ([row] if row is not None else t.rows)
                                                     for v in r.raw_cells.values())
-                if any(str(y) not in said for y in asked_years):
+                if any(y not in said for y in asked_years):
                     explained = 0.0
             log.debug("table %s: score %.2f explained %.2f content %s unknown %s", t.id, score, explained, content, unknown)
             if explained < s.table_min_explained:
@@ -1112,7 +1111,8 @@ def _known(w: str, known: set[str], s: AnswerSettings, typo: Callable[[], bool] 
         return False
     # a typo past a known stem ("innovaton": "innov" of "Innovation") keeps the stem; a word the documents use
     # ("shareholders", "provincial") is no typo of a shorter one ("share", "province")
-    if any(w.startswith(k) and len(k) >= s.table_typo_min_chars and len(w) - len(k) <= 4 for k in known) and typo():
+    if any(w.startswith(k) and len(k) >= s.table_typo_min_chars and len(w) - len(k) <= s.table_typo_stem_tail
+           for k in known) and typo():
         return True
     import difflib
 

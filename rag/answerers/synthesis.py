@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.answer import asks_number, ends_with_colon
+from rag.answer import ENDS_STATEMENT, asks_number, ends_with_colon
 from rag.answerers.base import AnswerJob
 from rag.citations import strip_report_markers
 from rag.records import Chunk, ScoredChunk
@@ -58,7 +58,7 @@ def _bases(tok: str) -> list[str]:
 _REPORT_ASPECTS = frozenset(t for w in REPORT_ASPECT_WORDS for t in tokens(w))
 _TEXT_KINDS = ("prose", "figure_caption")
 # a statement ends like a sentence (titles and table-of-contents lines do not)
-_STATEMENT = re.compile(r"[.!?:;][\"”')\]]*\s*(?:\[\d+(?:[,\s–-]+\d+)*\])?\s*$")
+_PART_TOKENS = frozenset(tokens(" ".join(PART_WORDS)))  # "the Financing section": "section" is no name word
 _CREDIT = re.compile(r"^(?:excerpt|data|image|photo|figure)?\s*(?:source|credit)s?\s*:", re.I)
 _BULLET_AFTER = re.compile(r"\s*\n\s*(?:[-•*]|o\s|\d+[.)])")
 _NUM = re.compile(r"\b\d[\d.,]*(?:st|nd|rd|th)?\b")
@@ -254,7 +254,7 @@ class SynthesisAnswerer:
             for u in units_of(sc, rank):
                 text = u.text.strip()
                 # a footnote set in the text flow starts with its mark ("*GDP numbers ...", "^{**}2023 ...")
-                if len(text) < self.s.synth_min_chars or text.startswith(("^{", "*")) or not _STATEMENT.search(text):
+                if len(text) < self.s.synth_min_chars or text.startswith(("^{", "*")) or not ENDS_STATEMENT.search(text):
                     continue  # headings, titles and footnotes are not statements
                 if SOURCE_LINE.match(text) or _CREDIT.match(text):
                     continue  # "Data Source: ..." says where a figure comes from, not what the report finds
@@ -518,8 +518,6 @@ class SynthesisAnswerer:
         numbers = {t for t in tokens(" ".join(_NUM.findall(job.query.text)))}
         return not (numbers - toks)
 
-
-_PART_TOKENS = frozenset(tokens(" ".join(sorted(PART_WORDS))))
 
 
 def _sec_number(title: str) -> str:
